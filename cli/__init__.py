@@ -1,0 +1,1 @@
+"""The `openhuman` command line. Each `cmd_*.py` module here is one subcommand."""

@@ -1,0 +1,1 @@
+"""OpenHuman engine: pure Python, numpy, torch and librosa. Never imports bpy."""

@@ -1,0 +1,350 @@
+"""Per-frame audio features at the model's 20 fps, computed from 16 kHz mono samples.
+
+Alignment: frame k describes the audio centred on k/20 s (sample 800·k). A clip of n samples has
+``n_frames(n) = ceil(n / 800)`` frames, the frame centres in [0, duration); for a whole number of
+frames' worth of audio (N seconds with N·20 an integer) that is exactly round(N·20).
+
+How a frame is built: an analysis at 100 fps (hop 160, centred 512-sample Hann windows for the
+spectrum, 907-sample windows for pitch) is pooled over the five analysis frames centred on the
+20 fps frame centre (±20 ms). Audio outside the clip counts as zeros. Parts, in order:
+
+- ``log_mel`` (64): 10·log10 of the pooled mel power (20–8000 Hz, Slaney mel), floor −80 dB.
+- ``mfcc`` (13): orthonormal DCT-II of ``log_mel``.
+- ``rms_db`` (1): pooled signal power in dB re full scale, floor −80 dB.
+- ``onset`` (1): the largest spectral flux (mean positive rise of the 100 fps log-mel) in the
+  frame's five analysis frames; a click at t shows in the frame nearest t.
+- ``log_f0`` (1): log2(F0 / 150 Hz) averaged over the voiced analysis frames, 0 where none is
+  voiced. F0 by YIN (60–500 Hz) written in numpy, vectorised over frames.
+- ``voicing`` (1): mean periodicity (1 − YIN's normalised difference) of the five analysis frames,
+  0 in silence, in [0, 1].
+
+No per-clip normalisation happens here (the model file's statistics standardise features), so a
+frame depends only on the audio within ±60 ms of its centre: long audio is processed in chunks
+(:func:`compute_audio_features` does so itself; :func:`compute_audio_features_streaming` takes
+blocks from :func:`..audio.iter_audio_blocks`) with the same result as one pass. Silence gives
+finite values everywhere.
+"""
+from __future__ import annotations
+
+import json
+import math
+import time
+from functools import lru_cache
+from typing import Iterable, Iterator
+
+import numpy as np
+
+from .errors import AudioError, ModelFileError
+
+FPS = 20
+SAMPLE_RATE = 16000
+HOP = SAMPLE_RATE // FPS  # 800 samples per model frame
+SUB_HOP = 160  # analysis frames at 100 fps
+SUBS = HOP // SUB_HOP  # analysis frames pooled into one model frame
+N_FFT = 512
+N_MELS = 64
+FMIN, FMAX = 20.0, 8000.0
+N_MFCC = 13
+POWER_FLOOR = 1e-8  # -80 dB: keeps silence finite
+F0_MIN, F0_MAX, F0_REF = 60.0, 500.0, 150.0
+YIN_INTEGRATION = 640  # samples summed per lag (40 ms)
+YIN_THRESHOLD = 0.2  # normalised difference below which a frame counts as voiced
+VOICING_MIN_POWER = 1e-6  # -60 dB: quieter frames are unvoiced whatever their periodicity
+_TAU_MIN = int(SAMPLE_RATE // F0_MAX)
+_TAU_MAX = int(math.ceil(SAMPLE_RATE / F0_MIN))
+_YIN_LENGTH = YIN_INTEGRATION + _TAU_MAX
+_YIN_FFT = 1 << (_YIN_LENGTH - 1).bit_length()
+_HALF_WINDOW = max(N_FFT, _YIN_LENGTH) // 2 + 1
+# Samples a model frame reads either side of its centre (pooling, the flux's look-back, the window).
+REACH = (SUBS // 2 + 1) * SUB_HOP + _HALF_WINDOW
+_CHUNK_FRAMES = 600  # 30 s per pass keeps the 100 fps arrays around 20 MB
+
+PARTS = (("log_mel", N_MELS), ("mfcc", N_MFCC), ("rms_db", 1), ("onset", 1), ("log_f0", 1), ("voicing", 1))
+BASE_DIMS = sum(dims for _, dims in PARTS)
+SPEC_NAME = "openhuman-audio"
+SPEC_VERSION = 1
+WAVLM_PART = "wavlm"
+WAVLM_INSTALL_HINT = (
+    "install transformers (pip install 'transformers>=4.40,<5') and give the path of a WavLM model "
+    "directory saved on this machine (it is never downloaded)"
+)
+
+
+def audio_feature_spec(wavlm_dims: int = 0) -> dict:
+    """The feature spec a model file records; ``wavlm_dims`` > 0 adds a WavLM part after the rest."""
+    parts = [[name, dims] for name, dims in PARTS]
+    if wavlm_dims:
+        parts.append([WAVLM_PART, int(wavlm_dims)])
+    return {
+        "name": SPEC_NAME,
+        "version": SPEC_VERSION,
+        "dims": sum(dims for _, dims in parts),
+        "fps": FPS,
+        "sample_rate": SAMPLE_RATE,
+        "parts": parts,
+        "params": {
+            "n_fft": N_FFT, "sub_hop": SUB_HOP, "n_mels": N_MELS, "fmin": FMIN, "fmax": FMAX,
+            "power_floor_db": -80.0, "f0_min": F0_MIN, "f0_max": F0_MAX, "f0_ref": F0_REF,
+            "yin_threshold": YIN_THRESHOLD,
+        },
+    }
+
+
+def check_audio_feature_spec(spec: dict, wavlm_dir=None) -> None:
+    """Raise ModelFileError unless this build can compute the audio features ``spec`` describes."""
+    if not isinstance(spec, dict) or not {"name", "version", "parts", "dims"} <= spec.keys():
+        raise ModelFileError("the model file's audio feature spec is missing or damaged; get the model file again")
+    if spec["name"] != SPEC_NAME:
+        raise ModelFileError(f"the model uses audio features {spec['name']!r}, which this build cannot compute")
+    if not isinstance(spec["version"], int) or spec["version"] > SPEC_VERSION:
+        raise ModelFileError(
+            f"the model needs audio features version {spec['version']}, newer than this build's "
+            f"{SPEC_VERSION}; update OpenHuman"
+        )
+    parts = [list(part) for part in spec["parts"]]
+    wavlm = [dims for name, dims in parts if name == WAVLM_PART]
+    ours = audio_feature_spec(wavlm[0] if wavlm else 0)
+    for key in ("version", "fps", "sample_rate", "parts", "params", "dims"):
+        if key in spec and _jsonable(spec[key]) != _jsonable(ours[key]):
+            raise ModelFileError(
+                f"the model's audio features differ from this build's in {key!r} "
+                f"({spec[key]!r} vs {ours[key]!r}); this build cannot compute them"
+            )
+    if wavlm:
+        if wavlm_dir is None:
+            raise ModelFileError(f"this model needs WavLM audio features: {WAVLM_INSTALL_HINT}")
+        _load_wavlm(str(wavlm_dir))  # raises a clear error when transformers or the model is missing
+
+
+def n_frames(n_samples: int) -> int:
+    """Model frames for a clip of ``n_samples`` (frame centres in [0, duration))."""
+    return -(-int(n_samples) // HOP)
+
+
+def compute_audio_features(samples16k: np.ndarray) -> np.ndarray:
+    """Features (n_frames, BASE_DIMS) float32 of a whole 16 kHz mono clip, computed in bounded chunks."""
+    samples = _as_mono_float(samples16k)
+    total = n_frames(len(samples))
+    chunks = [
+        _frames(samples, 0, len(samples), k0, min(k0 + _CHUNK_FRAMES, total))
+        for k0 in range(0, total, _CHUNK_FRAMES)
+    ]
+    return np.concatenate(chunks) if chunks else np.zeros((0, BASE_DIMS), np.float32)
+
+
+def compute_audio_features_streaming(blocks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
+    """Yield feature rows for a stream of 16 kHz blocks (any sizes); they concatenate to the whole-clip result.
+
+    Memory holds one block plus about 0.1 s of context, so hours of audio stream through.
+    """
+    buffer = np.zeros(0, np.float32)
+    start = 0  # absolute sample index of buffer[0]
+    seen = 0
+    next_frame = 0
+    for block in blocks:
+        block = _as_mono_float(block)
+        buffer = np.concatenate([buffer, block])
+        seen += len(block)
+        ready = min((seen - REACH) // HOP + 1, n_frames(seen))  # right context fully seen
+        if ready - next_frame >= _CHUNK_FRAMES // 4:
+            for k0 in range(next_frame, ready, _CHUNK_FRAMES):
+                yield _frames(buffer, start, None, k0, min(k0 + _CHUNK_FRAMES, ready))
+            next_frame = ready
+            keep_from = max(next_frame * HOP - REACH, start)
+            buffer = buffer[keep_from - start:]
+            start = keep_from
+    total = n_frames(seen)
+    for k0 in range(next_frame, total, _CHUNK_FRAMES):
+        yield _frames(buffer, start, seen, k0, min(k0 + _CHUNK_FRAMES, total))
+
+
+def benchmark_audio_features(seconds: float = 60.0) -> dict:
+    """Time feature extraction on ``seconds`` of synthetic speech-like audio; JSON-able result."""
+    rng = np.random.default_rng(0)
+    t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
+    f0 = 120 + 30 * np.sin(2 * np.pi * 0.5 * t)
+    voice = np.sign(np.sin(2 * np.pi * np.cumsum(f0) / SAMPLE_RATE)) * (np.sin(2 * np.pi * 3 * t) > 0)
+    samples = (0.1 * voice + 0.01 * rng.standard_normal(len(t))).astype(np.float32)
+    compute_audio_features(samples[: SAMPLE_RATE])  # warm caches (filterbank, FFT plans)
+    began = time.perf_counter()
+    features = compute_audio_features(samples)
+    wall = time.perf_counter() - began
+    return {
+        "benchmark": "audio_features",
+        "audio_seconds": seconds,
+        "wall_seconds": round(wall, 4),
+        "realtime_factor": round(seconds / wall, 1),
+        "frames": int(features.shape[0]),
+        "dims": int(features.shape[1]),
+    }
+
+
+def wavlm_features(samples16k: np.ndarray, model_dir, n_out: int | None = None) -> np.ndarray:
+    """WavLM last-layer features resampled to 20 fps, (n_frames, hidden) float32, from a LOCAL model directory.
+
+    ``transformers`` is optional and imported only here; nothing is ever downloaded.
+    """
+    import torch
+
+    samples = _as_mono_float(samples16k)
+    extractor, model = _load_wavlm(str(model_dir))
+    total = n_frames(len(samples)) if n_out is None else int(n_out)
+    pieces = []
+    piece = 20 * SAMPLE_RATE  # 20 s passes keep attention memory modest
+    for begin in range(0, max(len(samples), 1), piece):
+        inputs = extractor(samples[begin:begin + piece], sampling_rate=SAMPLE_RATE, return_tensors="pt")
+        with torch.no_grad():
+            pieces.append(model(**inputs).last_hidden_state[0].float().numpy())
+    hidden = np.concatenate(pieces)
+    # WavLM frames are 20 ms apart, centred near (j + 0.5)·20 ms; interpolate at k/20 s.
+    times = (np.arange(len(hidden)) + 0.5) * 0.02
+    wanted = np.arange(total) / FPS
+    return np.stack([np.interp(wanted, times, hidden[:, d]) for d in range(hidden.shape[1])], 1).astype(np.float32)
+
+
+def compute_audio_features_for_spec(samples16k: np.ndarray, spec: dict, wavlm_dir=None) -> np.ndarray:
+    """The features a model recorded in ``spec`` (base parts, plus WavLM if it has that part)."""
+    check_audio_feature_spec(spec, wavlm_dir)
+    base = compute_audio_features(samples16k)
+    if any(name == WAVLM_PART for name, _ in spec["parts"]):
+        return np.concatenate([base, wavlm_features(samples16k, wavlm_dir, len(base))], axis=1)
+    return base
+
+
+@lru_cache(maxsize=4)
+def _load_wavlm(model_dir: str):
+    from pathlib import Path
+
+    if not Path(model_dir).is_dir():
+        raise ModelFileError(f"{model_dir}: no WavLM model directory there; {WAVLM_INSTALL_HINT}")
+    try:
+        import transformers
+    except ImportError:
+        raise ModelFileError(f"WavLM features need the 'transformers' package, which is not installed: {WAVLM_INSTALL_HINT}") from None
+    try:
+        extractor = transformers.AutoFeatureExtractor.from_pretrained(model_dir, local_files_only=True)
+        model = transformers.AutoModel.from_pretrained(model_dir, local_files_only=True).eval()
+    except Exception as error:
+        raise ModelFileError(f"{model_dir}: could not load a WavLM model from this directory ({error})") from None
+    return extractor, model
+
+
+def _frames(samples: np.ndarray, start: int, end: int | None, k0: int, k1: int) -> np.ndarray:
+    """Model frames k0..k1-1 from ``samples`` holding absolute samples start.. (zeros outside [0, end))."""
+    first_sub, last_sub = SUBS * k0 - SUBS // 2 - 1, SUBS * (k1 - 1) + SUBS // 2  # -1: flux looks back
+    lo = first_sub * SUB_HOP - _HALF_WINDOW
+    hi = last_sub * SUB_HOP + _HALF_WINDOW
+    window = _absolute_slice(samples, start, end, lo, hi)
+    centres = np.arange(first_sub, last_sub + 1) * SUB_HOP - lo
+    spec_frames = _frame_at(window, centres, N_FFT)
+    power = spec_frames.astype(np.float64) ** 2
+    mean_power = power.mean(axis=1)
+    spectrum = np.abs(np.fft.rfft(spec_frames * _hann(N_FFT), axis=1)) ** 2
+    mel = spectrum @ _mel_basis().T
+    log_mel_sub = 10 * np.log10(mel + POWER_FLOOR)
+    flux = np.maximum(np.diff(log_mel_sub, axis=0), 0).mean(axis=1)  # flux[j] for sub-frame j+1
+    f0, aperiodicity = _yin(_frame_at(window, centres, _YIN_LENGTH))
+    periodic = np.clip(1 - aperiodicity, 0, 1) * (mean_power > VOICING_MIN_POWER)
+    voiced = (aperiodicity < YIN_THRESHOLD) & (mean_power > VOICING_MIN_POWER)
+
+    def pooled(values):  # (subs...) -> (k1-k0, SUBS, ...), dropping the look-back frame
+        return values[1:].reshape(k1 - k0, SUBS, *values.shape[1:])
+
+    log_mel = 10 * np.log10(pooled(mel).mean(axis=1) + POWER_FLOOR)
+    mfcc = _dct_basis() @ log_mel.T
+    rms_db = 10 * np.log10(pooled(mean_power).mean(axis=1) + POWER_FLOOR)
+    onset = flux.reshape(k1 - k0, SUBS).max(axis=1)
+    voiced_pool = pooled(voiced)
+    log_ratio = np.where(voiced, np.log2(np.maximum(f0, 1.0) / F0_REF), 0.0)
+    count = voiced_pool.sum(axis=1)
+    log_f0 = np.where(count > 0, pooled(log_ratio).sum(axis=1) / np.maximum(count, 1), 0.0)
+    voicing = pooled(periodic).mean(axis=1)
+    out = np.concatenate(
+        [log_mel, mfcc.T, rms_db[:, None], onset[:, None], log_f0[:, None], voicing[:, None]], axis=1
+    )
+    return out.astype(np.float32)
+
+
+def _yin(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """YIN over rows of ``frames`` (n, _YIN_LENGTH): F0 in Hz and the normalised difference at its lag."""
+    x = frames.astype(np.float64)
+    head = x[:, :YIN_INTEGRATION]
+    spectrum = np.fft.rfft(x, _YIN_FFT, axis=1)
+    cross = np.fft.irfft(np.conj(np.fft.rfft(head, _YIN_FFT, axis=1)) * spectrum, _YIN_FFT, axis=1)
+    cross = cross[:, : _TAU_MAX + 1]
+    energy = np.concatenate([np.zeros((len(x), 1)), np.cumsum(x * x, axis=1)], axis=1)
+    taus = np.arange(_TAU_MAX + 1)
+    lagged = energy[:, taus + YIN_INTEGRATION] - energy[:, taus]
+    diff = np.maximum(energy[:, [YIN_INTEGRATION]] + lagged - 2 * cross, 0)
+    running = np.cumsum(diff[:, 1:], axis=1)
+    norm = np.ones_like(diff)
+    safe = running > 1e-12 * (1 + energy[:, [-1]])
+    norm[:, 1:] = np.where(safe, diff[:, 1:] * taus[1:] / np.where(safe, running, 1), 1.0)
+    search = norm[:, _TAU_MIN:_TAU_MAX + 1]
+    inner = search[:, 1:-1]
+    local_min = np.zeros_like(search, dtype=bool)
+    local_min[:, 1:-1] = (inner < search[:, :-2]) & (inner <= search[:, 2:])
+    candidates = local_min & (search < YIN_THRESHOLD)
+    has = candidates.any(axis=1)
+    index = np.where(has, candidates.argmax(axis=1), search.argmin(axis=1))
+    rows = np.arange(len(x))
+    best = search[rows, index]
+    # Parabolic interpolation between neighbouring lags for sub-sample precision.
+    left = search[rows, np.maximum(index - 1, 0)]
+    right = search[rows, np.minimum(index + 1, search.shape[1] - 1)]
+    curvature = left - 2 * best + right
+    shift = np.where(curvature > 1e-12, 0.5 * (left - right) / np.where(curvature > 1e-12, curvature, 1), 0.0)
+    tau = _TAU_MIN + index + np.clip(shift, -0.5, 0.5)
+    return SAMPLE_RATE / tau, best
+
+
+def _frame_at(signal: np.ndarray, centres: np.ndarray, length: int) -> np.ndarray:
+    starts = centres - length // 2
+    view = np.lib.stride_tricks.sliding_window_view(signal, length)
+    return view[starts]
+
+
+def _absolute_slice(samples: np.ndarray, start: int, end: int | None, lo: int, hi: int) -> np.ndarray:
+    """Absolute samples lo..hi-1 taken from ``samples`` (which begins at ``start``), zero outside the clip."""
+    out = np.zeros(hi - lo, np.float32)
+    stop = start + len(samples) if end is None else min(end, start + len(samples))
+    a, b = max(lo, start, 0), min(hi, stop)
+    if b > a:
+        out[a - lo:b - lo] = samples[a - start:b - start]
+    return out
+
+
+def _as_mono_float(samples) -> np.ndarray:
+    samples = np.asarray(samples, dtype=np.float32)
+    if samples.ndim != 1:
+        raise AudioError(f"audio samples must be one mono channel, got an array of shape {samples.shape}")
+    if not np.isfinite(samples).all():
+        raise AudioError("audio samples contain NaN or infinite values; load audio with engine.audio.load_audio")
+    return samples
+
+
+@lru_cache(maxsize=1)
+def _mel_basis() -> np.ndarray:
+    import librosa
+
+    return librosa.filters.mel(sr=SAMPLE_RATE, n_fft=N_FFT, n_mels=N_MELS, fmin=FMIN, fmax=FMAX).astype(np.float64)
+
+
+@lru_cache(maxsize=1)
+def _dct_basis() -> np.ndarray:
+    from scipy.fft import dct
+
+    return dct(np.eye(N_MELS), type=2, norm="ortho", axis=0)[:N_MFCC]
+
+
+@lru_cache(maxsize=2)
+def _hann(length: int) -> np.ndarray:
+    return np.hanning(length + 1)[:-1]  # periodic Hann, as in STFT practice
+
+
+def _jsonable(value):
+    return json.loads(json.dumps(value))
+
+
+if __name__ == "__main__":
+    print(json.dumps(benchmark_audio_features()))

@@ -1,0 +1,204 @@
+"""The OHGesture denoiser G(x_t, t, c): predicts the clean motion window x0.
+
+Frame tokens (x_t joined with audio and text features) pass one cross-local
+attention block (each frame sees ±local_window frames, rotary positions), then
+self-attention layers together with one condition token that carries the
+timestep, emotion and seed embeddings. Every size comes from `DenoiserConfig`,
+which a model file stores; nothing about the data is a code constant.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import MISSING, asdict, dataclass, fields
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+@dataclass(frozen=True)
+class DenoiserConfig:
+    """Architecture of one denoiser. The data sizes have no defaults on purpose."""
+
+    pose_dim: int  # D, features per motion frame
+    audio_dim: int  # Da, audio features per frame
+    text_dim: int  # Dt, text features per frame
+    frames: int  # M, frames per window
+    seed_frames: int  # N, frames of seed motion before the window
+    n_emotions: int  # emotion index n_emotions means "absent"
+    latent: int = 256
+    heads: int = 4
+    layers: int = 4
+    local_window: int = 8  # a frame attends to frames within ±local_window
+    ff_mult: int = 4
+    dropout: float = 0.1
+
+    def __post_init__(self):
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "dropout":
+                if not 0.0 <= value < 1.0:
+                    raise ValueError(f"denoiser config: dropout must be in [0, 1), got {value}")
+            elif not isinstance(value, int) or isinstance(value, bool) or value < (0 if f.name == "local_window" else 1):
+                raise ValueError(f"denoiser config: {f.name} must be a positive integer, got {value!r}")
+        if self.latent % (2 * self.heads):
+            raise ValueError(
+                f"denoiser config: latent ({self.latent}) must be divisible by 2 × heads ({self.heads}) "
+                "for rotary positions"
+            )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "DenoiserConfig":
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"denoiser config: unknown keys {unknown}; known keys are {sorted(known)}")
+        missing = sorted(f.name for f in fields(cls) if f.default is MISSING and f.name not in data)
+        if missing:
+            raise ValueError(f"denoiser config: missing keys {missing}")
+        return cls(**data)
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of trainable scalars in a model."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def timestep_embedding(t: torch.Tensor, dim: int, max_period: float = 10000.0) -> torch.Tensor:
+    """Sinusoidal embedding of integer (or real) timesteps t (B,) -> (B, dim)."""
+    half = dim // 2
+    freqs = torch.exp(-math.log(max_period) * torch.arange(half, device=t.device, dtype=torch.float32) / half)
+    args = t.float()[:, None] * freqs[None]
+    emb = torch.cat([torch.cos(args), torch.sin(args)], dim=-1)
+    return F.pad(emb, (0, dim % 2))
+
+
+def rotary_tables(length: int, head_dim: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """cos and sin tables (length, head_dim/2) for rotary position embeddings."""
+    inv_freq = 1.0 / (10000.0 ** (torch.arange(0, head_dim, 2, dtype=torch.float32) / head_dim))
+    angles = torch.arange(length, dtype=torch.float32)[:, None] * inv_freq[None]
+    return torch.cos(angles), torch.sin(angles)
+
+
+def apply_rotary(x: torch.Tensor, cos: torch.Tensor, sin: torch.Tensor) -> torch.Tensor:
+    """Rotate channel pairs of x (B, H, T, hd) by position-dependent angles."""
+    x1, x2 = x[..., 0::2], x[..., 1::2]
+    rotated = torch.stack([x1 * cos - x2 * sin, x1 * sin + x2 * cos], dim=-1)
+    return rotated.flatten(-2)
+
+
+class Attention(nn.Module):
+    """Multi-head self-attention with rotary q/k and an optional boolean mask."""
+
+    def __init__(self, latent: int, heads: int, dropout: float):
+        super().__init__()
+        self.heads = heads
+        self.dropout = dropout
+        self.qkv = nn.Linear(latent, 3 * latent)
+        self.out = nn.Linear(latent, latent)
+
+    def forward(self, x, cos, sin, mask=None):
+        b, n, c = x.shape
+        q, k, v = self.qkv(x).view(b, n, 3, self.heads, c // self.heads).permute(2, 0, 3, 1, 4)
+        q, k = apply_rotary(q, cos, sin), apply_rotary(k, cos, sin)
+        y = F.scaled_dot_product_attention(
+            q, k, v, attn_mask=mask, dropout_p=self.dropout if self.training else 0.0
+        )
+        return self.out(y.transpose(1, 2).reshape(b, n, c))
+
+
+class Block(nn.Module):
+    """Pre-norm transformer block: attention then feed-forward, both residual."""
+
+    def __init__(self, latent: int, heads: int, ff_mult: int, dropout: float):
+        super().__init__()
+        self.norm1 = nn.LayerNorm(latent)
+        self.attn = Attention(latent, heads, dropout)
+        self.norm2 = nn.LayerNorm(latent)
+        self.ff = nn.Sequential(
+            nn.Linear(latent, ff_mult * latent),
+            nn.GELU(),
+            nn.Linear(ff_mult * latent, latent),
+            nn.Dropout(dropout),
+        )
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x, cos, sin, mask=None):
+        x = x + self.drop(self.attn(self.norm1(x), cos, sin, mask))
+        return x + self.ff(self.norm2(x))
+
+
+class Denoiser(nn.Module):
+    """G(x_t, t, c) -> x̂0 for one window; c = (seed, seed_present, emotion, audio, text)."""
+
+    def __init__(self, config: DenoiserConfig | dict):
+        super().__init__()
+        if isinstance(config, dict):
+            config = DenoiserConfig.from_dict(config)
+        self.config = cfg = config
+        L = cfg.latent
+        self.motion_in = nn.Linear(cfg.pose_dim, L)
+        self.audio_in = nn.Linear(cfg.audio_dim, L)
+        self.text_in = nn.Linear(cfg.text_dim, L)
+        self.fuse = nn.Linear(3 * L, L)
+        self.local_block = Block(L, cfg.heads, cfg.ff_mult, cfg.dropout)
+        self.blocks = nn.ModuleList(Block(L, cfg.heads, cfg.ff_mult, cfg.dropout) for _ in range(cfg.layers))
+        self.time_mlp = nn.Sequential(nn.Linear(L, L), nn.SiLU(), nn.Linear(L, L))
+        self.emotion_emb = nn.Embedding(cfg.n_emotions + 1, L)  # last row: emotion absent
+        self.seed_frame = nn.Linear(cfg.pose_dim, L)
+        self.seed_mix = nn.Linear(cfg.seed_frames * L, L)
+        self.seed_absent = nn.Parameter(0.02 * torch.randn(L))
+        self.norm_out = nn.LayerNorm(L)
+        self.motion_out = nn.Linear(L, cfg.pose_dim)
+
+        # Positions: the condition token is 0, frames are 1..M (a rotation by 0 is the identity).
+        cos, sin = rotary_tables(cfg.frames + 1, L // cfg.heads)
+        self.register_buffer("rot_cos", cos, persistent=False)
+        self.register_buffer("rot_sin", sin, persistent=False)
+        idx = torch.arange(cfg.frames)
+        self.register_buffer("band", (idx[:, None] - idx[None, :]).abs() <= cfg.local_window, persistent=False)
+
+    @property
+    def absent_emotion(self) -> int:
+        return self.config.n_emotions
+
+    def condition_token(self, t, seed, seed_present, emotion):
+        L = self.config.latent
+        time = self.time_mlp(timestep_embedding(t, L))
+        seed_emb = self.seed_mix(self.seed_frame(seed).flatten(1))
+        seed_emb = torch.where(seed_present[:, None], seed_emb, self.seed_absent.to(seed_emb.dtype))
+        return time + self.emotion_emb(emotion) + seed_emb
+
+    def forward(self, x_t, t, audio, text, seed, seed_present, emotion):
+        """x_t (B,M,D), t (B,), audio (B,M,Da), text (B,M,Dt), seed (B,N,D),
+        seed_present (B,) bool, emotion (B,) long with n_emotions = absent -> x̂0 (B,M,D)."""
+        self._check_shapes(x_t, t, audio, text, seed, seed_present, emotion)
+        tokens = self.fuse(torch.cat([self.motion_in(x_t), self.audio_in(audio), self.text_in(text)], dim=-1))
+        cos, sin = self.rot_cos, self.rot_sin
+        tokens = self.local_block(tokens, cos[1:], sin[1:], self.band)
+        cond = self.condition_token(t, seed, seed_present, emotion)
+        h = torch.cat([cond[:, None], tokens], dim=1)
+        for block in self.blocks:
+            h = block(h, cos, sin)
+        return self.motion_out(self.norm_out(h[:, 1:]))
+
+    def _check_shapes(self, x_t, t, audio, text, seed, seed_present, emotion):
+        cfg = self.config
+        b = x_t.shape[0]
+        expected = {
+            "x_t": (x_t, (b, cfg.frames, cfg.pose_dim)),
+            "t": (t, (b,)),
+            "audio": (audio, (b, cfg.frames, cfg.audio_dim)),
+            "text": (text, (b, cfg.frames, cfg.text_dim)),
+            "seed": (seed, (b, cfg.seed_frames, cfg.pose_dim)),
+            "seed_present": (seed_present, (b,)),
+            "emotion": (emotion, (b,)),
+        }
+        for name, (tensor, shape) in expected.items():
+            if tuple(tensor.shape) != shape:
+                raise ValueError(f"denoiser input {name} has shape {tuple(tensor.shape)}, expected {shape}")
+        if seed_present.dtype != torch.bool:
+            raise ValueError("denoiser input seed_present must be a bool tensor")

@@ -1,0 +1,563 @@
+"""Pronunciations for words the recogniser's dictionary lacks, in its CMU (ARPABET) phone set.
+
+Order of attempts for a word: the pocketsphinx English dictionary itself; numbers spelt out
+("42" -> "forty two"); a dictionary stem plus an English suffix ("blorfs" from "blorf" + S) or two
+dictionary words joined ("dashwood" = "dash" + "wood"); acronyms without vowels spelt letter by letter;
+finally ordered letter-to-sound rules (in the style of the NRL rules of Elovitz et al., 1976).
+A word with no Latin letter or digit has no pronunciation (None): the caller spreads it over
+its neighbours' gap instead of dropping it.
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+PHONES = frozenset(
+    "AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY P R S SH T TH UH UW V W Y Z ZH".split()
+)
+_VOWEL_PHONES = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split())
+
+
+def dictionary_path() -> Path:
+    """The English pronunciation dictionary inside the pocketsphinx wheel."""
+    from pocketsphinx import get_model_path
+
+    return Path(get_model_path("en-us")) / "cmudict-en-us.dict"
+
+
+@lru_cache(maxsize=1)
+def load_lexicon() -> dict[str, tuple[str, ...]]:
+    """Word -> first pronunciation, from the pocketsphinx dictionary (lower-case keys)."""
+    lexicon: dict[str, tuple[str, ...]] = {}
+    with open(dictionary_path(), encoding="utf-8") as handle:
+        for line in handle:
+            parts = line.split()
+            if len(parts) >= 2 and not parts[0].endswith(")"):
+                lexicon[parts[0]] = tuple(parts[1:])
+    return lexicon
+
+
+def pronounce(word: str, lexicon: dict[str, tuple[str, ...]] | None = None) -> list[str] | None:
+    """ARPABET phones for one written word, or None when it has no Latin letter or digit."""
+    lexicon = load_lexicon() if lexicon is None else lexicon
+    plain = _latin(word)
+    if plain.lower() in lexicon:
+        return list(lexicon[plain.lower()])
+    phones: list[str] = []
+    for piece in re.findall(r"[A-Za-z']*[A-Za-z][A-Za-z']*|[0-9]+", plain):
+        if piece.isdigit():
+            for number_word in number_words(piece):
+                phones += lexicon[number_word]
+        else:
+            phones += _pronounce_letters(piece, lexicon)
+    return phones or None
+
+
+def _latin(word: str) -> str:
+    """Accents removed ("café" -> "cafe"), typographic apostrophes made plain."""
+    decomposed = unicodedata.normalize("NFKD", word.replace("\u2019", "'"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def _pronounce_letters(raw: str, lexicon) -> list[str]:
+    piece = raw.lower().strip("'")
+    if piece in lexicon:
+        return list(lexicon[piece])
+    if len(piece) == 1 or not re.search(r"[aeiouy]", piece):
+        return spell_letters(piece, lexicon)
+    return _from_dictionary_parts(piece, lexicon) or letter_to_sound(piece)
+
+
+def spell_letters(letters: str, lexicon=None) -> list[str]:
+    """Phones of the letter names, as in an acronym read out ("bbc" -> B IY B IY S IY)."""
+    lexicon = load_lexicon() if lexicon is None else lexicon
+    phones: list[str] = []
+    for letter in letters:
+        if letter.isalpha() and letter in lexicon:
+            phones += lexicon[letter] if letter != "a" else ["EY"]
+    return phones
+
+
+_SUFFIXES = ("'s", "s", "es", "ed", "d", "ing", "er", "ers", "est", "ly", "ness", "less", "ful", "y", "ish", "ism", "ist")
+
+
+def _from_dictionary_parts(word: str, lexicon) -> list[str] | None:
+    """A dictionary stem plus a regular suffix, or two dictionary words of 3+ letters joined."""
+    for suffix in sorted(_SUFFIXES, key=len, reverse=True):
+        stem = word[: -len(suffix)]
+        if word.endswith(suffix) and len(stem) >= 3:
+            for candidate in (stem, stem + "e", stem[:-1] if len(stem) > 3 and stem[-1] == stem[-2] else None):
+                if candidate and candidate in lexicon:
+                    return _add_suffix(list(lexicon[candidate]), suffix)
+    best = None
+    for cut in range(3, len(word) - 2):
+        left, right = word[:cut], word[cut:]
+        if left in lexicon and right in lexicon:
+            score = min(len(left), len(right))
+            if best is None or score > best[0]:
+                best = (score, list(lexicon[left]) + list(lexicon[right]))
+    return best[1] if best else None
+
+
+def _add_suffix(stem: list[str], suffix: str) -> list[str]:
+    last = stem[-1]
+    if suffix in ("s", "'s", "es"):
+        if last in ("S", "Z", "SH", "ZH", "CH", "JH"):
+            return stem + ["IH", "Z"]
+        return stem + (["S"] if last in ("P", "T", "K", "F", "TH") else ["Z"])
+    if suffix in ("ed", "d"):
+        if last in ("T", "D"):
+            return stem + ["IH", "D"]
+        return stem + (["T"] if last in ("P", "K", "F", "TH", "S", "SH", "CH") else ["D"])
+    endings = {"ing": ["IH", "NG"], "er": ["ER"], "ers": ["ER", "Z"], "est": ["AH", "S", "T"], "ly": ["L", "IY"],
+               "ness": ["N", "AH", "S"], "less": ["L", "AH", "S"], "ful": ["F", "AH", "L"], "y": ["IY"],
+               "ish": ["IH", "SH"], "ism": ["IH", "Z", "AH", "M"], "ist": ["IH", "S", "T"]}
+    return stem + endings[suffix]
+
+
+_ONES = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen".split()
+_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
+
+
+def number_words(digits: str) -> list[str]:
+    """English words for a digit string: years as "nineteen ninety", cardinals below a billion, else digits."""
+    if len(digits) > 1 and digits.startswith("0") or len(digits) > 9:
+        return [_ONES[int(d)] for d in digits]
+    value = int(digits)
+    if len(digits) == 4 and (1100 <= value <= 1999 or 2010 <= value <= 2099) and value % 100:
+        tail = value % 100
+        return _below_thousand(value // 100) + (["oh", _ONES[tail]] if tail < 10 else _below_thousand(tail))
+    if value == 0:
+        return ["zero"]
+    words: list[str] = []
+    for size, name in ((1_000_000, "million"), (1000, "thousand")):
+        if value >= size:
+            words += _below_thousand(value // size) + [name]
+            value %= size
+    return words + (_below_thousand(value) if value else [])
+
+
+def _below_thousand(value: int) -> list[str]:
+    words: list[str] = []
+    if value >= 100:
+        words += [_ONES[value // 100], "hundred"]
+        value %= 100
+    if value >= 20:
+        words.append(_TENS[value // 10])
+        value %= 10
+        if value:
+            words.append(_ONES[value])
+    elif value:
+        words.append(_ONES[value])
+    return words
+
+
+# Letter-to-sound rules: "left[match]right=PHONES", tried in order for the letter under the cursor.
+# Context symbols: ' ' word edge, '#' one or more vowels, ':' zero or more consonants, '^' one
+# consonant, '.' a voiced consonant, '+' E I or Y, '%' a suffix (ER E ES ED ING ELY),
+# '&' a sibilant, '@' a consonant after which U sounds UW.
+_RULES_TEXT = r"""
+ [a] =AH
+^[a] =AH
+#^[ance]=AH N S
+#^[ant] =AH N T
+ [are] =AA R
+ [ar]o=AH R
+[ar]#=EH R
+ ^[as]#=EY S
+[a]wa=AH
+[aw]=AO
+ :[any]=EH N IY
+[a]^+#=EY
+#:[ally]=AH L IY
+ [al]#=AH L
+[again]=AH G EH N
+#:[ag]e=IH JH
+[a]^+:#=AE
+ :[a]^+ =EY
+[a]^%=EY
+ [arr]=AH R
+[arr]=AE R
+ :[ar] =AA R
+[ar] =ER
+[ar]=AA R
+[air]=EH R
+[ai]=EY
+[ay]=EY
+[au]=AO
+#:[al] =AH L
+#:[als] =AH L Z
+[alk]=AO K
+[al]^=AO L
+ :[able]=EY B AH L
+[able]=AH B AH L
+[ang]+=EY N JH
+[a]=AE
+ [be]^#=B IH
+[being]=B IY IH NG
+ [bus]#=B IH Z
+[buil]=B IH L
+[bb]=B
+[b]=B
+ [ch]^=K
+^e[ch]=K
+[ch]=CH
+ s[ci]#=S AY
+[ci]a=SH
+[ci]o=SH
+[ci]en=SH
+[c]+=S
+[ck]=K
+[com]%=K AH M
+[cc]+=K S
+[cc]=K
+[c]=K
+#:[ded] =D IH D
+.e[d] =D
+#^:e[d] =T
+ [de]^#=D IH
+[du]a=JH UW
+[dge]=JH
+[dd]=D
+[d]=D
+#:[e] =
+' :^[e] =
+ :[e] =IY
+#[ed] =D
+#:[e]d =
+[ev]er=EH V
+[e]^%=IY
+#^[ent] =AH N T
+#^[ence]=AH N S
+#:[ement]=M AH N T
+[eri]#=IY R IY
+[eri]=EH R IH
+#:[er]#=ER
+[er]#=EH R
+[er]=ER
+ [even]=IY V EH N
+#:[e]w=
+@[ew]=UW
+[ew]=Y UW
+[e]o=IY
+#:&[es] =IH Z
+#:[e]s =
+#:[ely] =L IY
+[eful]=F UH L
+[ee]=IY
+[earn]=ER N
+ [ear]^=ER
+[ead]=EH D
+#:[ea] =IY AH
+[ea]su=EH
+[ea]=IY
+[eigh]=EY
+[ei]=IY
+ [eye]=AY
+[ey]=IY
+[eu]=Y UW
+[e]=EH
+[ful]=F UH L
+[ff]=F
+[f]=F
+[giv]=G IH V
+ [g]i^=G
+[ge]t=G EH
+su[gges]=G JH EH S
+[gg]=G
+ b#[g]=G
+[g]+=JH
+[great]=G R EY T
+#[gh]=
+ [gn]=N
+[gn] =N
+[g]=G
+ [hav]=HH AE V
+ [hour]=AW ER
+[how]=HH AW
+[h]#=HH
+[h]=
+ [in]=IH N
+ [i] =AY
+[i] =IY
+#^[ity] =AH T IY
+[in]d=AY N
+[ier]=IY ER
+#:r[ied] =IY D
+[ied] =AY D
+[ien]=IY EH N
+[ie]t=AY EH
+ :[i]%=AY
+[i]%=IY
+[ie]=IY
+[i]^+:#=IH
+[ir]#=AY R
+[iz]%=AY Z
+[is]%=AY Z
+[i]d%=AY
++^[i]^+=IH
+[i]t%=AY
+#^:[i]^+=IH
+[i]^+=AY
+[ir]=ER
+[igh]=AY
+[ild]=AY L D
+[ign] =AY N
+[ign]^=AY N
+[ign]%=AY N
+[ique]=IY K
+[i]=IH
+[j]=JH
+ [k]n=
+[kk]=K
+[k]=K
+[lo]c#=L OW
+l[l]=
+#^:[l]%=AH L
+[lead]=L IY D
+[l]=L
+[mov]=M UW V
+[mm]=M
+[m]=M
+e[ng]+=N JH
+[ng]r=NG G
+[ng]#=NG G
+[ngl]%=NG G AH L
+[ng]=NG
+[nk]=NG K
+[nn]=N
+[n]=N
+[of] =AH V
+[orough]=ER OW
+#:[or] =ER
+#:[ors] =ER Z
+[or]=AO R
+ [one]=W AH N
+[ow]=OW
+ [over]=OW V ER
+[ov]=AH V
+[o]^%=OW
+[o]^en=OW
+[o]^i#=OW
+[ol]d=OW L
+[ought]=AO T
+[ough]=AH F
+ [ou]=AW
+h[ou]s#=AW
+[ous]=AH S
+[our]=AO R
+[ould]=UH D
+^[ou]^l=AH
+[oup]=UW P
+[ou]=AW
+[oy]=OY
+[oing]=OW IH NG
+[oi]=OY
+[oor]=AO R
+[ook]=UH K
+[ood]=UH D
+[oo]=UW
+[o]e=OW
+[o] =OW
+[oa]=OW
+ [only]=OW N L IY
+ [once]=W AH N S
+c[o]n=AA
+[o]ng=AO
+ :^[o]n=AH
+i[on]=AH N
+#:[on] =AH N
+#^[on]=AH N
+[o]st =OW
+[of]^=AO F
+[other]=AH DH ER
+[oss] =AO S
+#^:[om]=AH M
+[o]=AA
+[ph]=F
+[peop]=P IY P
+[pow]=P AW
+[put] =P UH T
+[pp]=P
+[p]=P
+[quar]=K W AO R
+[qu]=K W
+[q]=K
+ [re]^#=R IY
+[rr]=R
+[r]=R
+[sh]=SH
+#[sion]=ZH AH N
+[some]=S AH M
+#[sur]#=ZH ER
+[sur]#=SH ER
+#[su]#=ZH UW
+#[ssu]#=SH UW
+#[sed] =Z D
+#[s]#=Z
+[said]=S EH D
+^[sion]=SH AH N
+[s]s=
+.[s] =Z
+#:.e[s] =Z
+#^:##[s] =Z
+#^:#[s] =S
+u[s] =S
+ :#[s] =Z
+ [sch]=S K
+[s]c+=
+#[sm]=Z M
+#[sn]'=Z AH N
+[s]=S
+[th]=TH
+#:[ted] =T IH D
+s[ti]#n=CH
+[ti]o=SH
+[ti]a=SH
+[tien]=SH AH N
+[tur]#=CH ER
+[tu]a=CH UW
+[tch]=CH
+[tt]=T
+[t]=T
+ [un]i=Y UW N
+ [un]=AH N
+ [upon]=AH P AO N
+@[ur]#=UH R
+[ur]#=Y UH R
+[ur]=ER
+[u]^ =AH
+[u]^^=AH
+[uy]=AY
+ g[u]#=
+g[u]%=
+g[u]#=W
+#n[u]=Y UW
+@[u]=UW
+[u]=Y UW
+[view]=V Y UW
+[v]=V
+ [were]=W ER
+[wa]s=W AA
+[wa]t=W AA
+[where]=W EH R
+[what]=W AA T
+[whol]=HH OW L
+[who]=HH UW
+[wh]=W
+[war]=W AO R
+[wor]^=W ER
+[wr]=R
+[w]=W
+ [x]=Z
+[x]=K S
+[young]=Y AH NG
+ [you]=Y UW
+ [yes]=Y EH S
+ [y]=Y
+#^:[y] =IY
+#^:[y]i=IY
+ :[y] =AY
+ :[y]#=AY
+ :[y]^+:#=IH
+ :[y]^#=AY
+[y]=IH
+[zz]=Z
+[z]=Z
+"""
+
+_VOWELS = set("aeiouy")
+_VOICED = set("bdvgjlmnrwz")
+_FRONT = set("eiy")
+_SIBILANTS = ("ch", "sh", "s", "c", "g", "z", "x", "j")
+_LONG_U_AFTER = ("th", "ch", "sh", "t", "s", "r", "d", "l", "z", "n", "j")
+_SUFFIX_CONTEXT = ("ing", "ely", "er", "es", "ed", "e")
+
+
+def _parse_rules() -> dict[str, list[tuple[str, str, str, list[str]]]]:
+    rules: dict[str, list] = {}
+    for line in _RULES_TEXT.strip("\n").split("\n"):
+        left, rest = line.split("[", 1)
+        match, rest = rest.split("]", 1)
+        right, phones = rest.split("=", 1)
+        phones_list = phones.split()
+        assert set(phones_list) <= PHONES, line
+        rules.setdefault(match[0], []).append((left, match, right, phones_list))
+    return rules
+
+
+_RULES = _parse_rules()
+
+
+def letter_to_sound(word: str) -> list[str]:
+    """Phones for a lower-case word by the ordered letter-to-sound rules (never fails on a-z)."""
+    text = " " + re.sub(r"[^a-z']", "", word.lower()) + " "
+    phones: list[str] = []
+    i = 1
+    while i < len(text) - 1:
+        letter = text[i]
+        for left, match, right, out in _RULES.get(letter, ()):
+            if (text.startswith(match, i) and _right_matches(right, text, i + len(match))
+                    and _left_matches(left, text, i)):
+                phones += out
+                i += len(match)
+                break
+        else:
+            i += 1  # apostrophes and anything unruled are silent
+    if not any(p in _VOWEL_PHONES for p in phones) and phones:
+        phones = phones[:1] + ["AH"] + phones[1:]  # every spoken word has a nucleus
+    return phones
+
+
+def _is_consonant(ch: str) -> bool:
+    return ch.isalpha() and ch not in _VOWELS
+
+
+def _right_matches(pattern: str, text: str, pos: int) -> bool:
+    if not pattern:
+        return True
+    symbol, rest = pattern[0], pattern[1:]
+    if symbol in "#:":
+        run = pos
+        while run < len(text) and (text[run] in _VOWELS if symbol == "#" else _is_consonant(text[run])):
+            run += 1
+        shortest = pos + 1 if symbol == "#" else pos
+        return any(_right_matches(rest, text, end) for end in range(run, shortest - 1, -1))
+    if symbol == "%":
+        return any(text.startswith(s, pos) and _right_matches(rest, text, pos + len(s)) for s in _SUFFIX_CONTEXT)
+    ch = text[pos] if pos < len(text) else " "
+    return _symbol_matches(symbol, ch) and _right_matches(rest, text, pos + 1)
+
+
+def _left_matches(pattern: str, text: str, pos: int) -> bool:
+    """Match `pattern` ending just before text[pos], reading leftwards."""
+    if not pattern:
+        return True
+    symbol, rest = pattern[-1], pattern[:-1]
+    if symbol in "#:":
+        run = pos
+        while run >= 1 and (text[run - 1] in _VOWELS if symbol == "#" else _is_consonant(text[run - 1])):
+            run -= 1
+        longest_start = run
+        first = pos - 1 if symbol == "#" else pos
+        return any(_left_matches(rest, text, start) for start in range(longest_start, first + 1))
+    if symbol == "&":
+        return any(text[:pos].endswith(s) and _left_matches(rest, text, pos - len(s)) for s in _SIBILANTS)
+    if symbol == "@":
+        return any(text[:pos].endswith(s) and _left_matches(rest, text, pos - len(s)) for s in _LONG_U_AFTER)
+    ch = text[pos - 1] if pos >= 1 else " "
+    return _symbol_matches(symbol, ch) and _left_matches(rest, text, pos - 1)
+
+
+def _symbol_matches(symbol: str, ch: str) -> bool:
+    if symbol == " ":
+        return not ch.isalpha()
+    if symbol == "^":
+        return _is_consonant(ch)
+    if symbol == ".":
+        return ch in _VOICED
+    if symbol == "+":
+        return ch in _FRONT
+    return symbol == ch

@@ -1,0 +1,231 @@
+"""Long audio: motion for a whole clip, one M-frame window at a time.
+
+Windows advance by M − overlap frames. Each is seeded with the N output frames
+just before its start (the training convention: the seed is the motion right
+before the window), the first with the data mean (zeros in normalised space).
+The first `overlap` frames of a window are blended into the previous window's
+last ones with a raised-cosine ramp, so seams do not jump. The last window
+runs past the clip: its audio and text features are padded by repeating the
+last frame (the tail of a clip is normally silence), or with the caller's
+`audio_pad` / `text_pad` vectors (e.g. the features of silence), then trimmed.
+Memory is bounded by one window: `iter_motion_features` yields finished frames
+as it goes, `generate_motion_features` collects them into one array.
+
+Defaults: mode "control" with one emotion (γ = 1: plain conditioning, one
+network pass per step), sampler "dpm" (DPM-Solver++(2M)) with 20 steps,
+overlap 8 frames, seed 0, device "auto".
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple
+
+import numpy as np
+import torch
+
+from .errors import OpenHumanError
+from .guidance import MODES, Conditions, condition_pair, guided_denoiser
+from .samplers import SAMPLERS, make_sampler, sample
+
+if TYPE_CHECKING:
+    from .modelfile import LoadedModel
+
+DEFAULT_SAMPLER = "dpm"
+DEFAULT_OVERLAP = 8
+
+
+class Progress(NamedTuple):
+    """Where generation stands: window (0-based) of n_windows, step (1-based) of n_steps."""
+
+    window: int
+    n_windows: int
+    step: int
+    n_steps: int
+
+    @property
+    def fraction(self) -> float:
+        return (self.window * self.n_steps + self.step) / (self.n_windows * self.n_steps)
+
+
+def pick_device(device: str | torch.device = "auto") -> torch.device:
+    """'auto' (CUDA when torch sees one, else CPU), 'cpu', 'cuda' or 'cuda:N'."""
+    if isinstance(device, torch.device):
+        name = str(device)
+    else:
+        name = str(device).strip().lower()
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise OpenHumanError(
+                f"device {name!r} asked for, but this torch sees no CUDA GPU; use --device cpu or auto"
+            )
+        return torch.device(name)
+    if name == "cpu":
+        return torch.device("cpu")
+    raise OpenHumanError(f"unknown device {device!r}; use auto, cpu or cuda")
+
+
+def plan_windows(total: int, frames: int, overlap: int) -> list[int]:
+    """Start frames of the windows covering `total` frames (the last may run past the end)."""
+    if not 0 <= overlap < frames:
+        raise ValueError(f"overlap must be in [0, {frames}), got {overlap}")
+    if total <= 0:
+        return []
+    stride = frames - overlap
+    n = 1 if total <= frames else 1 + -(-(total - frames) // stride)
+    return [k * stride for k in range(n)]
+
+
+def crossfade_ramp(overlap: int) -> np.ndarray:
+    """Weights (overlap,) of the new window, rising from near 0 to near 1 (raised cosine)."""
+    i = np.arange(1, overlap + 1, dtype=np.float32)
+    return 0.5 - 0.5 * np.cos(np.pi * i / (overlap + 1))
+
+
+def window_slice(feats: np.ndarray, start: int, frames: int, pad: np.ndarray | None = None) -> np.ndarray:
+    """feats[start:start+frames], padded past the end with `pad` or the last frame repeated."""
+    part = feats[start:start + frames]
+    missing = frames - len(part)
+    if missing <= 0:
+        return part
+    fill = feats[-1] if pad is None else pad
+    return np.concatenate([part, np.broadcast_to(fill, (missing, feats.shape[1]))])
+
+
+def _features(name: str, feats, dim: int) -> np.ndarray:
+    arr = np.asarray(feats, dtype=np.float32)
+    if arr.ndim != 2 or arr.shape[1] != dim:
+        raise OpenHumanError(f"{name} features must have shape (frames, {dim}), got {arr.shape}")
+    if not np.isfinite(arr).all():
+        raise OpenHumanError(f"{name} features contain NaN or infinity")
+    return arr
+
+
+def _pad_vector(name: str, pad, dim: int) -> np.ndarray | None:
+    if pad is None:
+        return None
+    arr = np.asarray(pad, dtype=np.float32)
+    if arr.shape != (dim,):
+        raise OpenHumanError(f"{name} must have shape ({dim},), got {arr.shape}")
+    return arr
+
+
+def _gamma(gamma, total: int):
+    arr = np.asarray(gamma, dtype=np.float32)
+    if arr.ndim == 0:
+        return float(arr)
+    if arr.shape != (total,):
+        raise OpenHumanError(f"gamma must be a number or a curve of one value per frame ({total}), got {arr.shape}")
+    return arr
+
+
+def iter_motion_features(
+    bundle: "LoadedModel",
+    audio_feats,
+    text_feats,
+    emotion_a: str | int,
+    emotion_b: str | int | None = None,
+    *,
+    gamma=1.0,
+    mode: str | None = None,
+    sampler: str = DEFAULT_SAMPLER,
+    steps: int | None = None,
+    seed: int = 0,
+    device: str | torch.device = "auto",
+    progress: Callable[[Progress], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+    overlap: int = DEFAULT_OVERLAP,
+    audio_pad=None,
+    text_pad=None,
+) -> Iterator[tuple[int, np.ndarray]]:
+    """Yield (first_frame, frames (k, D)) de-normalised, in order, covering all F frames.
+
+    Parameters as in `generate_motion_features`. The bundle's model is moved to
+    `device` and put in eval mode.
+    """
+    cfg = bundle.config
+    M, N, D = cfg.frames, cfg.seed_frames, cfg.pose_dim
+    audio = _features("audio", audio_feats, cfg.audio_dim)
+    text = _features("text", text_feats, cfg.text_dim)
+    if len(text) != len(audio):
+        raise OpenHumanError(f"audio has {len(audio)} frames but text has {len(text)}; they must match")
+    total = len(audio)
+    audio_pad = _pad_vector("audio_pad", audio_pad, cfg.audio_dim)
+    text_pad = _pad_vector("text_pad", text_pad, cfg.text_dim)
+    gamma = _gamma(gamma, total)
+    mode = mode or ("control" if emotion_b is None else "interpolate")
+    if mode not in MODES:
+        raise OpenHumanError(f"unknown guidance mode {mode!r}; choose one of {', '.join(MODES)}")
+    if mode == "control" and emotion_b is not None:
+        raise OpenHumanError("a second emotion needs mode 'interpolate'")
+    if mode == "interpolate" and emotion_b is None:
+        raise OpenHumanError("mode 'interpolate' needs a second emotion")
+    if sampler not in SAMPLERS:
+        raise OpenHumanError(f"unknown sampler {sampler!r}; choose one of {', '.join(sorted(SAMPLERS))}")
+    if not 0 <= overlap <= M - N:
+        raise OpenHumanError(f"overlap must be between 0 and {M - N} frames for this model, got {overlap}")
+    smp = make_sampler(sampler)
+    n_steps = smp.default_steps if steps is None else int(steps)
+    if not 1 <= n_steps <= smp.schedule.steps:
+        raise OpenHumanError(f"steps must be between 1 and {smp.schedule.steps}, got {n_steps}")
+    e1 = bundle.emotion_index(emotion_a)
+    e2 = None if emotion_b is None else bundle.emotion_index(emotion_b)
+
+    dev = pick_device(device)
+    model = bundle.model.to(dev).eval()
+    generator = torch.Generator("cpu").manual_seed(int(seed))  # CPU noise: same draws on any device
+    starts = plan_windows(total, M, overlap)
+    ramp = crossfade_ramp(overlap)[:, None]
+    mean, std = np.asarray(bundle.mean, np.float32), np.asarray(bundle.std, np.float32)
+    seed_frames = np.zeros((N, D), np.float32)
+    prev = None
+
+    def as_tensor(a, dtype=torch.float32):
+        return torch.as_tensor(np.ascontiguousarray(a), dtype=dtype, device=dev)[None]
+
+    for k, start in enumerate(starts):
+        cond = Conditions(
+            audio=as_tensor(window_slice(audio, start, M, audio_pad)),
+            text=as_tensor(window_slice(text, start, M, text_pad)),
+            seed=as_tensor(seed_frames),
+            seed_present=torch.ones(1, dtype=torch.bool, device=dev),
+            emotion=torch.tensor([e1], device=dev),
+        )
+        c1, c2 = condition_pair(cond, mode, cfg.n_emotions, None if e2 is None else torch.tensor(e2, device=dev))
+        g = gamma if isinstance(gamma, float) else as_tensor(window_slice(gamma[:, None], start, M)[:, 0])
+        report = None if progress is None else (lambda i, n, k=k: progress(Progress(k, len(starts), i, n)))
+        out = sample(guided_denoiser(model, c1, c2, g), (1, M, D), smp, n_steps, generator,
+                     progress=report, cancel=cancel, device=dev)
+        out = out[0].float().cpu().numpy()
+        if prev is not None and overlap:
+            out[:overlap] = ramp * out[:overlap] + (1 - ramp) * prev[M - overlap:]
+        end = starts[k + 1] if k + 1 < len(starts) else total
+        yield start, out[:end - start] * std + mean
+        seed_frames = out[end - start - N:end - start] if k + 1 < len(starts) else seed_frames
+        prev = out
+
+
+def generate_motion_features(
+    bundle: "LoadedModel",
+    audio_feats,
+    text_feats,
+    emotion_a: str | int,
+    emotion_b: str | int | None = None,
+    **options,
+) -> np.ndarray:
+    """Motion features (F, D), de-normalised with the bundle's mean/std, for F frames of conditions.
+
+    audio_feats (F, Da) and text_feats (F, Dt) are per-frame features at the
+    model's fps. emotion_a/emotion_b: labels or indices. Options (defaults):
+    gamma=1.0 (number or per-frame curve (F,)), mode=None ('control' with one
+    emotion, 'interpolate' with two), sampler='dpm' ('ddpm'|'ddim'|'dpm'),
+    steps=None (sampler default: 1000, 50, 20), seed=0, device='auto',
+    progress=None (called with Progress after each step), cancel=None (a
+    callable; True stops with samplers.Cancelled), overlap=8, audio_pad=None,
+    text_pad=None.
+    """
+    audio = np.asarray(audio_feats)
+    result = np.empty((len(audio), bundle.config.pose_dim), np.float32)
+    for start, frames in iter_motion_features(bundle, audio, text_feats, emotion_a, emotion_b, **options):
+        result[start:start + len(frames)] = frames
+    return result

@@ -1,0 +1,41 @@
+"""Shared test fixtures: where the real data in ../shared lives.
+
+Tests that need ../shared skip when it is absent, except when OPENHUMAN_REQUIRE_SHARED=1
+(CI sets it): then a missing ../shared is a failure, so CI can never pass by skipping.
+"""
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO.parent / "shared" / "data"
+
+
+def _need(path: Path) -> Path:
+    if not path.exists():
+        message = f"{path} is absent (../shared is not beside this checkout)"
+        if os.environ.get("OPENHUMAN_REQUIRE_SHARED") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    return _need(SHARED_DATA)
+
+
+@pytest.fixture(scope="session")
+def zeggs_dir(shared_data) -> Path:
+    return _need(shared_data / "zeggs")
+
+
+@pytest.fixture(scope="session")
+def speech_dir(shared_data) -> Path:
+    return _need(shared_data / "speech")
+
+
+@pytest.fixture(scope="session")
+def bandai_dir(shared_data) -> Path:
+    return _need(shared_data / "bandai")

@@ -1,0 +1,1 @@
+"""Corpus building, dataset import, training and evaluation. Imports engine, never bpy."""

@@ -1,0 +1,77 @@
+"""Write a Motion as keyframes on an armature, in bulk, on slotted (4.4+) or legacy actions."""
+from __future__ import annotations
+
+import json
+
+import bpy
+import numpy as np
+
+from ..engine.motion import Motion
+from .armature_builder import bone_rest_quaternions
+from .rig_maths import pose_basis_rotations, root_basis_location
+
+_LINEAR = 1  # index of 'LINEAR' in the keyframe interpolation enum
+
+
+def _channelbag(action, obj):
+    """The F-curve container for this object's slot, creating the slot where Blender has them."""
+    if not hasattr(action, "slots"):
+        return action  # Blender 4.2/4.3: F-curves live on the action itself
+    from bpy_extras.anim_utils import action_ensure_channelbag_for_slot
+
+    anim = obj.animation_data
+    slot = anim.action_slot
+    if slot is None:
+        slot = next((s for s in action.slots if s.target_id_type == "OBJECT"), None) or action.slots.new("OBJECT", obj.name)
+        anim.action_slot = slot
+    return action_ensure_channelbag_for_slot(action, slot)
+
+
+def _write_curve(fcurves, data_path: str, index: int, group: str, frames: np.ndarray, values: np.ndarray):
+    try:
+        fc = fcurves.new(data_path, index=index, group_name=group)
+    except TypeError:  # Blender before 4.4 names the argument action_group
+        fc = fcurves.new(data_path, index=index, action_group=group)
+    n = len(frames)
+    fc.keyframe_points.add(n)
+    co = np.empty(2 * n, dtype=np.float32)
+    co[0::2] = frames
+    co[1::2] = values
+    fc.keyframe_points.foreach_set("co", co)
+    fc.keyframe_points.foreach_set("interpolation", np.full(n, _LINEAR, dtype=np.int32))
+    fc.update()
+
+
+def write_action(obj, motion: Motion, action_name: str, start_frame: int, fps: float, settings: dict | None = None):
+    """Keys for every bone's quaternion and the root's location; replaces this action's old keys.
+
+    The motion is resampled to `fps` (the scene's rate) and starts at `start_frame`.
+    Bones are matched by name; every joint of the motion must exist on the armature.
+    """
+    motion = motion.resampled(fps)
+    names = motion.skeleton.names
+    rest = bone_rest_quaternions(obj, names)
+    rotations = pose_basis_rotations(motion.rotations, rest)
+    root = obj.data.bones[names[0]]
+    location = root_basis_location(motion.root_positions, np.array(root.head_local), rest[0])
+    frames = start_frame + np.arange(motion.n_frames, dtype=np.float64)
+
+    action = bpy.data.actions.get(action_name) or bpy.data.actions.new(action_name)
+    if obj.animation_data is None:
+        obj.animation_data_create()
+    obj.animation_data.action = action
+    fcurves = _channelbag(action, obj).fcurves
+    fcurves.clear()
+    for j, name in enumerate(names):
+        pb = obj.pose.bones[name]
+        pb.rotation_mode = "QUATERNION"
+        path = pb.path_from_id("rotation_quaternion")
+        for i in range(4):
+            _write_curve(fcurves, path, i, name, frames, rotations[:, j, i])
+    root_path = obj.pose.bones[names[0]].path_from_id("location")
+    for i in range(3):
+        _write_curve(fcurves, root_path, i, names[0], frames, location[:, i])
+    action.use_fake_user = False
+    if settings is not None:
+        action["openhuman_settings"] = json.dumps(settings, sort_keys=True)
+    return action

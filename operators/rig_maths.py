@@ -1,0 +1,47 @@
+"""Conversions between the engine's Y-up joint frames and Blender's Z-up bones.
+
+Pure numpy (no bpy), so it is exercised directly by tests. The engine's characters face +Z
+with Y up; Blender's face -Y with Z up: one rotation of +90° about X maps one to the other.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine import quat
+
+# Engine (x, y, z) -> Blender (x, -z, y).
+Y_UP_TO_Z_UP = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
+Q_Y_UP_TO_Z_UP = quat.from_matrix(Y_UP_TO_Z_UP)
+
+
+def to_blender_vectors(v: np.ndarray) -> np.ndarray:
+    return np.asarray(v) @ Y_UP_TO_Z_UP.T
+
+
+def pose_basis_rotations(local_rotations: np.ndarray, bone_rest: np.ndarray) -> np.ndarray:
+    """Pose-bone quaternions (F, J, 4) from engine local rotations (F, J, 4).
+
+    bone_rest (J, 4) is each bone's rest orientation in armature space. The engine's joints
+    rest with world-aligned axes, so a joint's local rotation L, seen by a bone whose rest
+    orientation is B, is the basis rotation B⁻¹·C·L·C⁻¹·B.
+    """
+    c = Q_Y_UP_TO_Z_UP
+    c_l_ci = quat.multiply(quat.multiply(c, local_rotations), quat.conjugate(c))
+    b = bone_rest[None]
+    basis = quat.multiply(quat.multiply(quat.conjugate(b), c_l_ci), b)
+    return _continuous(quat.normalize(basis))
+
+
+def root_basis_location(root_positions: np.ndarray, root_rest_head: np.ndarray, root_rest: np.ndarray) -> np.ndarray:
+    """Pose location (F, 3) of the root bone: its offset from the rest head, in the bone's frame."""
+    delta = to_blender_vectors(root_positions) - root_rest_head
+    return quat.rotate(quat.conjugate(root_rest)[None], delta)
+
+
+def _continuous(q: np.ndarray) -> np.ndarray:
+    """Flip signs so consecutive quaternions stay close: F-curves must not jump between q and -q."""
+    if len(q) < 2:
+        return q
+    step = np.where(np.sum(q[1:] * q[:-1], axis=-1) < 0, -1.0, 1.0)
+    sign = np.concatenate([np.ones_like(step[:1]), np.cumprod(step, axis=0)])
+    return q * sign[..., None]

@@ -1,12 +1,26 @@
 """Blender operators: the only code that writes to Blender data."""
 import bpy
 
-from . import properties
+from . import dependencies, properties
+from .armature_ops import OPENHUMAN_OT_create_armature, OPENHUMAN_OT_export_bvh, OPENHUMAN_OT_import_bvh
+from .dependencies import OPENHUMAN_OT_install_dependencies
+from .generate import OPENHUMAN_OT_cancel, OPENHUMAN_OT_generate, OPENHUMAN_OT_new_seed
+from .preferences import OpenHumanPreferences
 
-_classes = []
+_classes = (
+    OpenHumanPreferences,
+    OPENHUMAN_OT_install_dependencies,
+    OPENHUMAN_OT_create_armature,
+    OPENHUMAN_OT_import_bvh,
+    OPENHUMAN_OT_export_bvh,
+    OPENHUMAN_OT_generate,
+    OPENHUMAN_OT_cancel,
+    OPENHUMAN_OT_new_seed,
+)
 
 
 def register():
+    dependencies.add_site_packages_to_path()
     properties.register()
     for cls in _classes:
         bpy.utils.register_class(cls)

@@ -1,23 +1,78 @@
-"""The add-on's settings, stored on the scene as `scene.openhuman` so a .blend remembers them."""
+"""The add-on's settings (`scene.openhuman`, saved with the .blend) and job state (window manager)."""
 import bpy
+
+from . import model_labels
+
+QUALITY_ITEMS = [
+    ("DRAFT", "Draft", "Fast sampler with few steps: for trying ideas"),
+    ("STANDARD", "Standard", "The default fast sampler (DPM-Solver++)"),
+    ("REFERENCE", "Reference", "The method's own DDPM sampler with all 1000 steps: slow"),
+]
+METHOD_ITEMS = [
+    ("MODEL", "Diffusion model", "The bundled (or chosen) OHGesture model"),
+    ("PROCEDURAL", "Procedural", "The rule-based gesture synthesiser: fast and deterministic, no model"),
+]
+
+
+def _emotion_search(self, context, edit_text):
+    return [label for label in model_labels.current_labels() if edit_text.lower() in label.lower()]
+
+
+def _is_armature(self, obj):
+    return obj.type == "ARMATURE"
 
 
 class OpenHumanSettings(bpy.types.PropertyGroup):
     audio_path: bpy.props.StringProperty(
-        name="Voice clip", description="Speech audio to gesture to", subtype="FILE_PATH"
+        name="Voice clip", description="Speech audio to gesture to (WAV, FLAC, OGG, MP3…)", subtype="FILE_PATH"
     )
     transcript: bpy.props.StringProperty(
-        name="Transcript", description="What is said: typed text, or a .txt/.srt/.vtt/.TextGrid/.json file"
+        name="Transcript",
+        description="What is said: typed text, or a .txt/.srt/.vtt/.TextGrid/.json file. Empty: recognised from the clip",
+    )
+    emotion_a: bpy.props.StringProperty(name="Emotion A", default="Neutral", search=_emotion_search)
+    emotion_b: bpy.props.StringProperty(
+        name="Emotion B", description="Blend towards this emotion with γ; empty: emotion A alone",
+        default="", search=_emotion_search,
+    )
+    gamma: bpy.props.FloatProperty(
+        name="Blend γ", description="1: emotion A, 0: emotion B (keyframe it for a changing blend)",
+        default=1.0, min=0.0, max=1.0, options={"ANIMATABLE"},
+    )
+    intensity: bpy.props.FloatProperty(
+        name="Intensity", description="Guidance strength: above 1 exaggerates the emotion", default=1.0, min=0.0, max=3.0
     )
     seed: bpy.props.IntProperty(name="Seed", description="Same seed, same motion", default=0, min=0)
+    quality: bpy.props.EnumProperty(name="Quality", items=QUALITY_ITEMS, default="STANDARD")
+    method: bpy.props.EnumProperty(name="Method", items=METHOD_ITEMS, default="MODEL")
+    armature: bpy.props.PointerProperty(name="Armature", type=bpy.types.Object, poll=_is_armature)
     start_frame: bpy.props.IntProperty(name="Start frame", default=1)
+    set_frame_range: bpy.props.BoolProperty(
+        name="Set frame range", description="Make the scene's frame range cover the clip", default=True
+    )
+
+
+class OpenHumanJob(bpy.types.PropertyGroup):
+    """Progress of the running job; lives on the window manager, so it is never saved or undone."""
+
+    running: bpy.props.BoolProperty(default=False)
+    progress: bpy.props.FloatProperty(name="Progress", subtype="PERCENTAGE", min=0.0, max=100.0)
+    stage: bpy.props.StringProperty(default="")
+    cancel_requested: bpy.props.BoolProperty(default=False)
+
+
+_classes = (OpenHumanSettings, OpenHumanJob)
 
 
 def register():
-    bpy.utils.register_class(OpenHumanSettings)
+    for cls in _classes:
+        bpy.utils.register_class(cls)
     bpy.types.Scene.openhuman = bpy.props.PointerProperty(type=OpenHumanSettings)
+    bpy.types.WindowManager.openhuman_job = bpy.props.PointerProperty(type=OpenHumanJob)
 
 
 def unregister():
+    del bpy.types.WindowManager.openhuman_job
     del bpy.types.Scene.openhuman
-    bpy.utils.unregister_class(OpenHumanSettings)
+    for cls in reversed(_classes):
+        bpy.utils.unregister_class(cls)

@@ -1,9 +1,9 @@
 """Blender UI: panels only draw, they never compute or write data."""
 import bpy
 
-from .main_panel import OPENHUMAN_PT_main
+from .main_panel import OPENHUMAN_PT_files, OPENHUMAN_PT_main
 
-_classes = [OPENHUMAN_PT_main]
+_classes = [OPENHUMAN_PT_main, OPENHUMAN_PT_files]
 
 
 def register():

@@ -1,4 +1,4 @@
-"""The OpenHuman tab in the 3D Viewport's sidebar."""
+"""The OpenHuman tab in the 3D Viewport's sidebar. Draws only; every action is an operator."""
 import bpy
 
 
@@ -10,9 +10,58 @@ class OPENHUMAN_PT_main(bpy.types.Panel):
     bl_category = "OpenHuman"
 
     def draw(self, context):
-        settings = context.scene.openhuman
-        col = self.layout.column()
-        col.prop(settings, "audio_path")
-        col.prop(settings, "transcript")
-        col.prop(settings, "seed")
-        col.prop(settings, "start_frame")
+        from ..operators.generate import check_inputs
+
+        s = context.scene.openhuman
+        job = context.window_manager.openhuman_job
+        layout = self.layout
+        col = layout.column()
+        col.prop(s, "audio_path")
+        col.prop(s, "transcript")
+        col.separator()
+        col.prop(s, "method", text="")
+        col.prop(s, "emotion_a")
+        col.prop(s, "emotion_b")
+        row = col.row()
+        row.enabled = bool(s.emotion_b)
+        row.prop(s, "gamma", slider=True)
+        row = col.row()
+        row.enabled = not s.emotion_b
+        row.prop(s, "intensity")
+        row = col.row(align=True)
+        row.prop(s, "seed")
+        row.operator("openhuman.new_seed", text="", icon="FILE_REFRESH")
+        col.prop(s, "quality")
+        col.separator()
+        row = col.row(align=True)
+        row.prop(s, "armature")
+        row.operator("openhuman.create_armature", text="", icon="ARMATURE_DATA")
+        col.prop(s, "start_frame")
+        col.prop(s, "set_frame_range")
+        col.separator()
+        if job.running:
+            col.progress(factor=job.progress / 100.0, text=job.stage or "working")
+            col.operator("openhuman.cancel", icon="CANCEL")
+        else:
+            problem = check_inputs(context)
+            row = col.row()
+            row.enabled = problem is None
+            row.scale_y = 1.5
+            row.operator("openhuman.generate", icon="PLAY")
+            if problem:
+                col.label(text=problem, icon="INFO")
+
+
+class OPENHUMAN_PT_files(bpy.types.Panel):
+    bl_label = "Motion files"
+    bl_idname = "OPENHUMAN_PT_files"
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "OpenHuman"
+    bl_parent_id = "OPENHUMAN_PT_main"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context):
+        row = self.layout.row(align=True)
+        row.operator("openhuman.import_bvh", icon="IMPORT")
+        row.operator("openhuman.export_bvh", icon="EXPORT")

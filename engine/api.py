@@ -1,0 +1,182 @@
+"""One entry point from a voice clip to motion, shared by the command line and the Blender operators.
+
+`generate(audio_path, ...)` reads the clip, finds its words (given transcript, forced
+alignment or recognition), and produces a Motion on the 75-joint skeleton at the model's
+20 fps, in metres: with the diffusion model (default) or the procedural synthesiser.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .errors import OpenHumanError
+from .motion import Motion
+from .paths import BUNDLED_MODEL
+from .words import WordSpan
+
+METHODS = ("model", "procedural")
+QUALITY = {"draft": ("dpm", 10), "standard": ("dpm", 20), "reference": ("ddpm", 1000)}
+
+
+@dataclass
+class GenerateOptions:
+    """Every knob of a generation, with its default. Stored on results so they can be reproduced."""
+
+    emotion: str = "Neutral"
+    emotion_b: str | None = None
+    gamma: float | list = 1.0  # a number, or a per-frame curve at the model's fps
+    intensity: float = 1.0  # guidance strength (emotion control); 1 is plain conditioning
+    seed: int = 0
+    method: str = "model"
+    sampler: str = "dpm"
+    steps: int | None = None  # sampler default: ddpm 1000, ddim 50, dpm 20
+    device: str = "auto"
+    model: str | None = None  # None: the bundled model
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        if isinstance(self.gamma, np.ndarray):
+            d["gamma"] = self.gamma.tolist()
+        return d
+
+
+@dataclass
+class GenerationResult:
+    motion: Motion
+    words: list[WordSpan]
+    options: GenerateOptions
+    info: dict = field(default_factory=dict)
+
+
+Progress = Callable[[float, str], None]
+
+_model_cache: dict = {}
+
+
+def load_model(path=None, device: str = "auto"):
+    """The model bundle for a path (cached per path and device)."""
+    from .audio_features import check_audio_feature_spec
+    from .modelfile import load_model_file
+    from .text_features import check_text_feature_spec
+    from .windows import pick_device
+
+    path = Path(path) if path else BUNDLED_MODEL
+    dev = pick_device(device)
+    key = (str(path.resolve()) if path.exists() else str(path), str(dev))
+    if key not in _model_cache:
+        if not path.exists():
+            hint = "" if path != BUNDLED_MODEL else " (the bundled model is missing: use --method procedural, or --model FILE)"
+            raise OpenHumanError(f"model file {path} not found{hint}")
+        checks = [lambda m: check_audio_feature_spec(m["audio_spec"]), lambda m: check_text_feature_spec(m["text_spec"])]
+        _model_cache.clear()
+        _model_cache[key] = load_model_file(path, map_location=dev, spec_checks=checks)
+    return _model_cache[key]
+
+
+def find_words(samples16k: np.ndarray, transcript, progress: Progress | None = None, cancel=None) -> list[WordSpan]:
+    """Word spans for the clip: from the transcript (file or text), else recognised from the speech."""
+    from .words_from_speech import words_for_clip
+
+    spans, _report = words_for_clip(samples16k, transcript, progress=None, cancel=cancel)
+    return spans
+
+
+def generate(audio_path, transcript=None, options: GenerateOptions | None = None,
+             progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> GenerationResult:
+    """Motion for a whole clip. progress(fraction 0..1, stage text); cancel() -> True stops."""
+    from .audio import load_audio
+    from .samplers import Cancelled
+
+    options = options or GenerateOptions()
+    report = progress or (lambda fraction, stage: None)
+    if options.method not in METHODS:
+        raise OpenHumanError(f"unknown method {options.method!r}; use one of {', '.join(METHODS)}")
+
+    def check_cancel():
+        if cancel is not None and cancel():
+            raise Cancelled()
+
+    report(0.0, "reading audio")
+    samples = load_audio(audio_path)
+    check_cancel()
+    bundle = None
+    if options.method == "model":
+        report(0.02, "loading model")
+        bundle = load_model(options.model, options.device)
+        _check_emotions(options, bundle.emotions)
+    else:
+        from .paths import DEFAULT_EMOTIONS
+
+        _check_emotions(options, list(DEFAULT_EMOTIONS))
+    report(0.05, "finding words")
+    words = find_words(samples, transcript, cancel=cancel)
+    check_cancel()
+    if options.method == "procedural":
+        from .procedural.synthesiser import synthesise
+
+        report(0.2, "synthesising gestures")
+        emotion = options.emotion if not options.emotion_b else _blend_weights(options)
+        motion = synthesise(samples, words, emotion, fps=20.0, seed=options.seed)
+        report(1.0, "done")
+        return GenerationResult(motion, words, options, {"method": "procedural"})
+    return _generate_with_model(bundle, samples, words, options, report, cancel)
+
+
+def _check_emotions(options: GenerateOptions, labels: list[str]) -> None:
+    folded = [label.casefold() for label in labels]
+    for name in (options.emotion, options.emotion_b):
+        if name and name.casefold() not in folded:
+            raise OpenHumanError(f"unknown emotion {name!r}; this model knows: {', '.join(labels)}")
+
+
+def _blend_weights(options: GenerateOptions) -> dict[str, float]:
+    g = float(np.mean(options.gamma))
+    return {options.emotion: g, options.emotion_b: 1.0 - g}
+
+
+def _gamma_for_frames(gamma, n_frames: int):
+    """A number stays a number; a curve is stretched to exactly n_frames values."""
+    if not np.ndim(gamma):
+        return float(gamma)
+    curve = np.asarray(gamma, dtype=np.float32).ravel()
+    if len(curve) == n_frames:
+        return curve
+    if len(curve) == 1:
+        return float(curve[0])
+    return np.interp(np.linspace(0, len(curve) - 1, n_frames), np.arange(len(curve)), curve).astype(np.float32)
+
+
+def _generate_with_model(bundle, samples, words, options, report, cancel) -> GenerationResult:
+    from .audio_features import compute_audio_features
+    from .pose import decode
+    from .motion import Skeleton
+    from .text_features import compute_text_features
+
+    report(0.1, "audio features")
+    audio_feats = compute_audio_features(samples)
+    text_feats = compute_text_features(words, len(audio_feats))
+    steps = options.steps
+
+    def on_step(p):
+        report(0.12 + 0.83 * p.fraction, f"window {p.window + 1} of {p.n_windows}")
+
+    gamma = _gamma_for_frames(options.gamma, len(audio_feats))
+    if options.emotion_b:
+        extra = dict(emotion_b=options.emotion_b, mode="interpolate")
+    else:
+        extra = dict(mode="control")
+        gamma = gamma * options.intensity if np.ndim(gamma) else float(gamma) * options.intensity
+    from .windows import generate_motion_features
+
+    features = generate_motion_features(
+        bundle, audio_feats, text_feats, options.emotion, gamma=gamma, sampler=options.sampler, steps=steps,
+        seed=options.seed, device=options.device, progress=on_step, cancel=cancel, **extra,
+    )
+    report(0.97, "decoding motion")
+    skeleton = Skeleton.from_dict(bundle.metadata["skeleton"])
+    motion = decode(features, skeleton, bundle.fps)
+    report(1.0, "done")
+    return GenerationResult(motion, words, options, {"method": "model", "model": str(bundle.path)})

@@ -1,0 +1,79 @@
+"""Operators: create the OpenHuman armature; import and export BVH through the engine."""
+import os
+
+import bpy
+from bpy_extras.io_utils import ExportHelper, ImportHelper
+
+from ..engine.errors import OpenHumanError
+from ..engine.skeleton_zeggs import zeggs_skeleton
+from .armature_builder import create_armature
+from .scene_writer import apply_result
+
+
+class OPENHUMAN_OT_create_armature(bpy.types.Operator):
+    """Add the 75-bone OpenHuman armature with a simple body, standing at the origin"""
+
+    bl_idname = "openhuman.create_armature"
+    bl_label = "Create OpenHuman armature"
+    bl_options = {"REGISTER", "UNDO"}
+
+    def execute(self, context):
+        if context.mode != "OBJECT":
+            bpy.ops.object.mode_set(mode="OBJECT")
+        obj = create_armature(context, zeggs_skeleton())
+        context.scene.openhuman.armature = obj
+        return {"FINISHED"}
+
+
+class OPENHUMAN_OT_import_bvh(bpy.types.Operator, ImportHelper):
+    """Import a BVH on the 75-joint skeleton as keys on the target armature (engine BVH reader)"""
+
+    bl_idname = "openhuman.import_bvh"
+    bl_label = "Import BVH"
+    bl_options = {"REGISTER", "UNDO"}
+    filename_ext = ".bvh"
+    filter_glob: bpy.props.StringProperty(default="*.bvh", options={"HIDDEN"})
+    scale: bpy.props.FloatProperty(name="Scale", default=0.01, description="File units to metres (ZeroEGGs: cm → 0.01)")
+
+    def execute(self, context):
+        from ..engine import bvh
+
+        arm = context.scene.openhuman.armature
+        if arm is None:
+            self.report({"ERROR"}, "Choose a target armature (or create the OpenHuman armature) first")
+            return {"CANCELLED"}
+        try:
+            motion = bvh.load(self.filepath).scaled(self.scale)
+        except OpenHumanError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        missing = [n for n in motion.skeleton.names if n not in arm.data.bones]
+        if missing:
+            self.report({"ERROR"}, f"Armature '{arm.name}' has no bone '{missing[0]}' (and {len(missing) - 1} more)")
+            return {"CANCELLED"}
+        apply_result(context, arm, motion, None, context.scene.openhuman.start_frame,
+                     {"imported": os.path.basename(self.filepath)}, False)
+        arm.animation_data.action.name = os.path.splitext(os.path.basename(self.filepath))[0]
+        return {"FINISHED"}
+
+
+class OPENHUMAN_OT_export_bvh(bpy.types.Operator, ExportHelper):
+    """Export the target armature's animation over the scene range as BVH (centimetres, ZYX)"""
+
+    bl_idname = "openhuman.export_bvh"
+    bl_label = "Export BVH"
+    filename_ext = ".bvh"
+    filter_glob: bpy.props.StringProperty(default="*.bvh", options={"HIDDEN"})
+
+    def execute(self, context):
+        from ..engine import bvh
+        from .motion_reader import read_motion
+
+        arm = context.scene.openhuman.armature
+        if arm is None:
+            self.report({"ERROR"}, "Choose the armature to export first")
+            return {"CANCELLED"}
+        motion = read_motion(context, arm, zeggs_skeleton())
+        bvh.save(self.filepath, motion.scaled(100.0))
+        self.report({"INFO"}, f"Wrote {motion.n_frames} frames to {self.filepath}")
+        return {"FINISHED"}

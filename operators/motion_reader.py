@@ -1,0 +1,31 @@
+"""Read an armature's animation back into an engine Motion (the inverse of keyframes.write_action)."""
+import numpy as np
+
+from ..engine import quat
+from ..engine.motion import Motion, Skeleton
+from .armature_builder import bone_rest_quaternions
+from .rig_maths import Q_Y_UP_TO_Z_UP, Y_UP_TO_Z_UP
+
+
+def read_motion(context, arm, skeleton: Skeleton) -> Motion:
+    """The scene's frame range of `arm`'s pose as a Motion in metres at the scene's fps."""
+    scene = context.scene
+    names = skeleton.names
+    frames = range(scene.frame_start, scene.frame_end + 1)
+    basis = np.empty((len(frames), len(names), 4))
+    loc = np.empty((len(frames), 3))
+    current = scene.frame_current
+    for i, f in enumerate(frames):
+        scene.frame_set(f)
+        basis[i] = [list(arm.pose.bones[n].rotation_quaternion) for n in names]
+        loc[i] = list(arm.pose.bones[names[0]].location)
+    scene.frame_set(current)
+    rest = bone_rest_quaternions(arm, names)[None]
+    c = Q_Y_UP_TO_Z_UP
+    local = quat.multiply(quat.multiply(rest, basis), quat.conjugate(rest))
+    local = quat.multiply(quat.multiply(quat.conjugate(c), local), c)
+    head = np.array(arm.data.bones[names[0]].head_local)
+    root_blender = head + quat.rotate(rest[:, 0], loc)
+    root = root_blender @ Y_UP_TO_Z_UP  # inverse of the orthogonal Y-up → Z-up map
+    fps = scene.render.fps / scene.render.fps_base
+    return Motion(root, quat.normalize(local), fps, skeleton)

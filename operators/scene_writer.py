@@ -1,0 +1,36 @@
+"""Put a generated result into the scene: the action, the voice as a sound strip, the frame range."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..engine.motion import Motion
+from .keyframes import write_action
+
+SOUND_STRIP_PREFIX = "OpenHuman "
+
+
+def add_sound_strip(scene, audio_path: str, start_frame: int):
+    """The voice clip as a sound strip at start_frame; replaces our earlier strip for the same clip."""
+    editor = scene.sequence_editor or scene.sequence_editor_create()
+    name = SOUND_STRIP_PREFIX + Path(audio_path).stem
+    old = editor.strips.get(name)
+    if old is not None:
+        editor.strips.remove(old)
+    used = {s.channel for s in editor.strips_all}
+    channel = next(c for c in range(1, 129) if c not in used)
+    return editor.strips.new_sound(name, str(audio_path), channel, start_frame)
+
+
+def apply_result(context, armature_obj, motion: Motion, audio_path: str | None, start_frame: int,
+                 settings: dict, set_frame_range: bool = True):
+    """Keys on the armature (an action named after the clip), the sound strip and frame range."""
+    scene = context.scene
+    fps = scene.render.fps / scene.render.fps_base
+    name = Path(audio_path).stem if audio_path else "OpenHuman"
+    action = write_action(armature_obj, motion, name, start_frame, fps, settings)
+    if audio_path:
+        add_sound_strip(scene, audio_path, start_frame)
+    if set_frame_range:
+        scene.frame_start = start_frame
+        scene.frame_end = start_frame + max(1, int(round(motion.duration * fps))) - 1
+    return action

@@ -47,6 +47,18 @@ def multiply(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     )
 
 
+def left_matrix(a: np.ndarray) -> np.ndarray:
+    """4×4 matrices L with L(a) @ q == multiply(a, q)."""
+    w, x, y, z = np.moveaxis(np.asarray(a, dtype=np.float64), -1, 0)
+    return np.stack([np.stack(r, -1) for r in ([w, -x, -y, -z], [x, w, -z, y], [y, z, w, -x], [z, -y, x, w])], -2)
+
+
+def right_matrix(b: np.ndarray) -> np.ndarray:
+    """4×4 matrices R with R(b) @ q == multiply(q, b)."""
+    w, x, y, z = np.moveaxis(np.asarray(b, dtype=np.float64), -1, 0)
+    return np.stack([np.stack(r, -1) for r in ([w, -x, -y, -z], [x, w, z, -y], [y, -z, w, x], [z, y, -x, w])], -2)
+
+
 def rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Rotate vectors v by unit quaternions q (q·v·q⁻¹)."""
     w = q[..., :1]

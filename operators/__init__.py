@@ -6,6 +6,7 @@ from .armature_ops import OPENHUMAN_OT_create_armature, OPENHUMAN_OT_export_bvh,
 from .dependencies import OPENHUMAN_OT_install_dependencies
 from .generate import OPENHUMAN_OT_cancel, OPENHUMAN_OT_generate, OPENHUMAN_OT_new_seed
 from .preferences import OpenHumanPreferences
+from .preview import OPENHUMAN_OT_render_preview
 
 _classes = (
     OpenHumanPreferences,
@@ -16,6 +17,7 @@ _classes = (
     OPENHUMAN_OT_generate,
     OPENHUMAN_OT_cancel,
     OPENHUMAN_OT_new_seed,
+    OPENHUMAN_OT_render_preview,
 )
 
 

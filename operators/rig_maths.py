@@ -26,10 +26,12 @@ def pose_basis_rotations(local_rotations: np.ndarray, bone_rest: np.ndarray) -> 
     orientation is B, is the basis rotation B⁻¹·C·L·C⁻¹·B.
     """
     c = Q_Y_UP_TO_Z_UP
-    c_l_ci = quat.multiply(quat.multiply(c, local_rotations), quat.conjugate(c))
-    b = bone_rest[None]
-    basis = quat.multiply(quat.multiply(quat.conjugate(b), c_l_ci), b)
-    return _continuous(quat.normalize(basis))
+    left = quat.multiply(quat.conjugate(bone_rest), c)  # per bone: B⁻¹·C
+    right = quat.multiply(quat.conjugate(c), bone_rest)  # per bone: C⁻¹·B
+    # One 4×4 matrix per bone applies both products at once: far faster than four multiplies.
+    m = quat.left_matrix(left) @ quat.right_matrix(right)
+    basis = np.einsum("jab,fjb->fja", m, local_rotations)
+    return _continuous(basis)
 
 
 def root_basis_location(root_positions: np.ndarray, root_rest_head: np.ndarray, root_rest: np.ndarray) -> np.ndarray:

@@ -65,3 +65,4 @@ class OPENHUMAN_PT_files(bpy.types.Panel):
         row = self.layout.row(align=True)
         row.operator("openhuman.import_bvh", icon="IMPORT")
         row.operator("openhuman.export_bvh", icon="EXPORT")
+        self.layout.operator("openhuman.render_preview", icon="RENDER_ANIMATION")

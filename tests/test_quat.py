@@ -81,3 +81,9 @@ def test_slerp_ends_and_constant_speed(a, b, t):
 def test_normalize_survives_zero_and_nan():
     q = quat.normalize(np.array([[0, 0, 0, 0.0], [np.nan, 1, 0, 0]]))
     assert np.all(np.isfinite(q)) and np.allclose(np.linalg.norm(q, axis=-1), 1.0)
+
+
+@given(quats, quats, quats)
+def test_product_matrices(a, b, q):
+    assert np.allclose(quat.left_matrix(a) @ q, quat.multiply(a, q), atol=1e-12)
+    assert np.allclose(quat.right_matrix(b) @ q, quat.multiply(q, b), atol=1e-12)

@@ -1,0 +1,49 @@
+"""`openhuman generate`: a voice clip to motion (.bvh or .npz)."""
+from pathlib import Path
+
+from ..engine.errors import OpenHumanError
+
+NAME = "generate"
+HELP = "Generate co-speech gestures for a voice clip and save them as BVH or NPZ."
+
+
+def add_arguments(p):
+    p.add_argument("--audio", required=True, help="voice clip (WAV, FLAC, OGG, MP3…)")
+    text = p.add_mutually_exclusive_group()
+    text.add_argument("--transcript", help="transcript file: .txt, .srt, .vtt, .TextGrid or .json word timings")
+    text.add_argument("--text", help="what is said, as plain text (aligned to the audio)")
+    p.add_argument("--emotion", default="Neutral", help="emotion A (default: Neutral)")
+    p.add_argument("--emotion-b", help="emotion B: blend A and B with --gamma")
+    p.add_argument("--gamma", type=float, default=1.0,
+                   help="with --emotion-b: 1 = A, 0 = B; alone: guidance strength, >1 exaggerates (default 1)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--method", choices=["model", "procedural"], default="model")
+    p.add_argument("--sampler", choices=["ddpm", "ddim", "dpm"], default="dpm",
+                   help="dpm: fast default; ddpm: the method's reference sampler (1000 steps)")
+    p.add_argument("--steps", type=int, help="sampler steps (default: ddpm 1000, ddim 50, dpm 20)")
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument("--model", help="model file (default: the bundled model)")
+    p.add_argument("--out", required=True, help="output .bvh (centimetres, like ZeroEGGs) or .npz")
+
+
+def run(args) -> int:
+    from ..engine.api import GenerateOptions, generate
+    from ..engine.motion_io import save_motion
+    from .progress import ProgressBar
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".bvh", ".npz"):
+        raise OpenHumanError(f"--out must end in .bvh or .npz, got {out.name!r}")
+    if not out.parent.exists():
+        raise OpenHumanError(f"output folder {out.parent} does not exist")
+    options = GenerateOptions(emotion=args.emotion, emotion_b=args.emotion_b, gamma=args.gamma, seed=args.seed,
+                              method=args.method, sampler=args.sampler, steps=args.steps, device=args.device,
+                              model=args.model)
+    bar = ProgressBar()
+    try:
+        result = generate(args.audio, args.transcript or args.text, options, progress=bar)
+    finally:
+        bar.close()
+    save_motion(out, result.motion, settings={"audio": str(args.audio), **options.to_dict()})
+    print(f"wrote {out} ({result.motion.n_frames} frames at {result.motion.fps:g} fps, {len(result.words)} words)")
+    return 0

@@ -8,6 +8,8 @@ Documented behaviour for awkward input:
   can be guessed for them) rather than silently replaced.
 - Silence is valid: it loads as zeros and gives finite features (the speaker is quiet).
 - Channels are averaged to mono. Samples are not normalised or clipped.
+- Formats libsndfile lacks (AAC/M4A, ...) load whole through librosa's audioread fallback when
+  ffmpeg is installed; the streaming reader takes libsndfile formats only (WAV, FLAC, OGG, MP3, ...).
 - Whole-clip loading (:func:`load_audio`) accepts at most ``MAX_CLIP_SECONDS`` (2 hours, about
   460 MB as float32) and reads the file block by block, so peak memory is the result plus one block.
   Longer recordings go through :func:`iter_audio_blocks`, which holds one block at a time: a
@@ -205,19 +207,59 @@ def _load_with_librosa(path: Path, limit: float, sf_error: Exception) -> np.ndar
 
     import librosa
 
-    try:
-        duration = librosa.get_duration(path=str(path))
-    except Exception:
-        raise AudioError(_unreadable_message(path, sf_error)) from None
-    if duration > limit:
-        raise AudioError(f"{path}: the clip is {duration / 60:.1f} min long, more than {limit / 60:.0f} min")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # librosa's "falling back to audioread" notice
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # librosa's "falling back to audioread" notices
+        try:
+            duration = librosa.get_duration(path=str(path))
+        except Exception:
+            raise AudioError(_unreadable_message(path, sf_error)) from None
+        if duration > limit:
+            raise AudioError(
+                f"{path}: the clip is {duration / 60:.1f} min long, more than the {limit / 60:.0f} min that are "
+                "loaded whole; convert it to WAV or FLAC and process it with iter_audio_blocks()"
+            )
+        try:
             samples, rate = librosa.load(str(path), sr=None, mono=True, dtype=np.float32)
-    except Exception:
-        raise AudioError(_unreadable_message(path, sf_error)) from None
+        except Exception:
+            raise AudioError(_unreadable_message(path, sf_error)) from None
     if samples.size == 0:
         raise AudioError(f"{path}: the audio file has no samples (zero length); record or export it again")
     _check_finite(samples, path, 0, rate)
     return resample(samples, int(rate), SAMPLE_RATE)
+
+
+def speech_regions(
+    samples16k: np.ndarray, below_peak_db: float = 20.0, floor_db: float = -50.0,
+    min_gap: float = 0.15, min_length: float = 0.06,
+) -> list[tuple[float, float]]:
+    """Where someone is speaking, as (start, end) seconds, by frame energy (25 ms windows, 10 ms hop).
+
+    The loud end of the clip is its 99th percentile of frame power (so a click does not set the
+    scale) and the noise floor its 5th. A frame is active above a threshold 40 % of the way from
+    floor to peak, but never more than ``below_peak_db`` under the peak (a clip without pauses) and
+    never under ``floor_db`` dBFS. Pauses shorter than ``min_gap`` are bridged, bursts shorter than
+    ``min_length`` dropped. Silence gives [].
+    """
+    samples = np.asarray(samples16k, dtype=np.float32)
+    hop, width = 160, 400
+    if len(samples) < width:
+        samples = np.pad(samples, (0, width - len(samples)))
+    frames = np.lib.stride_tricks.sliding_window_view(samples, width)[::hop]
+    power_db = 10 * np.log10(np.mean(frames.astype(np.float64) ** 2, axis=1) + 1e-10)
+    noise, peak = np.percentile(power_db, [5, 99])
+    threshold = max(min(noise + 0.4 * (peak - noise), peak - below_peak_db), floor_db)
+    active = power_db > threshold
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], active.astype(np.int8), [0]])))
+    runs = [[start * hop, end * hop + width - hop] for start, end in zip(edges[::2], edges[1::2])]
+    merged: list[list[int]] = []
+    for run in runs:
+        if merged and run[0] - merged[-1][1] < min_gap * SAMPLE_RATE:
+            merged[-1][1] = run[1]
+        else:
+            merged.append(run)
+    duration = len(np.asarray(samples16k)) / SAMPLE_RATE
+    return [
+        (start / SAMPLE_RATE, min(end / SAMPLE_RATE, duration))
+        for start, end in merged
+        if end - start >= min_length * SAMPLE_RATE
+    ]

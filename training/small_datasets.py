@@ -1,0 +1,41 @@
+"""Small datasets built directly from one motion + audio pair: for tests and quick experiments."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from ..engine import pose
+from ..engine.audio import load_audio
+from ..engine.audio_features import audio_feature_spec, compute_audio_features
+from ..engine.motion import Motion
+from ..engine.text_features import compute_text_features, text_feature_spec
+from .windows_dataset import DatasetWriter
+
+
+def features_for_pair(motion_m: Motion, samples16k: np.ndarray, words=None) -> tuple[np.ndarray, ...]:
+    """Pose, audio and text features of one take at 20 fps, cut to their common length."""
+    motion = pose.encode(motion_m.resampled(20.0))
+    audio = compute_audio_features(samples16k)
+    n = min(len(motion), len(audio))
+    return motion[:n], audio[:n], compute_text_features(words, n)
+
+
+def write_takes(out, takes: list[tuple[str, str, np.ndarray, np.ndarray, np.ndarray]], emotions: list[str],
+                info: dict | None = None) -> Path:
+    """takes: (take id, emotion, motion feats, audio feats, text feats); every take is in train AND val."""
+    writer = DatasetWriter(out, fps=20.0, window=80, seed_frames=8, audio_spec=audio_feature_spec(),
+                           text_spec=text_feature_spec(), emotions=emotions, info=info or {})
+    for take_id, emotion, motion, audio, text in takes:
+        writer.add_take(take_id, "small", emotion, "train", motion, audio, text)
+        writer.add_take(take_id + "-val", "small", emotion, "val", motion, audio, text)
+    return writer.close()
+
+
+def zeggs_clip_dataset(zeggs_dir, out, emotion: str = "Neutral") -> Path:
+    from ..engine import bvh
+
+    motion = bvh.load(Path(zeggs_dir) / "067_Speech_2_part1.bvh").scaled(0.01)
+    samples = load_audio(Path(zeggs_dir) / "067_Speech_2_part1.wav")
+    m, a, t = features_for_pair(motion, samples)
+    return write_takes(out, [("067_Speech_2_part1", emotion, m, a, t)], [emotion], {"source": "ZeroEGGs clip"})

@@ -140,8 +140,12 @@ def export_model(path, ema_model: Denoiser, ds: WindowDataset, training: dict) -
                            emotions=ds.emotions, skeleton=zeggs_skeleton().to_dict(), training=training)
 
 
-def train(cfg: TrainConfig, resume: bool = True, progress: bool = True, max_wall_s: float | None = None) -> Path:
-    """Train (or resume) and write `<out>/model.safetensors`; returns its path."""
+def train(cfg: TrainConfig, resume: bool = True, progress: bool = True, max_wall_s: float | None = None,
+          stop_at_step: int | None = None) -> Path:
+    """Train (or resume) and write `<out>/model.safetensors`; returns its path.
+
+    max_wall_s / stop_at_step end this run early (as an interruption would), with a checkpoint.
+    """
     rank, world = _distributed()
     device = _device(cfg, rank)
     torch.manual_seed(cfg.seed)
@@ -173,6 +177,7 @@ def train(cfg: TrainConfig, resume: bool = True, progress: bool = True, max_wall
     net = model
     if world > 1:
         net = torch.nn.parallel.DistributedDataParallel(model, device_ids=[device.index] if device.type == "cuda" else None)
+        net.config = model.config  # training_step reads the emotion count from it
     use_amp = cfg.amp and device.type == "cuda"
     log_path = out / "log.csv"
     new_log = not log_path.exists() or step == 0
@@ -207,6 +212,8 @@ def train(cfg: TrainConfig, resume: bool = True, progress: bool = True, max_wall
 
     while step < cfg.steps:
         if max_wall_s is not None and time.perf_counter() - start > max_wall_s:
+            break
+        if stop_at_step is not None and step >= stop_at_step:
             break
         lr = learning_rate(cfg, step)
         for g in opt.param_groups:

@@ -70,7 +70,7 @@ def load_model(path=None, device: str = "auto"):
         if not path.exists():
             hint = "" if path != BUNDLED_MODEL else " (the bundled model is missing: use --method procedural, or --model FILE)"
             raise OpenHumanError(f"model file {path} not found{hint}")
-        checks = [lambda m: check_audio_feature_spec(m["audio_spec"]), lambda m: check_text_feature_spec(m["text_spec"])]
+        checks = [lambda m: check_audio_feature_spec(m["audio_features"]), lambda m: check_text_feature_spec(m["text_features"])]
         _model_cache.clear()
         _model_cache[key] = load_model_file(path, map_location=dev, spec_checks=checks)
     return _model_cache[key]
@@ -80,7 +80,10 @@ def find_words(samples16k: np.ndarray, transcript, progress: Progress | None = N
     """Word spans for the clip: from the transcript (file or text), else recognised from the speech."""
     from .words_from_speech import words_for_clip
 
-    spans, _report = words_for_clip(samples16k, transcript, progress=None, cancel=cancel)
+    on_progress = None
+    if progress is not None:
+        on_progress = lambda done, total: progress(0.05 + 0.05 * done / max(total, 1e-9), "finding words")  # noqa: E731
+    spans, _report = words_for_clip(samples16k, transcript, progress=on_progress, cancel=cancel)
     return spans
 
 
@@ -88,7 +91,7 @@ def generate(audio_path, transcript=None, options: GenerateOptions | None = None
              progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> GenerationResult:
     """Motion for a whole clip. progress(fraction 0..1, stage text); cancel() -> True stops."""
     from .audio import load_audio
-    from .samplers import Cancelled
+    from .errors import Cancelled
 
     options = options or GenerateOptions()
     report = progress or (lambda fraction, stage: None)
@@ -112,7 +115,7 @@ def generate(audio_path, transcript=None, options: GenerateOptions | None = None
 
         _check_emotions(options, list(DEFAULT_EMOTIONS))
     report(0.05, "finding words")
-    words = find_words(samples, transcript, cancel=cancel)
+    words = find_words(samples, transcript, progress=report, cancel=cancel)
     check_cancel()
     if options.method == "procedural":
         from .procedural.synthesiser import synthesise

@@ -29,3 +29,7 @@ class TranscriptError(OpenHumanError):
 
 class ModelFileError(OpenHumanError):
     """A model file is missing, damaged, from a newer version, or needs features this build lacks."""
+
+
+class Cancelled(Exception):
+    """A job stopped because the caller's cancel flag was raised (not an error of the user's)."""

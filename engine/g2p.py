@@ -1,8 +1,8 @@
 """Pronunciations for words the recogniser's dictionary lacks, in its CMU (ARPABET) phone set.
 
 Order of attempts for a word: the pocketsphinx English dictionary itself; numbers spelt out
-("42" -> "forty two"); a dictionary stem plus an English suffix ("blorfs" from "blorf" + S) or two
-dictionary words joined ("dashwood" = "dash" + "wood"); acronyms without vowels spelt letter by letter;
+("42" -> "forty two"); a dictionary stem plus an English suffix ("dashwoods" = "dashwood" + Z) or
+two dictionary words joined ("moonboat" = "moon" + "boat"); letters without a vowel spelt out ("BBC");
 finally ordered letter-to-sound rules (in the style of the NRL rules of Elovitz et al., 1976).
 A word with no Latin letter or digit has no pronunciation (None): the caller spreads it over
 its neighbours' gap instead of dropping it.

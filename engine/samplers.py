@@ -5,28 +5,64 @@
         x = sampler.step(x0_pred=denoise(x, t), t_index=i, x_t=x, generator=g)
 
 Every sampler takes the network's x0 prediction (the model's objective).
-Respaced timesteps are "trailing": n steps from T-1 down, evenly spaced, the
-last one jumping to clean motion (t = -1, ᾱ = 1).
+Respaced timesteps run from T-1 down to 0, the last step jumping to clean
+motion (ᾱ = 1). Each sampler spaces them its own way, chosen by measuring on a
+Gaussian toy problem with the exact x0-predictor (tests/test_samplers.py): with
+20 steps DPM-Solver++ lands within 2 % of the data's spread (as close as
+DDPM-1000) when spaced evenly in log-SNR, but 20 % off when spaced evenly in t
+(the last steps then jump too far for a multistep method); DDIM-50 is within
+4 % with quadratic spacing, 12 % with linear.
 """
 from __future__ import annotations
+
+from .errors import Cancelled  # noqa: F401 (re-exported: callers catch it from here)
 
 import math
 from typing import Callable
 
+import numpy as np
 import torch
 
 from .diffusion import NoiseSchedule
 
 
-class Cancelled(Exception):
-    """Sampling stopped because the caller's cancel flag was raised (not a user error)."""
 
 
-def respaced_timesteps(train_steps: int, n: int) -> torch.Tensor:
-    if not 1 <= n <= train_steps:
-        raise ValueError(f"number of sampling steps must be between 1 and {train_steps}, got {n}")
-    t = torch.round(torch.arange(train_steps, 0, -train_steps / n, dtype=torch.float64)).long() - 1
-    return t[:n]
+SPACINGS = ("linear", "quadratic", "logsnr")
+# Below λ = -3 (SNR e^-6, the last ~5 % of the cosine schedule) x_t is noise for
+# practical purposes; spacing evenly down to λ(T-1) ≈ -10 would spend a third of
+# 20 steps there. The first step still starts at T-1.
+LOGSNR_FLOOR = -3.0
+
+
+def respaced_timesteps(schedule: NoiseSchedule, n: int, spacing: str = "linear") -> torch.Tensor:
+    """n strictly decreasing timesteps from T-1 to 0.
+
+    linear: even in t; quadratic: even in √t (denser near clean motion, as DDIM
+    used for CIFAR-10); logsnr: even in λ = log(α/σ) from LOGSNR_FLOOR to λ(0)
+    (DPM-Solver's choice), after a first step at T-1.
+    """
+    steps = schedule.steps
+    if not 1 <= n <= steps:
+        raise ValueError(f"number of sampling steps must be between 1 and {steps}, got {n}")
+    u = np.linspace(1.0, 0.0, n)
+    if spacing == "linear":
+        t = u * (steps - 1)
+    elif spacing == "quadratic":
+        t = u**2 * (steps - 1)
+    elif spacing == "logsnr":
+        ab = schedule.alphas_cumprod.numpy()
+        lam = 0.5 * np.log(ab / (1 - ab))  # decreasing in t
+        low = max(lam[-1], LOGSNR_FLOOR)
+        t = np.interp(low + (1 - u) * (lam[0] - low), lam[::-1], np.arange(steps)[::-1])
+        t[0] = steps - 1
+    else:
+        raise ValueError(f"unknown spacing {spacing!r}; choose one of {SPACINGS}")
+    out = []
+    for i, v in enumerate(np.round(t).astype(int)):
+        v = max(int(v), n - 1 - i)  # leave room below for the remaining steps
+        out.append(min(v, out[-1] - 1) if out else v)
+    return torch.tensor(out, dtype=torch.long)
 
 
 def _noise_like(x: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
@@ -40,6 +76,7 @@ class Sampler:
 
     name = "base"
     default_steps = 50
+    spacing = "linear"
 
     def __init__(self, schedule: NoiseSchedule | None = None):
         self.schedule = schedule or NoiseSchedule.cosine()
@@ -47,7 +84,7 @@ class Sampler:
         self.set_timesteps(self.default_steps)
 
     def set_timesteps(self, n: int) -> None:
-        self.timesteps = respaced_timesteps(self.schedule.steps, n)
+        self.timesteps = respaced_timesteps(self.schedule, n, self.spacing)
         self.reset()
 
     def reset(self) -> None:
@@ -69,6 +106,7 @@ class DDIMSampler(Sampler):
 
     name = "ddim"
     default_steps = 50
+    spacing = "quadratic"
 
     def __init__(self, schedule: NoiseSchedule | None = None, eta: float = 0.0):
         self.eta = eta
@@ -105,6 +143,7 @@ class DPMSolverPP2M(Sampler):
 
     name = "dpm"
     default_steps = 20
+    spacing = "logsnr"
 
     def reset(self):
         self._prev_x0 = None

@@ -82,6 +82,25 @@ def crossfade_ramp(overlap: int) -> np.ndarray:
     return 0.5 - 0.5 * np.cos(np.pi * i / (overlap + 1))
 
 
+def seam_velocity_ratio(motion: np.ndarray, starts: list[int], overlap: int) -> float:
+    """How much faster motion moves at seams than elsewhere (about 1 or less: invisible seams).
+
+    The largest frame-to-frame speed in each seam region (the step into the
+    crossfade and the crossfade itself), averaged over seams, divided by the
+    95th percentile of the speeds away from seams. For evaluating a model's output.
+    """
+    speed = np.linalg.norm(np.diff(np.asarray(motion, np.float64), axis=0), axis=-1)  # speed[i]: frame i -> i+1
+    regions = [(max(s - 1, 0), min(s + max(overlap, 1), len(speed))) for s in starts[1:]]
+    regions = [(a, b) for a, b in regions if a < b]
+    away = np.ones(len(speed), bool)
+    for a, b in regions:
+        away[a:b] = False
+    if not regions or not away.any():
+        raise ValueError("need frames both at and away from seams")
+    at_seams = np.mean([speed[a:b].max() for a, b in regions])
+    return float(at_seams / max(np.percentile(speed[away], 95), 1e-12))
+
+
 def window_slice(feats: np.ndarray, start: int, frames: int, pad: np.ndarray | None = None) -> np.ndarray:
     """feats[start:start+frames], padded past the end with `pad` or the last frame repeated."""
     part = feats[start:start + frames]

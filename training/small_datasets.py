@@ -32,10 +32,11 @@ def write_takes(out, takes: list[tuple[str, str, np.ndarray, np.ndarray, np.ndar
     return writer.close()
 
 
-def zeggs_clip_dataset(zeggs_dir, out, emotion: str = "Neutral") -> Path:
+def zeggs_clip_dataset(zeggs_dir, out, emotion: str = "Neutral", max_frames: int | None = None) -> Path:
+    """The real ZeroEGGs clip as one take (optionally only its first max_frames at 20 fps)."""
     from ..engine import bvh
 
     motion = bvh.load(Path(zeggs_dir) / "067_Speech_2_part1.bvh").scaled(0.01)
     samples = load_audio(Path(zeggs_dir) / "067_Speech_2_part1.wav")
-    m, a, t = features_for_pair(motion, samples)
+    m, a, t = (x[:max_frames] for x in features_for_pair(motion, samples))
     return write_takes(out, [("067_Speech_2_part1", emotion, m, a, t)], [emotion], {"source": "ZeroEGGs clip"})

@@ -1,0 +1,498 @@
+"""Offline English speech recognition and forced alignment with the pocketsphinx wheel.
+
+The wheel carries an en-us acoustic model, dictionary and language model, so nothing is
+downloaded. Other languages are NOT supported by this bundled recogniser: for them, give a
+transcript with timings (SRT, VTT, TextGrid, JSON).
+
+Both entry points take mono float32 samples at 16 kHz and return WordSpans in seconds; the
+decoder works on 10 ms frames, so times fall on a 100-per-second grid.
+
+Long clips are decoded in segments of at most ``max_segment_s``, cut in pauses, so the
+decoder's memory stays bounded and progress can be reported between segments. Alignment walks
+the clip with a grammar that may stop after any word, so a segment takes exactly the words
+spoken in it; a word that touches the cut is left to the next segment, which starts right after
+the last word kept. On the LibriVox clips this lands within 30 ms of aligning the whole clip at once.
+
+``progress(done_s, total_s)`` is called after each segment and ``cancel()`` (or
+``cancel.is_set()`` for a threading.Event) is checked before each one, so a caller can run
+these functions off the main thread. pocketsphinx is imported only inside functions.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Sequence
+
+import numpy as np
+
+from .errors import AudioError, Cancelled
+from .words import WordSpan
+
+SAMPLE_RATE = 16000
+FRAME_RATE = 100  # decoder frames per second
+HOP = SAMPLE_RATE // FRAME_RATE
+TRANSCRIBE_SEGMENT_S = 15.0
+ALIGN_SEGMENT_S = 30.0
+_FILLERS = {"<s>", "</s>", "<sil>", "[NOISE]", "[SPEECH]"}
+_MIN_PAUSE_FRAMES = 15  # a pause of 150 ms or more is a good place to cut
+_TOUCH_FRAMES = 3  # a word ending this close to a cut may have been cut
+
+
+
+
+@dataclass
+class Alignment:
+    """Word spans of a forced alignment and how each word got its times.
+
+    ``how[i]`` is "dictionary" (aligned with its dictionary pronunciation), "g2p" (aligned with a
+    generated pronunciation), "spread" (no pronunciation: placed in its neighbours' gap) or
+    "fallback" (the decoder failed on that stretch: syllable-proportional times).
+    """
+
+    spans: list[WordSpan]
+    how: list[str]
+    segments: list[tuple[float, float]] = field(default_factory=list)
+
+    def count(self, how: str) -> int:
+        return sum(1 for h in self.how if h == how)
+
+
+# ---------------------------------------------------------------- audio and pauses
+
+def pcm16(samples16k) -> np.ndarray:
+    """Checked mono float samples in [-1, 1] as int16, what the decoder reads."""
+    samples = np.asarray(samples16k)
+    if samples.ndim != 1:
+        raise AudioError(f"speech must be mono samples (1-D), got an array of shape {samples.shape}; mix it down first")
+    if samples.size == 0:
+        raise AudioError("the audio has no samples; give a clip with speech in it")
+    if not np.issubdtype(samples.dtype, np.floating):
+        raise AudioError(f"speech samples must be floats in [-1, 1] at 16 kHz, got {samples.dtype}; use load_audio()")
+    if not np.all(np.isfinite(samples)):
+        raise AudioError("the audio holds NaN or infinite samples; export the clip again")
+    return (np.clip(samples, -1.0, 1.0) * 32767.0).astype(np.int16)
+
+
+def frame_energy_db(samples16k) -> np.ndarray:
+    """Energy of each 10 ms frame in dB (frames on the decoder's grid), computed a minute at a time."""
+    samples = np.asarray(samples16k)
+    n_frames = math.ceil(len(samples) / HOP)
+    out = np.empty(n_frames, np.float64)
+    block = 6000  # frames per block: bounded memory for any clip length
+    for first in range(0, n_frames, block):
+        piece = np.asarray(samples[first * HOP:(first + block) * HOP], dtype=np.float64)
+        frames = -(-len(piece) // HOP)
+        piece = np.pad(piece, (0, frames * HOP - len(piece)))
+        out[first:first + frames] = 10.0 * np.log10(np.mean(piece.reshape(frames, HOP) ** 2, axis=1) + 1e-10)
+    return out
+
+
+class PauseCutter:
+    """Chooses where a segment that starts at a given frame should end: in the middle of a pause.
+
+    A frame is quiet when its energy is under a threshold 40 % of the way from the clip's noise
+    floor (5th percentile) to its speech level (99th), and at least 20 dB under the latter; a pause is
+    150 ms or more of quiet frames. The cut is the middle of the longest pause in the second half
+    of the allowed span; where nobody pauses, the quietest frame there, and the cut is reported as
+    not at a pause so that the caller decodes the word it may have split again.
+    """
+
+    def __init__(self, samples16k, max_segment_s: float):
+        self.n_frames = math.ceil(len(samples16k) / HOP)
+        self.max_frames = max(int(max_segment_s * FRAME_RATE), 2)
+        energy = frame_energy_db(samples16k)
+        self.smooth = np.convolve(energy, np.ones(5) / 5.0, mode="same") if len(energy) >= 5 else energy
+        floor, loud = np.percentile(self.smooth, [5, 99])
+        quiet = self.smooth < min(floor + 0.4 * (loud - floor), loud - 20.0)
+        edges = np.flatnonzero(np.diff(np.concatenate([[0], quiet.astype(np.int8), [0]])))
+        self.pauses = [(int(a), int(b)) for a, b in zip(edges[0::2], edges[1::2]) if b - a >= _MIN_PAUSE_FRAMES]
+        self.speech_s = (len(quiet) - int(quiet.sum())) / FRAME_RATE
+
+    def next_cut(self, start: int) -> tuple[int, bool]:
+        """(end frame, whether it lies in a pause) of the segment starting at frame ``start``."""
+        if self.n_frames - start <= self.max_frames:
+            return self.n_frames, True
+        lo, hi = start + self.max_frames // 2, start + self.max_frames
+        overlaps = [(min(e, hi) - max(s, lo), (max(s, lo) + min(e, hi)) // 2) for s, e in self.pauses if e > lo and s < hi]
+        length, middle = max(overlaps, default=(0, 0))
+        if length >= _MIN_PAUSE_FRAMES:
+            return middle, True
+        return lo + int(np.argmin(self.smooth[lo:hi])), False
+
+
+def split_at_pauses(samples16k, max_segment_s: float) -> list[tuple[int, int]]:
+    """(start, end) sample ranges of at most ``max_segment_s`` covering the clip, cut as PauseCutter says."""
+    cutter = PauseCutter(samples16k, max_segment_s)
+    cuts = [0]
+    while cuts[-1] < cutter.n_frames:
+        cuts.append(cutter.next_cut(cuts[-1])[0])
+    return [(a * HOP, min(b * HOP, len(samples16k))) for a, b in zip(cuts, cuts[1:])]
+
+
+# ---------------------------------------------------------------- decoder
+
+def _new_decoder(language_model: bool):
+    from pocketsphinx import Decoder
+
+    if language_model:
+        return Decoder(loglevel="FATAL")
+    return Decoder(loglevel="FATAL", lm=None)  # alignment needs no language model: loads 3x faster
+
+
+def _decode(decoder, pcm: np.ndarray, first_frame: int) -> list[tuple[str, int, int]] | None:
+    """Run the active search on one segment; (word, start frame, end frame) with fillers, or None."""
+    if len(pcm) < HOP:
+        return None
+    decoder.start_utt()
+    decoder.process_raw(_dithered(pcm, first_frame * HOP).tobytes(), full_utt=True)
+    decoder.end_utt()
+    if decoder.hyp() is None:
+        return None
+    return [(s.word, s.start_frame + first_frame, s.end_frame + first_frame) for s in decoder.seg()]
+
+
+def _dithered(pcm: np.ndarray, first_sample: int) -> np.ndarray:
+    """The samples plus a -80 dBFS noise floor (3 LSB) that depends only on the absolute sample position.
+
+    Stretches of exact digital silence (padding, synthetic speech) make the silence model swallow
+    whole words or the search fail; a real room's noise floor never does, and this one is far
+    below any recording's own. Keyed by position (one seed per second of audio), a segment gets the
+    same noise as the same samples decoded within the whole clip.
+    """
+    first_block, end_block = first_sample // SAMPLE_RATE, -(-(first_sample + len(pcm)) // SAMPLE_RATE)
+    noise = np.concatenate([np.random.default_rng(block).normal(0.0, 3.0, SAMPLE_RATE)
+                            for block in range(first_block, end_block)])
+    offset = first_sample - first_block * SAMPLE_RATE
+    return np.clip(pcm + np.round(noise[offset:offset + len(pcm)]), -32768, 32767).astype(np.int16)
+
+
+def _base_word(name: str) -> str:
+    return name.split("(", 1)[0] if name.endswith(")") else name
+
+
+def _span(word: str, first: int, last: int) -> WordSpan:
+    return WordSpan(word, first / FRAME_RATE, (last + 1) / FRAME_RATE)
+
+
+def _may_be_cut(found: list, end: int, at_pause: bool) -> bool:
+    """Whether the last of several words found before a cut at frame ``end`` should be decoded again."""
+    return len(found) >= 2 and (not at_pause or found[-1][-1] >= end - _TOUCH_FRAMES)
+
+
+def _cancelled(cancel) -> bool:
+    if cancel is None:
+        return False
+    return bool(cancel.is_set() if hasattr(cancel, "is_set") else cancel())
+
+
+# ---------------------------------------------------------------- recognition
+
+def transcribe(samples16k, progress: Callable[[float, float], None] | None = None, cancel=None,
+               max_segment_s: float = TRANSCRIBE_SEGMENT_S) -> list[WordSpan]:
+    """Recognise English speech: the words heard and when, lower-case as in the CMU dictionary."""
+    pcm = pcm16(samples16k)
+    total = len(pcm) / SAMPLE_RATE
+    decoder = _new_decoder(language_model=True)
+    cutter = PauseCutter(samples16k, max_segment_s)
+    spans: list[WordSpan] = []
+    start = 0
+    while start < cutter.n_frames:
+        if _cancelled(cancel):
+            raise Cancelled("transcription cancelled")
+        end, at_pause = cutter.next_cut(start)
+        heard = [(w, f, l) for w, f, l in _decode(decoder, pcm[start * HOP:end * HOP], start) or () if w not in _FILLERS]
+        if end < cutter.n_frames and _may_be_cut(heard, end, at_pause):
+            end = heard.pop()[1]  # the cut may have split the last word: hear it again in the next segment
+        spans += [_span(_base_word(word), first, last) for word, first, last in heard]
+        start = end
+        if progress is not None:
+            progress(min(end * HOP, len(pcm)) / SAMPLE_RATE, total)
+    return spans
+
+
+# ---------------------------------------------------------------- forced alignment
+
+def align_text(text: str, samples16k, progress=None, cancel=None,
+               max_segment_s: float = ALIGN_SEGMENT_S) -> list[WordSpan]:
+    """Force-align a known English text to speech: one span per word of ``transcript.split_words(text)``."""
+    from .transcript import split_words
+
+    return align_words(split_words(text), samples16k, progress, cancel, max_segment_s).spans
+
+
+def align_words(words: Sequence[str], samples16k, progress=None, cancel=None,
+                max_segment_s: float = ALIGN_SEGMENT_S) -> Alignment:
+    """Force-align a word list; every word gets a span (see Alignment.how for how it was timed)."""
+    pcm = pcm16(samples16k)
+    total = len(pcm) / SAMPLE_RATE
+    words = list(words)
+    if not words:
+        return Alignment([], [], [])
+    decoder = _new_decoder(language_model=False)
+    entries, how = _dictionary_entries(decoder, words)
+    times: list[tuple[int, int] | None] = [None] * len(words)
+    cutter = PauseCutter(samples16k, max_segment_s)
+    speech_s = max(cutter.speech_s, 1.0)
+    words_per_s = max(len(entries) / speech_s, 1.0)
+    segments = []
+    done = start = 0
+    while done < len(entries):
+        if _cancelled(cancel):
+            raise Cancelled("alignment cancelled")
+        remaining = entries[done:]
+        end, at_pause = cutter.next_cut(start)
+        while True:
+            last = end >= cutter.n_frames
+            found = _align_segment(decoder, pcm, start, end, remaining, last, words_per_s)
+            if found is not None or last:
+                break
+            end, at_pause = cutter.next_cut(end)  # the decoder lost its way: retry with more audio
+        if found is None:
+            found = _syllable_frames([words[i] for i, _ in remaining], samples16k[start * HOP:], start)
+            for i, _ in remaining:
+                how[i] = "fallback"
+        elif not last and found:
+            if _may_be_cut(found, end, at_pause):
+                found.pop()  # the cut may have split this word: align it again in the next segment
+            end = found[-1][1] + 1  # the next segment starts right after the last word kept
+        for (i, _), frames in zip(remaining, found):
+            times[i] = frames
+        done += len(found)
+        segments.append((start * HOP / SAMPLE_RATE, min(end * HOP, len(pcm)) / SAMPLE_RATE))
+        start = end
+        if progress is not None:
+            progress(segments[-1][1], total)
+    _spread_unplaced(times, cutter.n_frames)
+    spans = [WordSpan(w, first / FRAME_RATE, (last + 1) / FRAME_RATE) for w, (first, last) in zip(words, times)]
+    return Alignment(spans, how, segments)
+
+
+def _dictionary_entries(decoder, words: list[str]) -> tuple[list[tuple[int, str]], list[str]]:
+    """(word index, decoder word) for every pronounceable word, adding generated pronunciations; and how each is known."""
+    from .g2p import load_lexicon, pronounce
+
+    lexicon = load_lexicon()
+    entries, how = [], []
+    for i, word in enumerate(words):
+        key = word.lower().replace("\u2019", "'")
+        phones = None if key in lexicon else pronounce(word, lexicon)
+        if key in lexicon:
+            entries.append((i, key))
+            how.append("dictionary")
+        elif phones:
+            name = f"_oov{i}_"  # cannot clash with a dictionary word or a filler
+            decoder.add_word(name, " ".join(phones), False)
+            entries.append((i, name))
+            how.append("g2p")
+        else:
+            how.append("spread")
+    return entries, how
+
+
+def _align_segment(decoder, pcm, start, end, remaining, must_finish, words_per_s):
+    """Align the next words to frames start..end: frame ranges of the words spoken there, or None."""
+    expected = words_per_s * (end - start) / FRAME_RATE
+    window = len(remaining) if must_finish else min(len(remaining), int(2 * expected) + 20)
+    while True:
+        names = [name for _, name in remaining[:window]]
+        decoder.add_fsg("align", _grammar(decoder, names, free_exit=not must_finish))
+        decoder.activate_search("align")
+        segs = _decode(decoder, pcm[start * HOP:end * HOP], start)
+        if segs is None:
+            return None
+        found = [(first, last) for word, first, last in segs if word not in _FILLERS]
+        if must_finish and len(found) < window:
+            return None  # the best path never reached the end of the text: a partial hypothesis
+        if len(found) == window < len(remaining):  # it used every word offered: offer more
+            window = min(len(remaining), 2 * window)
+            continue
+        return found
+
+
+def _grammar(decoder, names: list[str], free_exit: bool):
+    """A linear word grammar; with free_exit it may end after any word (so a segment takes what it holds)."""
+    n = len(names)
+    final = n + 1
+    transitions = [(i, i + 1, 1.0, name) for i, name in enumerate(names)]
+    for state in (range(n + 1) if free_exit else (n,)):
+        # the explicit silence lets the segment end in a pause; the filler loops alone do not reach the end state
+        transitions += [(state, final, 1.0), (state, final, 1.0, "<sil>")]
+    return decoder.create_fsg("align", 0, final, transitions)
+
+
+def _syllable_frames(words: list[str], samples16k, first_frame: int) -> list[tuple[int, int]]:
+    """Frame ranges from the syllable-proportional fallback of transcript.py, over one stretch."""
+    from .transcript import align_plain_text_by_syllables, count_syllables
+
+    spans = align_plain_text_by_syllables(" ".join(words), samples16k)
+    if len(spans) == len(words):
+        edges = [(s.start, s.end) for s in spans]
+    else:  # its word splitting differs from these words': share the whole stretch by syllables instead
+        cut = np.cumsum([0] + [count_syllables(w) for w in words], dtype=np.float64)
+        cut *= len(samples16k) / SAMPLE_RATE / cut[-1]
+        edges = list(zip(cut[:-1], cut[1:]))
+    frames = []
+    for start, end in edges:
+        first = first_frame + int(round(start * FRAME_RATE))
+        frames.append((first, max(first, first_frame + int(round(end * FRAME_RATE)) - 1)))
+    return frames
+
+
+def _spread_unplaced(times: list, n_frames: int) -> None:
+    """Give each run of untimed words an equal share of the gap between its timed neighbours.
+
+    Where that gap is shorter than 10 frames per word, the run also takes the later half of the
+    word before and the earlier half of the word after, so nothing overlaps and nothing is dropped.
+    """
+    i = 0
+    while i < len(times):
+        if times[i] is not None:
+            i += 1
+            continue
+        j = i
+        while j < len(times) and times[j] is None:
+            j += 1
+        count = j - i
+        prev = times[i - 1] if i > 0 else None
+        nxt = times[j] if j < len(times) else None
+        lo = prev[1] + 1 if prev else 0
+        hi = nxt[0] if nxt else n_frames
+        if hi - lo < 10 * count:
+            if prev and prev[1] > prev[0]:
+                mid = (prev[0] + prev[1] + 1) // 2
+                times[i - 1] = (prev[0], mid - 1)
+                lo = mid
+            if nxt and nxt[1] > nxt[0]:
+                mid = (nxt[0] + nxt[1] + 1) // 2
+                times[j] = (mid, nxt[1])
+                hi = mid
+        hi = max(hi, lo + count)  # even a gapless spot gives each word one frame
+        edges = np.linspace(lo, hi, count + 1)
+        for k in range(count):
+            first = int(round(edges[k]))
+            times[i + k] = (first, max(first, int(round(edges[k + 1])) - 1))
+        i = j
+
+
+# ---------------------------------------------------------------- measuring
+
+def word_error_rate(reference: Sequence[str], hypothesis: Sequence[str]) -> float:
+    """(substitutions + deletions + insertions) / reference length, by edit distance on words."""
+    ref, hyp = list(reference), list(hypothesis)
+    row = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        previous, row[0] = row[:], i
+        for j, h in enumerate(hyp, 1):
+            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (r != h))
+    return row[-1] / max(len(ref), 1)
+
+
+def benchmark_asr(speech_dir=None) -> dict:
+    """Speed and accuracy of recognition and alignment, as a JSON-able dict.
+
+    On the LibriVox clips of ``speech_dir`` (default ../shared/data/speech): recognition and
+    alignment time per second of audio (wall clock and this process's CPU time, which a busy
+    machine disturbs less), WER per clip, and how far aligning the joined clips in 6 s segments
+    lands from aligning them whole. On espeak-ng speech with exactly known word times (see
+    ``synthesise_known_words``): median and 90th-percentile word boundary error.
+    """
+    from pathlib import Path
+
+    from .audio import load_audio
+
+    speech_dir = Path(speech_dir) if speech_dir else Path(__file__).resolve().parents[2] / "shared" / "data" / "speech"
+    out: dict = {"clips": {}}
+    clock = {"recognition": [0.0, 0.0], "alignment": [0.0, 0.0]}  # wall, cpu seconds
+    audio_s = 0.0
+    joined, joined_words = [], []
+    for name, reference in read_librivox_transcription(speech_dir / "transcription"):
+        samples = load_audio(speech_dir / f"{name}.wav")
+        audio_s += len(samples) / SAMPLE_RATE
+        heard = _timed(clock["recognition"], transcribe, samples)
+        _timed(clock["alignment"], align_text, " ".join(reference), samples)
+        out["clips"][name] = {"seconds": round(len(samples) / SAMPLE_RATE, 2),
+                              "wer": round(word_error_rate(reference, [s.word for s in heard]), 3)}
+        joined.append(samples)
+        joined_words += reference
+    if audio_s:
+        for task, (wall, cpu) in clock.items():
+            out[f"{task}_s_per_audio_s"] = {"wall": round(wall / audio_s, 4), "cpu": round(cpu / audio_s, 4)}
+        out["mean_wer"] = round(float(np.mean([c["wer"] for c in out["clips"].values()])), 3)
+        samples = np.concatenate(joined)
+        whole = align_words(joined_words, samples, max_segment_s=1e9).spans
+        pieces = align_words(joined_words, samples, max_segment_s=6.0).spans
+        out["segmented_vs_whole_max_ms"] = round(1000 * max(boundary_errors(whole, pieces)), 1)
+    errors = []
+    for seed, sentence in enumerate(BENCHMARK_SENTENCES):
+        samples, truth = synthesise_known_words(sentence, seed=seed)
+        errors += boundary_errors(truth, align_words([w.word for w in truth], samples).spans)
+    out["alignment_boundary_error_ms"] = {"median": round(1000 * float(np.median(errors)), 1),
+                                          "p90": round(1000 * float(np.percentile(errors, 90)), 1),
+                                          "boundaries": len(errors)}
+    return out
+
+
+def _timed(totals: list, function, *args):
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = function(*args)
+    totals[0] += time.perf_counter() - wall
+    totals[1] += time.process_time() - cpu
+    return result
+
+
+def read_librivox_transcription(path) -> list[tuple[str, list[str]]]:
+    """(clip name, reference words) from a Sphinx-style transcription file: ``<s> words </s> (name)``."""
+    rows = []
+    with open(path, encoding="utf-8") as handle:
+        for line in handle:
+            if "(" not in line:
+                continue
+            text, name = line.rsplit("(", 1)
+            words = [w for w in text.split() if w not in ("<s>", "</s>")]
+            rows.append((name.strip().rstrip(")").strip(), words))
+    return rows
+
+
+BENCHMARK_SENTENCES = (
+    "the quick brown fox jumps over the lazy dog while a blorfengast watches from the hill",
+    "please remember to bring seven bottles of water and a warm jacket to the mountain cabin",
+    "she said that the weather tomorrow would be cold and windy along the northern coast",
+)
+
+
+def synthesise_known_words(sentence: str, seed: int = 0, voice: str = "en-us") -> tuple[np.ndarray, list[WordSpan]]:
+    """espeak-ng speech whose word times are known exactly: each word synthesised alone, trimmed,
+    and joined with pauses of 0 to 250 ms (drawn from ``seed``). Needs the espeak-ng program."""
+    import io
+    import shutil
+    import subprocess
+
+    import soundfile as sf
+
+    from .audio import resample
+
+    if shutil.which("espeak-ng") is None:
+        raise RuntimeError("espeak-ng is not installed (apt-get install espeak-ng)")
+    rng = np.random.default_rng(seed)
+    pieces, truth, cursor = [np.zeros(int(0.3 * SAMPLE_RATE), np.float32)], [], 0.3
+    for word in sentence.split():
+        wav = subprocess.run(["espeak-ng", "-v", voice, "-s", "160", "--stdout", word],
+                             check=True, capture_output=True).stdout
+        audio, rate = sf.read(io.BytesIO(wav), dtype="float32")
+        audio = resample(audio, rate, SAMPLE_RATE)
+        loud = np.flatnonzero(np.abs(audio) > 0.01 * np.abs(audio).max())
+        audio = audio[loud[0]: loud[-1] + 1]
+        truth.append(WordSpan(word, cursor, cursor + len(audio) / SAMPLE_RATE))
+        gap = np.zeros(int(rng.uniform(0.0, 0.25) * SAMPLE_RATE), np.float32)
+        pieces += [audio, gap]
+        cursor += (len(audio) + len(gap)) / SAMPLE_RATE
+    pieces.append(np.zeros(int(0.3 * SAMPLE_RATE), np.float32))
+    return np.concatenate(pieces), truth
+
+
+def boundary_errors(truth: Sequence[WordSpan], got: Sequence[WordSpan]) -> list[float]:
+    """Absolute start and end differences in seconds, word by word (same word lists)."""
+    if len(truth) != len(got):
+        raise ValueError(f"{len(truth)} reference words but {len(got)} aligned words")
+    return [abs(x - y) for t, g in zip(truth, got) for x, y in ((t.start, g.start), (t.end, g.end))]

@@ -1,0 +1,125 @@
+"""Offline recognition with the pocketsphinx wheel on the public-domain LibriVox clips."""
+import json
+import shutil
+import threading
+
+import numpy as np
+import pytest
+
+from openhuman.engine import asr
+from openhuman.engine.audio import load_audio
+from openhuman.engine.errors import AudioError
+from openhuman.engine.g2p import load_lexicon
+
+
+@pytest.fixture(scope="module")
+def librivox(speech_dir):
+    rows = asr.read_librivox_transcription(speech_dir / "transcription")
+    return [(name, words, load_audio(speech_dir / f"{name}.wav")) for name, words in rows]
+
+
+@pytest.fixture(scope="module")
+def joined(librivox):
+    """The five clips one after another (25 s), with their words."""
+    return np.concatenate([a for _, _, a in librivox]), [w for _, words, _ in librivox for w in words]
+
+
+def test_recognition_word_error_rate_on_librivox(librivox, record_property):
+    lexicon = load_lexicon()
+    rates = {}
+    for name, reference, samples in librivox:
+        heard = asr.transcribe(samples)
+        duration = len(samples) / asr.SAMPLE_RATE
+        assert all(0 <= s.start <= s.end <= duration + 0.01 for s in heard)
+        assert all(a.end <= b.start + 1e-9 for a, b in zip(heard, heard[1:])), "words overlap or go backwards"
+        assert all(s.word in lexicon for s in heard), "recognised words are plain dictionary words"
+        rates[name] = asr.word_error_rate(reference, [s.word for s in heard])
+    record_property("wer", json.dumps(rates))
+    print("WER per clip:", rates)
+    assert np.mean(list(rates.values())) < 0.40
+    assert max(rates.values()) < 0.55
+
+
+def test_word_error_rate_counts_edits():
+    ref = "he was not an ill disposed young man".split()
+    assert asr.word_error_rate(ref, ref) == 0
+    assert asr.word_error_rate(ref, ref[:-1]) == pytest.approx(1 / 8)  # deletion
+    assert asr.word_error_rate(ref, ref + ["indeed"]) == pytest.approx(1 / 8)  # insertion
+    assert asr.word_error_rate(ref, ["she"] + ref[1:]) == pytest.approx(1 / 8)  # substitution
+    assert asr.word_error_rate(ref, []) == 1
+
+
+def test_long_clip_is_cut_at_pauses_into_bounded_segments(joined):
+    samples, _ = joined
+    segments = asr.split_at_pauses(samples, 6.0)
+    assert len(segments) >= 4
+    assert segments[0][0] == 0 and segments[-1][1] == len(samples)
+    assert all(a[1] == b[0] for a, b in zip(segments, segments[1:])), "segments must tile the clip"
+    assert all(b - a <= 6.0 * asr.SAMPLE_RATE for a, b in segments)
+    assert all(a % asr.HOP == 0 for a, _ in segments), "cuts fall on the decoder's 10 ms frames"
+    energy = asr.frame_energy_db(samples)
+    loud = np.percentile(energy, 90)
+    for _, end in segments[:-1]:
+        assert energy[end // asr.HOP] < loud - 15, "a cut should lie in a pause, far below the speech level"
+
+
+def test_segmented_transcription_reports_progress_and_matches_reference(joined):
+    samples, reference = joined
+    calls = []
+    heard = asr.transcribe(samples, progress=lambda done, total: calls.append((done, total)), max_segment_s=8.0)
+    total = len(samples) / asr.SAMPLE_RATE
+    assert len(calls) >= 3
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    assert calls[-1] == (pytest.approx(total), pytest.approx(total))
+    assert asr.word_error_rate(reference, [s.word for s in heard]) < 0.45
+    assert all(a.end <= b.start + 1e-9 for a, b in zip(heard, heard[1:]))
+
+
+def test_cancel_flag_stops_recognition_between_segments(joined):
+    samples, _ = joined
+    with pytest.raises(asr.Cancelled):
+        asr.transcribe(samples, cancel=lambda: True)
+    stop = threading.Event()
+    seen = []
+
+    def progress(done, total):
+        seen.append(done)
+        stop.set()  # the user presses ESC after the first segment
+
+    with pytest.raises(asr.Cancelled):
+        asr.transcribe(samples, progress=progress, cancel=stop, max_segment_s=6.0)
+    assert len(seen) == 1
+
+
+def test_transcription_runs_off_the_main_thread(librivox):
+    _, _, samples = librivox[1]
+    result = {}
+    worker = threading.Thread(target=lambda: result.update(spans=asr.transcribe(samples)))
+    worker.start()
+    worker.join(timeout=120)
+    assert not worker.is_alive()
+    assert result["spans"] == asr.transcribe(samples), "the same clip gives the same words and times"
+
+
+@pytest.mark.parametrize("bad, problem", [
+    (np.zeros((2, 16000), np.float32), "mono"),
+    (np.zeros(0, np.float32), "no samples"),
+    (np.array([0.0, np.nan, 0.1], np.float32), "NaN"),
+    (np.zeros(16000, np.int16), "floats"),
+])
+def test_unusable_audio_is_refused_with_a_clear_error(bad, problem):
+    with pytest.raises(AudioError, match=problem):
+        asr.transcribe(bad)
+    with pytest.raises(AudioError, match=problem):
+        asr.align_text("hello world", bad)
+
+
+@pytest.mark.slow
+def test_benchmark_reports_json_numbers(speech_dir):
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed")
+    numbers = asr.benchmark_asr(speech_dir)
+    json.dumps(numbers)
+    assert numbers["recognition_s_per_audio_s"]["cpu"] > numbers["alignment_s_per_audio_s"]["cpu"] > 0
+    assert numbers["segmented_vs_whole_max_ms"] <= 50
+    assert numbers["alignment_boundary_error_ms"]["median"] <= 80

@@ -1,0 +1,137 @@
+"""Samplers against a problem with a known answer: Gaussian data and its exact x0-predictor."""
+import pytest
+import torch
+
+from openhuman.engine.diffusion import NoiseSchedule
+from openhuman.engine.samplers import (
+    Cancelled,
+    DDIMSampler,
+    DDPMSampler,
+    DPMSolverPP2M,
+    make_sampler,
+    respaced_timesteps,
+    sample,
+)
+
+SCHEDULE = NoiseSchedule.cosine()
+SAMPLES = 5000
+MU = torch.tensor([2.0, -1.0, 0.0, 0.5], dtype=torch.float64)
+SD = torch.tensor([0.5, 1.5, 0.1, 1.0], dtype=torch.float64)
+
+
+def gaussian_x0(x_t, t):
+    """E[x0 | x_t] when x0 ~ N(MU, SD²) per dimension: the ideal x0-predicting network."""
+    ab = SCHEDULE.alphas_cumprod[t].to(x_t.dtype)[:, None]
+    gain = SD**2 * ab.sqrt() / (ab * SD**2 + 1 - ab)
+    return MU + gain * (x_t - ab.sqrt() * MU)
+
+
+@pytest.mark.parametrize("sampler, steps", [
+    (DDPMSampler(SCHEDULE), 1000),
+    (DDIMSampler(SCHEDULE), 50),
+    (DDIMSampler(SCHEDULE, eta=1.0), 100),
+    (DPMSolverPP2M(SCHEDULE), 20),
+])
+def test_sampler_reproduces_the_data_distribution(sampler, steps):
+    x = sample(gaussian_x0, (SAMPLES, 4), sampler, steps, torch.Generator().manual_seed(0), dtype=torch.float64)
+    assert ((x.mean(0) - MU).abs() < 4 * SD / SAMPLES**0.5 + 0.02 * SD).all(), x.mean(0)
+    assert ((x.std(0) / SD - 1).abs() < 0.06).all(), x.std(0)
+
+
+def test_fast_samplers_land_where_the_reference_does():
+    stats = {}
+    for name, steps in (("ddpm", 1000), ("ddim", 50), ("dpm", 20)):
+        x = sample(gaussian_x0, (SAMPLES, 4), make_sampler(name, SCHEDULE), steps,
+                   torch.Generator().manual_seed(1), dtype=torch.float64)
+        stats[name] = x.mean(0), x.std(0)
+    ref_mean, ref_std = stats["ddpm"]
+    for name in ("ddim", "dpm"):
+        mean, std = stats[name]
+        assert ((mean - ref_mean).abs() < 6 * SD / SAMPLES**0.5).all(), (name, mean, ref_mean)
+        assert ((std / ref_std - 1).abs() < 0.06).all(), (name, std, ref_std)
+
+
+def test_too_few_steps_is_measurably_worse():
+    # The check above can fail: one DDIM step cannot reproduce the spread of the data.
+    x = sample(gaussian_x0, (SAMPLES, 4), DDIMSampler(SCHEDULE), 1, torch.Generator().manual_seed(0), dtype=torch.float64)
+    assert not torch.allclose(x.std(0), SD, rtol=0.05)
+
+
+@pytest.mark.parametrize("spacing", ["linear", "quadratic", "logsnr"])
+@pytest.mark.parametrize("n", [1, 2, 20, 50, 1000])
+def test_respaced_timesteps_run_from_noise_to_clean(spacing, n):
+    t = respaced_timesteps(SCHEDULE, n, spacing)
+    assert len(t) == n and t[0] == 999 and t[-1] == (999 if n == 1 else 0)
+    assert (t[1:] < t[:-1]).all()
+
+
+def test_respacing_choices():
+    assert respaced_timesteps(SCHEDULE, 1000).tolist() == list(range(999, -1, -1))
+    lam = lambda t: 0.5 * torch.log(SCHEDULE.alphas_cumprod[t] / (1 - SCHEDULE.alphas_cumprod[t]))
+    steps = lam(respaced_timesteps(SCHEDULE, 20, "logsnr")).diff()[1:]
+    assert steps.max() < 1.5 * steps.min()  # even in log-SNR after the first step, up to rounding t
+    quad = respaced_timesteps(SCHEDULE, 20, "quadratic")
+    assert (quad.diff().abs()[:-1] >= quad.diff().abs()[1:]).all()  # denser towards t = 0
+    with pytest.raises(ValueError):
+        respaced_timesteps(SCHEDULE, 0)
+    with pytest.raises(ValueError):
+        respaced_timesteps(SCHEDULE, 10, "cubic")
+
+
+def test_ddim_with_eta_one_is_the_ddpm_posterior():
+    ddpm, ddim = DDPMSampler(SCHEDULE), DDIMSampler(SCHEDULE, eta=1.0)
+    ddpm.set_timesteps(50)
+    ddim.timesteps = ddpm.timesteps
+    x_t, x0 = torch.randn(8, 3, dtype=torch.float64), torch.randn(8, 3, dtype=torch.float64)
+    for i in (0, 10, 48):
+        a = ddpm.step(x0, i, x_t, torch.Generator().manual_seed(i))
+        b = ddim.step(x0, i, x_t, torch.Generator().manual_seed(i))
+        assert torch.allclose(a, b, atol=1e-10)
+
+
+def test_first_dpm_step_is_a_ddim_step():
+    dpm, ddim = DPMSolverPP2M(SCHEDULE), DDIMSampler(SCHEDULE)
+    dpm.set_timesteps(20)
+    ddim.timesteps = dpm.timesteps
+    x_t, x0 = torch.randn(8, 3, dtype=torch.float64), torch.randn(8, 3, dtype=torch.float64)
+    assert torch.allclose(dpm.step(x0, 0, x_t), ddim.step(x0, 0, x_t), atol=1e-10)
+    # From the second step on it uses the previous prediction: a different, second-order update.
+    assert not torch.allclose(dpm.step(x0 + 1, 1, x_t), ddim.step(x0 + 1, 1, x_t))
+
+
+def test_last_step_returns_the_prediction():
+    for sampler in (DDPMSampler(SCHEDULE), DDIMSampler(SCHEDULE), DPMSolverPP2M(SCHEDULE)):
+        sampler.set_timesteps(10)
+        x0 = torch.randn(4, 2)
+        assert torch.equal(sampler.step(x0, 9, torch.randn(4, 2), torch.Generator().manual_seed(0)), x0)
+
+
+@pytest.mark.parametrize("name", ["ddpm", "ddim", "dpm"])
+def test_same_seed_same_output(name):
+    run = lambda seed: sample(gaussian_x0, (64, 4), make_sampler(name, SCHEDULE), 30,
+                              torch.Generator().manual_seed(seed), dtype=torch.float64)
+    assert torch.equal(run(7), run(7))
+    assert not torch.allclose(run(7), run(8))
+
+
+def test_progress_and_cancel():
+    done = []
+    sample(gaussian_x0, (4, 4), make_sampler("dpm", SCHEDULE), 12, torch.Generator().manual_seed(0),
+           progress=lambda i, n: done.append((i, n)), dtype=torch.float64)
+    assert done == [(i, 12) for i in range(1, 13)]
+
+    calls = []
+
+    def cancel():
+        calls.append(1)
+        return len(calls) > 5
+
+    with pytest.raises(Cancelled):
+        sample(gaussian_x0, (4, 4), make_sampler("ddim", SCHEDULE), 12, torch.Generator().manual_seed(0),
+               cancel=cancel, dtype=torch.float64)
+    assert len(calls) == 6
+
+
+def test_unknown_sampler():
+    with pytest.raises(ValueError, match="ddpm"):
+        make_sampler("euler")

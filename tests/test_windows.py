@@ -1,0 +1,216 @@
+import numpy as np
+import pytest
+import torch
+
+from openhuman.engine.denoiser import Denoiser, DenoiserConfig
+from openhuman.engine.errors import OpenHumanError
+from openhuman.engine.modelfile import LoadedModel
+from openhuman.engine.samplers import Cancelled
+from openhuman.engine.windows import (
+    Progress,
+    crossfade_ramp,
+    generate_motion_features,
+    iter_motion_features,
+    pick_device,
+    plan_windows,
+    seam_velocity_ratio,
+    window_slice,
+)
+
+CFG = DenoiserConfig(pose_dim=7, audio_dim=4, text_dim=3, frames=80, seed_frames=8, n_emotions=3,
+                     latent=16, heads=2, layers=1, local_window=3, dropout=0.0)
+FAST = dict(sampler="dpm", steps=3, device="cpu")
+
+
+def bundle(mean=0.0, std=1.0):
+    torch.manual_seed(0)
+    model = Denoiser(CFG).eval()
+    meta = {"emotions": ["Happy", "Sad", "Neutral"], "fps": 20.0}
+    D = CFG.pose_dim
+    return LoadedModel(model, CFG, meta, np.full(D, mean, np.float32), np.full(D, std, np.float32))
+
+
+def features(frames, seed=0):
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal((frames, CFG.audio_dim), dtype=np.float32),
+            rng.standard_normal((frames, CFG.text_dim), dtype=np.float32))
+
+
+def test_plan_covers_every_frame():
+    assert plan_windows(0, 80, 8) == []
+    assert plan_windows(10, 80, 8) == [0]
+    assert plan_windows(80, 80, 8) == [0]
+    assert plan_windows(81, 80, 8) == [0, 72]
+    starts = plan_windows(1000, 80, 8)
+    assert starts[-1] + 80 >= 1000 > starts[-2] + 80
+    with pytest.raises(ValueError):
+        plan_windows(100, 80, 80)
+
+
+def test_window_slice_pads_past_the_end():
+    feats = np.arange(12, dtype=np.float32).reshape(6, 2)
+    np.testing.assert_array_equal(window_slice(feats, 4, 4), [[8, 9], [10, 11], [10, 11], [10, 11]])
+    np.testing.assert_array_equal(window_slice(feats, 4, 3, np.array([-1, -1])), [[8, 9], [10, 11], [-1, -1]])
+    np.testing.assert_array_equal(window_slice(feats, 0, 3), feats[:3])
+
+
+def test_crossfade_ramp_is_a_smooth_rise():
+    ramp = crossfade_ramp(8)
+    assert ramp.shape == (8,) and 0 < ramp[0] < 0.1 and 0.9 < ramp[-1] < 1
+    assert (np.diff(ramp) > 0).all()
+    np.testing.assert_allclose(ramp + ramp[::-1], 1.0, atol=1e-6)  # symmetric: the two weights mirror
+    # A jump of 1 between two windows is spread so that no frame-to-frame step exceeds π/2/(o+1).
+    assert np.diff(np.concatenate([[0.0], ramp, [1.0]])).max() <= np.pi / 2 / 9 + 1e-6
+
+
+@pytest.mark.parametrize("frames", [10, 80, 81, 250, 1000])
+def test_output_has_exactly_the_clip_length(frames):
+    audio, text = features(frames)
+    out = generate_motion_features(bundle(), audio, text, "Happy", **FAST)
+    assert out.shape == (frames, CFG.pose_dim) and out.dtype == np.float32
+    assert np.isfinite(out).all()
+
+
+def test_empty_clip():
+    audio, text = features(0)
+    assert generate_motion_features(bundle(), audio, text, "Happy", **FAST).shape == (0, CFG.pose_dim)
+
+
+def test_same_seed_same_motion_and_other_seed_other_motion():
+    audio, text = features(200)
+    a = generate_motion_features(bundle(), audio, text, "Sad", seed=3, **FAST)
+    b = generate_motion_features(bundle(), audio, text, "Sad", seed=3, **FAST)
+    c = generate_motion_features(bundle(), audio, text, "Sad", seed=4, **FAST)
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+
+
+def test_output_is_denormalised_with_the_bundle_statistics():
+    audio, text = features(100)
+    plain = generate_motion_features(bundle(), audio, text, 0, **FAST)
+    scaled = generate_motion_features(bundle(mean=5.0, std=2.0), audio, text, 0, **FAST)
+    np.testing.assert_allclose(scaled, 5.0 + 2.0 * plain, rtol=1e-5, atol=1e-5)
+
+
+def run_recording(frames, overlap, **options):
+    """Generate while recording, per window, the seed the network saw and its final x̂0 (γ = 1: one branch)."""
+    b = bundle()
+    calls = []
+    handle = b.model.register_forward_hook(lambda m, args, out: calls.append((args[4].clone(), out.clone())))
+    audio, text = features(frames)
+    chunks = list(iter_motion_features(b, audio, text, "Happy", overlap=overlap, **FAST, **options))
+    handle.remove()
+    steps = FAST["steps"]
+    seeds = [calls[i][0][0].numpy() for i in range(0, len(calls), steps)]
+    raws = [calls[i + steps - 1][1][0].numpy() for i in range(0, len(calls), steps)]
+    out = np.concatenate([c for _, c in chunks])
+    return chunks, seeds, raws, out
+
+
+def test_each_window_is_seeded_with_the_frames_just_before_it():
+    chunks, seeds, _, out = run_recording(300, overlap=8)
+    starts = plan_windows(300, 80, 8)
+    assert [s for s, _ in chunks] == starts
+    np.testing.assert_array_equal(seeds[0], 0.0)  # the data mean, in normalised space
+    for k, start in enumerate(starts[1:], 1):
+        np.testing.assert_allclose(seeds[k], out[start - 8:start], atol=1e-6)
+
+
+def test_seams_are_raised_cosine_crossfades_of_the_windows():
+    _, _, raws, out = run_recording(300, overlap=8)
+    starts = plan_windows(300, 80, 8)
+    ramp = crossfade_ramp(8)[:, None]
+    np.testing.assert_allclose(out[:72], raws[0][:72], atol=1e-6)
+    for k, start in enumerate(starts[1:], 1):
+        blended = ramp * raws[k][:8] + (1 - ramp) * raws[k - 1][72:]
+        np.testing.assert_allclose(out[start:start + 8], blended, atol=1e-5)
+        end = min(start + 72, 300)
+        np.testing.assert_allclose(out[start + 8:end], raws[k][8:end - start], atol=1e-6)
+
+
+def test_seam_velocity_ratio_measures_jumps_at_seams():
+    t = np.arange(300, dtype=np.float32)
+    smooth = np.stack([np.sin(t / 15), np.cos(t / 20)], axis=1)
+    starts = plan_windows(300, 80, 8)
+    assert seam_velocity_ratio(smooth, starts, 8) < 1.1
+    jumpy = smooth.copy()
+    for start in starts[1:]:
+        jumpy[start + 4:] += 0.5  # a step inside each crossfade region
+    assert seam_velocity_ratio(jumpy, starts, 8) > 3.0
+
+
+def test_interpolation_endpoints_are_the_single_emotions():
+    audio, text = features(120)
+    b = bundle()
+    happy = generate_motion_features(b, audio, text, "Happy", **FAST)
+    sad = generate_motion_features(b, audio, text, "Sad", **FAST)
+    np.testing.assert_array_equal(generate_motion_features(b, audio, text, "Happy", "Sad", gamma=1.0, **FAST), happy)
+    np.testing.assert_array_equal(generate_motion_features(b, audio, text, "Happy", "Sad", gamma=0.0, **FAST), sad)
+    mid = generate_motion_features(b, audio, text, "Happy", "Sad", gamma=0.5, **FAST)
+    assert not np.allclose(mid, happy) and not np.allclose(mid, sad)
+
+
+def test_gamma_curve_per_frame():
+    audio, text = features(150)
+    b = bundle()
+    curve = np.linspace(0.0, 2.0, 150)
+    out = generate_motion_features(b, audio, text, "Happy", gamma=curve, **FAST)
+    assert out.shape == (150, CFG.pose_dim)
+    assert not np.allclose(out, generate_motion_features(b, audio, text, "Happy", **FAST))
+    with pytest.raises(OpenHumanError, match="gamma"):
+        generate_motion_features(b, audio, text, "Happy", gamma=np.ones(149), **FAST)
+
+
+def test_progress_is_monotonic_and_complete():
+    audio, text = features(250)
+    reports = []
+    generate_motion_features(bundle(), audio, text, "Neutral", progress=reports.append, **FAST)
+    n_windows = len(plan_windows(250, 80, 8))
+    assert len(reports) == n_windows * FAST["steps"]
+    assert all(isinstance(r, Progress) and r.n_windows == n_windows and r.n_steps == 3 for r in reports)
+    fractions = [r.fraction for r in reports]
+    assert all(b > a for a, b in zip(fractions, fractions[1:])) and fractions[-1] == 1.0
+    assert [r.window for r in reports] == sorted(r.window for r in reports)
+
+
+def test_cancel_mid_run():
+    audio, text = features(400)
+    reports = []
+    with pytest.raises(Cancelled):
+        generate_motion_features(bundle(), audio, text, "Happy", progress=reports.append,
+                                 cancel=lambda: len(reports) >= 7, **FAST)
+    assert len(reports) == 7 and reports[-1].window == 2
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(sampler="euler"), "sampler"),
+    (dict(steps=0), "steps"),
+    (dict(mode="blend"), "mode"),
+    (dict(mode="interpolate"), "second emotion"),
+    (dict(overlap=79), "overlap"),
+    (dict(device="tpu"), "device"),
+])
+def test_bad_options_are_refused(options, message):
+    audio, text = features(20)
+    with pytest.raises(OpenHumanError, match=message):
+        generate_motion_features(bundle(), audio, text, "Happy", **{**FAST, **options})
+
+
+def test_bad_inputs_are_refused():
+    audio, text = features(20)
+    with pytest.raises(OpenHumanError, match="Happy, Sad, Neutral"):
+        generate_motion_features(bundle(), audio, text, "Angry", **FAST)
+    with pytest.raises(OpenHumanError, match="audio"):
+        generate_motion_features(bundle(), audio[:, :2], text, "Happy", **FAST)
+    with pytest.raises(OpenHumanError, match="must match"):
+        generate_motion_features(bundle(), audio, text[:10], "Happy", **FAST)
+    with pytest.raises(OpenHumanError, match="audio_pad"):
+        generate_motion_features(bundle(), audio, text, "Happy", audio_pad=np.zeros(3), **FAST)
+
+
+def test_pick_device():
+    assert pick_device("cpu") == torch.device("cpu")
+    assert pick_device("auto").type == ("cuda" if torch.cuda.is_available() else "cpu")
+    if not torch.cuda.is_available():
+        with pytest.raises(OpenHumanError, match="no CUDA"):
+            pick_device("cuda")

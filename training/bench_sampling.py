@@ -1,0 +1,64 @@
+"""Benchmark: seconds per minute of audio for the reference DDPM-1000 and the default fast sampler."""
+from __future__ import annotations
+
+import resource
+import time
+
+import numpy as np
+import torch
+
+from ..engine.audio_features import audio_feature_spec
+from ..engine.denoiser import Denoiser, DenoiserConfig
+from ..engine.modelfile import LoadedModel, load_model_file
+from ..engine.paths import BUNDLED_MODEL, DEFAULT_EMOTIONS
+from ..engine.pose import DIMS
+from ..engine.text_features import text_feature_spec
+from ..engine.windows import generate_motion_features
+
+
+def _bundle(model_path) -> tuple[LoadedModel, str]:
+    path = model_path or (BUNDLED_MODEL if BUNDLED_MODEL.exists() else None)
+    if path:
+        return load_model_file(path), str(path)
+    cfg = DenoiserConfig(pose_dim=DIMS, audio_dim=audio_feature_spec()["dims"], text_dim=text_feature_spec()["dims"],
+                         frames=80, seed_frames=8, n_emotions=len(DEFAULT_EMOTIONS))
+    torch.manual_seed(0)
+    model = Denoiser(cfg).eval()
+    meta = {"emotions": list(DEFAULT_EMOTIONS), "fps": 20.0}
+    return LoadedModel(model, cfg, meta, np.zeros(DIMS, np.float32), np.ones(DIMS, np.float32)), "fresh default-size model"
+
+
+def _time(bundle, frames, device, sampler, steps, emotion_b=None) -> float:
+    rng = np.random.default_rng(0)
+    audio = rng.normal(size=(frames, bundle.config.audio_dim)).astype(np.float32)
+    text = np.zeros((frames, bundle.config.text_dim), np.float32)
+    start = time.perf_counter()
+    generate_motion_features(bundle, audio, text, bundle.emotions[0], emotion_b, gamma=0.5 if emotion_b else 1.0,
+                             sampler=sampler, steps=steps, seed=0, device=device)
+    if device != "cpu":
+        torch.cuda.synchronize()
+    return time.perf_counter() - start
+
+
+def benchmark_sampling(model_path=None, seconds: float = 60.0, reference: bool = False) -> dict:
+    bundle, name = _bundle(model_path)
+    frames = int(seconds * bundle.fps)
+    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    out = {"model": name, "audio_seconds": seconds, "threads": torch.get_num_threads(), "devices": {}}
+    for device in devices:
+        bundle.model.to(device)
+        r = {}
+        t = _time(bundle, frames, device, "dpm", 20)
+        r["dpm20_s"] = t
+        r["dpm20_s_per_audio_minute"] = t * 60.0 / seconds
+        r["dpm20_realtime_factor"] = seconds / t
+        t2 = _time(bundle, frames, device, "dpm", 20, emotion_b=bundle.emotions[-1])
+        r["dpm20_two_emotions_s_per_audio_minute"] = t2 * 60.0 / seconds
+        if reference:
+            t3 = _time(bundle, frames, device, "ddpm", 1000)
+            r["ddpm1000_s_per_audio_minute"] = t3 * 60.0 / seconds
+            r["ddpm1000_over_dpm20"] = t3 / t
+        out["devices"][device] = r
+    bundle.model.to("cpu")
+    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out

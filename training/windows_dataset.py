@@ -155,11 +155,11 @@ class WindowDataset:
 
     def __getitem__(self, i: int):
         s = int(self.starts[i])
-        seed = np.asarray(self.motion[s - self.n:s])
-        target = np.asarray(self.motion[s:s + self.m])
+        seed = np.array(self.motion[s - self.n:s])
+        target = np.array(self.motion[s:s + self.m])
         if self.normalise:
             seed, target = self.normaliser.normalise(seed), self.normaliser.normalise(target)
-        return (seed, target, np.asarray(self.audio[s:s + self.m]), np.asarray(self.text[s:s + self.m]),
+        return (seed, target, np.array(self.audio[s:s + self.m]), np.array(self.text[s:s + self.m]),
                 int(self.labels[i]))
 
     def batch(self, indices) -> tuple[np.ndarray, ...]:

@@ -5,14 +5,14 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-DEBIAN_PACKAGES := espeak-ng sox ffmpeg
+DEBIAN_PACKAGES := espeak-ng sox ffmpeg pocketsphinx-testdata
 
 .PHONY: setup demo test test-all bench clean
 
 setup: $(STAMP)
 
 $(STAMP): pyproject.toml
-	@command -v espeak-ng >/dev/null && command -v ffmpeg >/dev/null || { \
+	@command -v espeak-ng >/dev/null && command -v ffmpeg >/dev/null && [ -d /usr/share/pocketsphinx/test/data ] || { \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(DEBIAN_PACKAGES); }
 	@[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip

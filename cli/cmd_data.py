@@ -52,7 +52,12 @@ def _synth(args) -> int:
         raise OpenHumanError(f"--workers must be at least 1, got {args.workers}")
     librivox = None if args.librivox.lower() == "none" else args.librivox
     summary = build_corpus(args.out, args.hours, seed=args.seed, workers=args.workers, librivox=librivox)
-    speech = f"LibriVox from {summary['librivox']}" if summary["librivox"] else "no LibriVox recordings (not found)"
+    if summary["librivox"]:
+        speech = f"LibriVox recordings from {summary['librivox']}"
+    elif librivox is None:
+        speech = "espeak-ng speech only"
+    else:
+        speech = "no LibriVox recordings found: apt-get install pocketsphinx-testdata to add them"
     print(f"wrote {summary['out']}: {summary['takes']} takes, {summary['hours']:.3f} h "
           f"({speech}) in {summary['wall_seconds'] / 60:.1f} min with {summary['workers']} workers")
     return 0

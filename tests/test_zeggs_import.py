@@ -132,3 +132,11 @@ def test_empty_or_wrong_folders_fail_clearly(tmp_path, capsys):
     (tmp_path / "src").mkdir()
     assert cli_main(["data", "zeggs", "--src", str(tmp_path / "src"), "--out", str(tmp_path / "o")]) == 2
     assert "no .bvh files" in capsys.readouterr().err
+
+
+def test_report_on_an_imported_capture(imported, tmp_path, capsys):
+    out, _ = imported
+    assert cli_main(["data", "report", str(out), "--png", str(tmp_path / "page.png")]) == 0
+    printed = capsys.readouterr().out
+    assert "ZeroEGGs capture 0.029" in printed and "words: 3" in printed
+    assert (tmp_path / "page.png").stat().st_size > 10_000

@@ -237,7 +237,8 @@ def _fresh_process_pool(workers: int, clips: list[LibriVoxClip]):
     quiet = np.zeros(16000, np.float32)
     compute_audio_features(quiet)  # fills the mel and DCT caches
     synthesise(quiet, None, EMOTIONS[0], fps=FPS)  # its lazy imports and caches
-    return multiprocessing.get_context("fork").Pool(workers, _init_worker, (clips,), maxtasksperchild=1)
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"  # spawn: Windows
+    return multiprocessing.get_context(method).Pool(workers, _init_worker, (clips,), maxtasksperchild=1)
 
 
 def build_corpus(out, hours: float, seed: int = 0, workers: int | None = None, librivox="auto",

@@ -126,7 +126,7 @@ def plot_corpus(folder, png, stats: dict | None = None) -> Path:
     stats = stats or corpus_statistics(folder)
     kin = _kinematics(folder, meta, takes)
     emotions = [e for e in meta["emotions"] if e in kin]
-    cols = max(len(emotions), 1)
+    cols = max(len(emotions), 2)  # the bottom row splits in two
     fig = plt.figure(figsize=(3.2 * cols, 12.5))
     grid = fig.add_gridspec(4, cols, height_ratios=[1.25, 1.25, 0.9, 0.9], hspace=0.38, wspace=0.25,
                             top=0.94, bottom=0.05, left=0.06, right=0.98)
@@ -166,7 +166,11 @@ def plot_corpus(folder, png, stats: dict | None = None) -> Path:
     ax.tick_params(labelsize=8)
     ax = fig.add_subplot(grid[3, half:])
     values = stats["hours_per_voice"]
-    ax.barh(list(values)[::-1], [v * 60 for v in values.values()][::-1], color="tab:orange")
+    minutes = [v * 60 for v in values.values()][::-1]
+    ax.barh(range(len(minutes)), minutes, color="tab:orange")
+    for row, name in enumerate(list(values)[::-1]):  # names inside the bars: they can be long
+        ax.text(0.01 * max(minutes), row, name, va="center", fontsize=7)
+    ax.set_yticks([])
     ax.set_xlabel("minutes", fontsize=8)
     ax.set_title("minutes per voice", fontsize=10)
     ax.tick_params(labelsize=7)

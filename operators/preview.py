@@ -30,7 +30,7 @@ class _TemporaryRenderSetup:
         self.camera = bpy.data.objects.new(data.name, data)
         s.collection.objects.link(self.camera)
         centre = self.target.matrix_world.translation
-        self.camera.location = (centre.x, centre.y - 4.2, centre.z + 1.0)
+        self.camera.location = (centre.x, centre.y - 3.4, centre.z + 1.0)
         self.camera.rotation_euler = (math.radians(88), 0.0, 0.0)
         s.camera = self.camera
         return self

@@ -39,8 +39,10 @@ class DenoiserConfig:
             if f.name == "dropout":
                 if not 0.0 <= value < 1.0:
                     raise ValueError(f"denoiser config: dropout must be in [0, 1), got {value}")
-            elif not isinstance(value, int) or isinstance(value, bool) or value < (0 if f.name == "local_window" else 1):
-                raise ValueError(f"denoiser config: {f.name} must be a positive integer, got {value!r}")
+                continue
+            minimum = 0 if f.name == "local_window" else 1
+            if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+                raise ValueError(f"denoiser config: {f.name} must be an integer >= {minimum}, got {value!r}")
         if self.latent % (2 * self.heads):
             raise ValueError(
                 f"denoiser config: latent ({self.latent}) must be divisible by 2 × heads ({self.heads}) "
@@ -175,17 +177,26 @@ class Denoiser(nn.Module):
     def forward(self, x_t, t, audio, text, seed, seed_present, emotion):
         """x_t (B,M,D), t (B,), audio (B,M,Da), text (B,M,Dt), seed (B,N,D),
         seed_present (B,) bool, emotion (B,) long with n_emotions = absent -> x̂0 (B,M,D)."""
-        self._check_shapes(x_t, t, audio, text, seed, seed_present, emotion)
+        self.check_inputs(x_t, t, audio, text, seed, seed_present, emotion)
+        return self.decode(self.frame_tokens(x_t, audio, text), t, seed, seed_present, emotion)
+
+    def frame_tokens(self, x_t, audio, text):
+        """Per-frame tokens after the cross-local attention: (B, M, latent).
+
+        They depend on x_t, audio and text only, so guidance computes them once for both branches.
+        """
         tokens = self.fuse(torch.cat([self.motion_in(x_t), self.audio_in(audio), self.text_in(text)], dim=-1))
-        cos, sin = self.rot_cos, self.rot_sin
-        tokens = self.local_block(tokens, cos[1:], sin[1:], self.band)
+        return self.local_block(tokens, self.rot_cos[1:], self.rot_sin[1:], self.band)
+
+    def decode(self, tokens, t, seed, seed_present, emotion):
+        """x̂0 from frame tokens and the condition token (timestep, seed, emotion)."""
         cond = self.condition_token(t, seed, seed_present, emotion)
         h = torch.cat([cond[:, None], tokens], dim=1)
         for block in self.blocks:
-            h = block(h, cos, sin)
+            h = block(h, self.rot_cos, self.rot_sin)
         return self.motion_out(self.norm_out(h[:, 1:]))
 
-    def _check_shapes(self, x_t, t, audio, text, seed, seed_present, emotion):
+    def check_inputs(self, x_t, t, audio, text, seed, seed_present, emotion):
         cfg = self.config
         b = x_t.shape[0]
         expected = {

@@ -52,7 +52,8 @@ def condition_pair(cond: Conditions, mode: str, absent_emotion: int, emotion_b: 
     if mode == "interpolate":
         if emotion_b is None:
             raise ValueError("guidance mode 'interpolate' needs a second emotion")
-        return cond, replace(cond, emotion=torch.as_tensor(emotion_b, device=cond.emotion.device).expand_as(cond.emotion))
+        other = torch.as_tensor(emotion_b, device=cond.emotion.device).expand_as(cond.emotion)
+        return cond, replace(cond, emotion=other)
     raise ValueError(f"unknown guidance mode {mode!r}; choose one of {MODES}")
 
 
@@ -81,18 +82,30 @@ def _is_constant(gamma, value: float) -> bool:
 def guided_x0(model, x_t: torch.Tensor, t: torch.Tensor, c1: Conditions, c2: Conditions, gamma) -> torch.Tensor:
     """x̂0 under eq. (5), both branches in one forward pass of batch 2B.
 
-    A constant γ of exactly 1 or 0 zeroes one branch, which is then not computed.
+    When c1 and c2 share their audio and text (both modes do), the frame tokens,
+    which depend only on x_t, audio and text, are computed once for both. A
+    constant γ of exactly 1 or 0 zeroes one branch, which is then not computed.
     """
     if _is_constant(gamma, 1.0):
         return model(x_t, t, *c1.astuple())
     if _is_constant(gamma, 0.0):
         return model(x_t, t, *c2.astuple())
-    both = model(torch.cat([x_t, x_t]), torch.cat([t, t]), *c1.concat(c2).astuple())
+    if c1.audio is c2.audio and c1.text is c2.text:
+        model.check_inputs(x_t, t, *c1.astuple())
+        model.check_inputs(x_t, t, *c2.astuple())
+        tokens = model.frame_tokens(x_t, c1.audio, c1.text)
+        seed, seed_present, emotion = (
+            torch.cat(pair) for pair in
+            ((c1.seed, c2.seed), (c1.seed_present, c2.seed_present), (c1.emotion, c2.emotion))
+        )
+        both = model.decode(torch.cat([tokens, tokens]), torch.cat([t, t]), seed, seed_present, emotion)
+    else:
+        both = model(torch.cat([x_t, x_t]), torch.cat([t, t]), *c1.concat(c2).astuple())
     x1, x2 = both.chunk(2)
     return combine(x1, x2, gamma)
 
 
-def guided_denoiser(model, c1: Conditions, c2: Conditions, gamma) -> Callable[[torch.Tensor, torch.Tensor], torch.Tensor]:
+def guided_denoiser(model, c1: Conditions, c2: Conditions, gamma) -> Callable:
     """denoise_fn(x_t, t) -> x̂0 for samplers.sample."""
     gamma_tensor(gamma, c1.batch, c1.audio.shape[1], c1.audio)  # refuse a bad γ shape before sampling
     return lambda x_t, t: guided_x0(model, x_t, t, c1, c2, gamma)

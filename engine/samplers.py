@@ -15,8 +15,6 @@ DDPM-1000) when spaced evenly in log-SNR, but 20 % off when spaced evenly in t
 """
 from __future__ import annotations
 
-from .errors import Cancelled  # noqa: F401 (re-exported: callers catch it from here)
-
 import math
 from typing import Callable
 
@@ -24,9 +22,7 @@ import numpy as np
 import torch
 
 from .diffusion import NoiseSchedule
-
-
-
+from .errors import Cancelled  # noqa: F401 (re-exported: callers catch it from here)
 
 SPACINGS = ("linear", "quadratic", "logsnr")
 # Below λ = -3 (SNR e^-6, the last ~5 % of the cosine schedule) x_t is noise for

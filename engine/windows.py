@@ -12,8 +12,10 @@ Memory is bounded by one window: `iter_motion_features` yields finished frames
 as it goes, `generate_motion_features` collects them into one array.
 
 Defaults: mode "control" with one emotion (γ = 1: plain conditioning, one
-network pass per step), sampler "dpm" (DPM-Solver++(2M)) with 20 steps,
-overlap 8 frames, seed 0, device "auto".
+network pass per step), sampler "dpm" (DPM-Solver++(2M)) with 20 steps (on a
+Gaussian toy with the exact x0-predictor it lands as close to the data's mean
+and spread as DDPM-1000, see tests/test_samplers.py), overlap 8 frames, seed 0,
+device "auto".
 """
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ REQUIREMENTS = {
     "torch": "torch==2.13.0",
     "librosa": "librosa>=0.10.2,<0.12",
     "soundfile": "soundfile>=0.12,<0.14",
-    "safetensors": "safetensors>=0.4,<0.8",
+    "safetensors": "safetensors>=0.4,<0.9",
     "pocketsphinx": "pocketsphinx>=5.0.3,<5.2",
 }
 _install = {"thread": None, "lines": [], "done": 0, "error": None}

@@ -104,12 +104,13 @@ class OPENHUMAN_OT_generate(bpy.types.Operator):
 
     def _run_engine(self, audio, transcript, options):
         from ..engine.api import generate
-        from ..engine.samplers import Cancelled
+        from ..engine.errors import Cancelled
 
         state = self._state
         try:
+            extra = getattr(self, "_cancel_flag", None)
             state["result"] = generate(audio, transcript, options, progress=self._on_progress,
-                                       cancel=lambda: state["cancel"])
+                                       cancel=lambda: state["cancel"] or bool(extra and extra()))
         except Cancelled:
             state["cancelled"] = True
         except Exception as exc:  # reported to the user on the main thread
@@ -140,6 +141,9 @@ class OPENHUMAN_OT_generate(bpy.types.Operator):
         self._audio = audio
         self._state = {"progress": 0.0, "stage": "starting", "done": False, "cancel": False}
         if bpy.app.background or not context.window:
+            job = context.window_manager.openhuman_job
+            job.cancel_requested = False
+            self._cancel_flag = lambda: job.cancel_requested  # a script or another thread may raise it
             self._run_engine(audio, transcript, options)
             return self._finish(context)
         job = context.window_manager.openhuman_job
@@ -171,6 +175,7 @@ class OPENHUMAN_OT_generate(bpy.types.Operator):
     def _finish(self, context):
         state = self._state
         if state.get("cancelled") or state["cancel"]:
+            context.window_manager.openhuman_job.cancel_requested = False
             self.report({"WARNING"}, "Generation cancelled: nothing was changed")
             return {"CANCELLED"}
         if "error" in state:

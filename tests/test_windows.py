@@ -1,3 +1,5 @@
+import tracemalloc
+
 import numpy as np
 import pytest
 import torch
@@ -16,6 +18,16 @@ from openhuman.engine.windows import (
     seam_velocity_ratio,
     window_slice,
 )
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny tensors: one thread is faster, and much faster when other jobs share the cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
 
 CFG = DenoiserConfig(pose_dim=7, audio_dim=4, text_dim=3, frames=80, seed_frames=8, n_emotions=3,
                      latent=16, heads=2, layers=1, local_window=3, dropout=0.0)
@@ -69,6 +81,24 @@ def test_output_has_exactly_the_clip_length(frames):
     out = generate_motion_features(bundle(), audio, text, "Happy", **FAST)
     assert out.shape == (frames, CFG.pose_dim) and out.dtype == np.float32
     assert np.isfinite(out).all()
+
+
+def test_thirty_minutes_stream_in_bounded_memory():
+    cfg = DenoiserConfig(**{**CFG.to_dict(), "pose_dim": 1141})
+    torch.manual_seed(0)
+    big = LoadedModel(Denoiser(cfg).eval(), cfg, {"emotions": ["A", "B", "C"], "fps": 20.0},
+                      np.zeros(1141, np.float32), np.ones(1141, np.float32))
+    frames = 30 * 60 * 20
+    audio, text = np.zeros((frames, cfg.audio_dim), np.float32), np.zeros((frames, cfg.text_dim), np.float32)
+    tracemalloc.start()
+    covered = 0
+    for start, chunk in iter_motion_features(big, audio, text, "A", sampler="ddim", steps=1, device="cpu"):
+        assert start == covered and chunk.shape[1] == 1141 and len(chunk) <= 80
+        covered += len(chunk)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert covered == frames
+    assert peak < 20e6  # the whole output would be 164 MB
 
 
 def test_empty_clip():

@@ -16,6 +16,8 @@ from .idle import breathing, minjerk, smooth_noise, weight_shifts
 from .styles import Style
 
 HIPS_HEIGHT = 0.870359  # rest height of the Hips joint: the legs are straight there
+ANKLE_HEIGHT = 0.10  # as in ZeroEGGs capture, with the foot pitched down FOOT_PITCH_DEG
+FOOT_PITCH_DEG = 25.0
 SPINE = ("Spine", "Spine1", "Spine2", "Spine3")
 _X, _Y, _Z = np.eye(3)
 
@@ -77,15 +79,20 @@ def leg_rotations(hips_position: np.ndarray, hips_rotation: np.ndarray, skeleton
     thigh, shin = skeleton.offsets[leg], skeleton.offsets[foot]
     sign = -1.0 if side == "Right" else 1.0
     hip = hips_position + quat.rotate(hips_rotation, skeleton.offsets[up_leg])
-    ankle = np.array([sign * stance_x, skeleton.rest_world_positions()[foot][1], -0.01])
+    ankle = np.array([sign * stance_x, ANKLE_HEIGHT, -0.01])
     pole = np.array([sign * 0.15, 0.0, 1.0])
     knee, end = solve_two_bone(hip, np.broadcast_to(ankle, hip.shape), np.linalg.norm(thigh), np.linalg.norm(shin), pole)
     upper_w, lower_w = limb_world_rotations(hip, knee, end, thigh, shin, _X, _X)
-    foot_w = np.broadcast_to(quat.from_axis_angle(_Y, np.radians(-sign * toe_out_deg)), upper_w.shape)
+    # the skeleton's rest foot is level with the ankle: pitch it down so the ball of the foot
+    # is on the floor, and bend the toes back up to lie flat
+    foot_q = quat.multiply(quat.from_axis_angle(_Y, np.radians(-sign * toe_out_deg)),
+                           quat.from_axis_angle(_X, np.radians(FOOT_PITCH_DEG)))
+    foot_w = np.broadcast_to(foot_q, upper_w.shape)
     return {
         f"{side}UpLeg": local_from_world(hips_rotation, upper_w),
         f"{side}Leg": local_from_world(upper_w, lower_w),
         f"{side}Foot": local_from_world(lower_w, foot_w),
+        f"{side}ToeBase": np.broadcast_to(quat.from_axis_angle(_X, np.radians(-FOOT_PITCH_DEG)), upper_w.shape),
     }
 
 

@@ -353,12 +353,22 @@ def _semantic(words, style, rng, arms, head, events, flick_block, circles):
                        "template": entry.template, "sides": sides, "apex": apex})
 
 
+# Where beats may go (chest frame; x measured outwards from the midline): in front of the body,
+# between the belly and the shoulders, never stretched out sideways.
+_BEAT_SPACE = ((-0.06, 0.40), (-0.42, 0.10), (0.14, 0.46))
+
+
+def _in_beat_space(p: np.ndarray, s: float) -> np.ndarray:
+    (x0, x1), (y0, y1), (z0, z1) = _BEAT_SPACE
+    return np.array([s * np.clip(s * p[0], x0, x1), np.clip(p[1], y0, y1), np.clip(p[2], z0, z1)])
+
+
 def _beat_pose(s, style, u, offsets, loud):
     """Cocked and hit poses of a beat stroke for the arm on side s; u: 4 uniform numbers."""
     home = np.array([s * 0.18 * style.width, -0.12 + style.height_m, 0.26 + style.forward_m])
     a = style.amplitude * loud
-    hit = home + offsets * np.array([s * style.width, 1.0, 1.0]) * a
-    cock = hit + np.array([s * 0.02, 0.11 * min(style.sharpness, 1.6), -0.04]) * a
+    hit = _in_beat_space(home + offsets * np.array([s * style.width, 1.0, 1.0]) * a, s)
+    cock = _in_beat_space(hit + np.array([s * 0.02, 0.13 * min(style.sharpness, 1.6), -0.04]) * a, s)
     pu = float(np.clip(style.palm_up + 0.6 * (u[0] - 0.5), -1.0, 1.0))
     palm = (-s * (1.0 - abs(pu)) + 1e-3, pu, 0.15)
     if u[1] < 0.4 * max(style.tension, 0.0):
@@ -387,8 +397,8 @@ def plan(prosody: Prosody, words: list[WordSpan] | None, style: Style, rng: np.r
 
     # beats on prosodic peaks: loud and prominent ones become strokes, the rest small flicks
     t_stroke, hold = stroke_time(style), 0.25 * style.hold
-    min_gap = 1.0 / style.rate
-    threshold = 0.45 - 0.25 * np.log(style.rate)
+    min_gap = 0.9 / style.rate
+    threshold = 0.3 - 0.25 * np.log(style.rate)
     last = -np.inf
     flicks: list[tuple[float, float]] = []
     in_unit = lambda t: any(a - 0.1 <= t <= b + 0.1 for a, b in units)  # noqa: E731
@@ -424,7 +434,7 @@ def plan(prosody: Prosody, words: list[WordSpan] | None, style: Style, rng: np.r
         near = any(a <= acc.time <= b for a, b in flick_block) or acc.time - last < 0.35 or (
             flicks and acc.time - flicks[-1][0] < 0.35)
         if not near and acc.strength > 0.3:
-            flicks.append((acc.time, 0.025 * style.amplitude * loud * (0.5 + acc.strength)))
+            flicks.append((acc.time, 0.025 * style.flick * loud * (0.5 + acc.strength)))
         if acc.strength > 0.6 and u[19] < 0.4:
             head.append(HeadEvent("stress", acc.time - 0.12, 0.4, 3.0 * style.head_motion * (0.5 + acc.strength)))
 

@@ -50,16 +50,18 @@ def shape_vector(**weights: float) -> np.ndarray:
     return v
 
 
-def finger_rotations(weights: np.ndarray, side: str, tension: float = 0.0) -> np.ndarray:
+def finger_rotations(weights: np.ndarray, side: str, tension=0.0) -> np.ndarray:
     """(F, 15, 4) local rotations of finger_joint_names(side) for (F, len(SHAPES)) shape weights.
 
-    tension in [-1, 1] closes (+) or loosens (-) every finger a little, on top of the shapes.
+    tension in [-1, 1] (a number or one per frame) closes (+) or loosens (-) every finger a
+    little, on top of the shapes.
     """
     w = np.asarray(weights, dtype=np.float64)
     w = w / np.maximum(w.sum(axis=1, keepdims=True), 1e-9)
     angles = np.einsum("fs,sgk->fgk", w, _ANGLES)  # (F, 5 fingers, 4)
+    tension = np.reshape(np.asarray(tension, dtype=np.float64), (-1, 1, 1))
     flex = angles[..., :3] * (1.0 + 0.25 * tension) + np.radians(6.0) * tension  # (F, 5, 3)
-    spread = angles[..., 3] * (1.0 - 0.3 * tension)
+    spread = angles[..., 3] * (1.0 - 0.3 * tension[..., 0])
     sign = _MIRROR if side == "Left" else np.ones(3)
     axes = np.stack([_THUMB_FLEX_AXIS_RIGHT] + [_FLEX_AXIS_RIGHT] * 4) * sign  # (5, 3)
     rotvec = flex[..., None] * axes[None, :, None, :]  # (F, 5, 3, 3)

@@ -66,37 +66,41 @@ class Style:
     bounce_m: float = 0.0  # body bobs down on beats
     tremor: float = 0.0  # fine 5-7 Hz tremor of hands and head (0..1)
     drift: float = 1.0  # small restless hand movement during holds
+    flick: float = 1.0  # size of the small beats between strokes (bounciness of the hands)
     idle: float = 1.0  # idle sway of the body and head
     breath_hz: float = 0.25
     head_motion: float = 1.0  # nod and turn size
     rest_gap_s: float = 2.2  # pauses longer than this lower the arms
 
 
-RATIO_FIELDS = frozenset({"amplitude", "speed", "rate", "width", "hold", "drift", "idle", "head_motion", "rest_gap_s",
+RATIO_FIELDS = frozenset({"amplitude", "speed", "rate", "width", "hold", "drift", "flick", "idle", "head_motion", "rest_gap_s",
                           "breath_hz", "sharpness"})
 
 STYLES: dict[str, Style] = {
     "Neutral": Style(),
-    "Happy": Style(lean_deg=1.5, head_pitch_deg=-4.0, shoulder_raise_deg=1.0, shoulder_forward_deg=-2.0,
-                   amplitude=1.55, speed=1.55, rate=1.2, height_m=0.085, width=1.2, sharpness=1.8, hold=0.8,
-                   symmetry=0.5, palm_up=0.8, elbow_out=0.7, tension=-0.1, bounce_m=0.012, idle=1.3,
-                   breath_hz=0.3, head_motion=1.3, rest_gap_s=2.5),
-    "Sad": Style(slump_deg=8.0, head_pitch_deg=15.0, shoulder_raise_deg=-2.0, shoulder_forward_deg=8.0,
-                 amplitude=0.85, speed=0.5, rate=0.6, height_m=-0.09, width=0.8, sharpness=0.6, hold=1.8,
-                 symmetry=0.1, palm_up=0.2, elbow_out=0.2, tension=-0.3, idle=0.6, breath_hz=0.18,
-                 head_motion=0.6, rest_gap_s=1.2),
-    "Angry": Style(lean_deg=3.0, head_pitch_deg=1.0, shoulder_raise_deg=3.0, shoulder_forward_deg=3.0,
-                   amplitude=1.0, speed=1.9, rate=1.5, height_m=0.035, width=1.0, forward_m=0.05, sharpness=2.2,
-                   hold=0.6, symmetry=0.4, palm_up=-0.6, elbow_out=0.55, tension=0.8, idle=1.1,
-                   breath_hz=0.33, head_motion=1.2, rest_gap_s=2.0),
-    "Old": Style(lean_deg=15.0, slump_deg=4.0, head_pitch_deg=3.0, shoulder_raise_deg=-6.0,
-                 shoulder_forward_deg=8.0, knee_bend_m=0.045, amplitude=0.57, speed=0.6, rate=0.7,
-                 height_m=0.0, width=0.8, sharpness=0.8, hold=1.4, symmetry=0.2, palm_up=0.2, elbow_out=0.35,
-                 tension=0.2, tremor=1.0, idle=0.8, breath_hz=0.28, head_motion=0.7, rest_gap_s=1.4),
-    "Relaxed": Style(lean_deg=2.5, slump_deg=2.0, head_pitch_deg=6.0, head_roll_deg=5.0, shoulder_raise_deg=-3.0,
-                     shoulder_forward_deg=3.0, knee_bend_m=0.015, hip_shift_m=0.035, amplitude=1.0, speed=0.95,
-                     rate=0.75, height_m=0.0, width=1.0, sharpness=0.9, hold=1.3, symmetry=0.15, palm_up=0.4,
-                     elbow_out=0.4, tension=-0.8, idle=1.3, breath_hz=0.2, head_motion=0.8, rest_gap_s=1.4),
+    "Happy": Style(lean_deg=2.21, head_pitch_deg=-5.41, shoulder_raise_deg=2.86, shoulder_forward_deg=-2.0,
+                   knee_bend_m=0.0108, amplitude=1.876, speed=1.582, rate=2.209, height_m=0.12, width=1.026,
+                   sharpness=1.291, hold=0.3, symmetry=0.793, palm_up=0.8, elbow_out=0.7, tension=-0.1,
+                   bounce_m=0.012, drift=0.706, flick=1.593, idle=1.3, breath_hz=0.3, head_motion=1.3,
+                   rest_gap_s=2.527),
+    "Sad": Style(lean_deg=3.95, slump_deg=8.0, head_pitch_deg=11.94, shoulder_raise_deg=-1.79, shoulder_forward_deg=8.0,
+                 knee_bend_m=0.0112, amplitude=1.4, speed=0.357, rate=0.489, height_m=-0.021, width=0.663,
+                 sharpness=0.551, hold=1.507, symmetry=0.276, palm_up=0.2, elbow_out=0.2, tension=-0.3, drift=1.001,
+                 flick=0.568, idle=0.6, breath_hz=0.18, head_motion=0.6, rest_gap_s=1.093),
+    "Angry": Style(lean_deg=3.94, head_pitch_deg=-2.51, shoulder_raise_deg=3.74, shoulder_forward_deg=3.0,
+                   knee_bend_m=0.0224, amplitude=0.638, speed=2.402, rate=2.5, height_m=0.028, width=0.885,
+                   forward_m=0.05, sharpness=1.967, hold=0.511, symmetry=0.588, palm_up=-0.6, elbow_out=0.55,
+                   tension=0.8, drift=1.003, flick=0.991, idle=1.1, breath_hz=0.33, head_motion=1.2, rest_gap_s=2.0),
+    "Old": Style(lean_deg=23.51, slump_deg=4.0, head_pitch_deg=-17.49, shoulder_raise_deg=-1.5,
+                 shoulder_forward_deg=8.0, knee_bend_m=0.0385, amplitude=0.262, speed=0.763, rate=0.712,
+                 height_m=0.147, width=0.658, sharpness=0.914, hold=1.558, symmetry=0.55, palm_up=0.2, elbow_out=0.35,
+                 tension=0.2, tremor=1.0, drift=0.702, flick=0.415, idle=0.8, breath_hz=0.28, head_motion=0.7,
+                 rest_gap_s=1.137),
+    "Relaxed": Style(lean_deg=4.66, slump_deg=2.0, head_pitch_deg=1.54, head_roll_deg=5.0, shoulder_raise_deg=2.31,
+                     shoulder_forward_deg=3.0, knee_bend_m=0.029, hip_shift_m=0.035, amplitude=0.938, speed=0.88,
+                     rate=1.194, height_m=0.057, width=1.31, sharpness=0.813, hold=0.66, symmetry=0.321, palm_up=0.4,
+                     elbow_out=0.4, tension=-0.8, drift=0.654, flick=0.8, idle=1.3, breath_hz=0.2, head_motion=0.8,
+                     rest_gap_s=1.27),
 }
 
 

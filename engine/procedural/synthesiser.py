@@ -80,7 +80,8 @@ def _fk(local: np.ndarray, root: np.ndarray, upto: int) -> tuple[np.ndarray, np.
 def _arm_tracks(t, style, plan, rng):
     tracks = {}
     # the gesture space itself wanders slowly, both hands together (mirrored sideways)
-    wander = np.stack([smooth_noise(rng, t, 0.12) for _ in range(3)], axis=1) * np.array([0.04, 0.06, 0.04])
+    wander = np.stack([smooth_noise(rng, t, 0.12 * np.sqrt(style.speed)) for _ in range(3)], axis=1)
+    wander *= np.array([0.04, 0.06, 0.04])
     wander *= style.amplitude
     for side in gestures.SIDES:
         track = gestures.evaluate_track(*gestures.track_keys(plan.arms[side], side, style, plan.units), t)
@@ -102,9 +103,9 @@ def _arm_tracks(t, style, plan, rng):
             pos[:, 1] += radius * (np.cos(phi) - 1.0)
         pos += wander * np.array([gestures.SIDE_SIGN[side], 1.0, 1.0]) * free[:, None]
         drift = np.stack([smooth_noise(rng, t, 0.4 * min(style.speed, 2.0)) for _ in range(3)], axis=1)
-        pos += 0.018 * style.drift * drift * (0.2 + 0.8 * free[:, None])
+        pos += 0.017 * style.drift * drift * (0.2 + 0.8 * free[:, None])
         if style.tremor > 0.0:
-            pos += 0.001 * style.tremor * np.stack([tremor(rng, t) for _ in range(3)], axis=1)
+            pos += 0.0006 * style.tremor * np.stack([tremor(rng, t) for _ in range(3)], axis=1)
         tracks[side] = track
     return tracks
 
@@ -142,9 +143,9 @@ def _render(t: np.ndarray, fps: float, style: Style, plan: gestures.Plan, rngs) 
 
     for side in gestures.SIDES:
         _arm(local, pos, rot, chest_p, chest_r, heading, tracks[side], side, style, trunk.hips_position)
-        shapes = tracks[side][:, gestures.SHAPE]
-        shapes = shapes + 0.15 * np.abs(smooth_noise(hand_rng, t, 0.1))[:, None] * np.eye(shapes.shape[1])[0]
-        fingers = finger_rotations(shapes, side, style.tension)
+        # relaxed fingers curl and uncurl a little, slowly
+        tension = style.tension + 0.25 * smooth_noise(hand_rng, t, 0.1)
+        fingers = finger_rotations(tracks[side][:, gestures.SHAPE], side, tension)
         for k, name in enumerate(finger_joint_names(side)):
             local[:, _IDX[name]] = fingers[:, k]
         _clear_body(local, trunk.hips_position, chest_p, chest_r, heading, tracks[side], side, style)

@@ -76,15 +76,14 @@ def load_model(path=None, device: str = "auto"):
     return _model_cache[key]
 
 
-def find_words(samples16k: np.ndarray, transcript, progress: Progress | None = None, cancel=None) -> list[WordSpan]:
+def find_words(samples16k: np.ndarray, transcript, progress: Progress | None = None, cancel=None):
     """Word spans for the clip: from the transcript (file or text), else recognised from the speech."""
     from .words_from_speech import words_for_clip
 
     on_progress = None
     if progress is not None:
         on_progress = lambda done, total: progress(0.05 + 0.05 * done / max(total, 1e-9), "finding words")  # noqa: E731
-    spans, _report = words_for_clip(samples16k, transcript, progress=on_progress, cancel=cancel)
-    return spans
+    return words_for_clip(samples16k, transcript, progress=on_progress, cancel=cancel)
 
 
 def generate(audio_path, transcript=None, options: GenerateOptions | None = None,
@@ -115,7 +114,7 @@ def generate(audio_path, transcript=None, options: GenerateOptions | None = None
 
         _check_emotions(options, list(DEFAULT_EMOTIONS))
     report(0.05, "finding words")
-    words = find_words(samples, transcript, progress=report, cancel=cancel)
+    words, words_report = find_words(samples, transcript, progress=report, cancel=cancel)
     check_cancel()
     if options.method == "procedural":
         from .procedural.synthesiser import synthesise
@@ -124,8 +123,10 @@ def generate(audio_path, transcript=None, options: GenerateOptions | None = None
         emotion = options.emotion if not options.emotion_b else _blend_weights(options)
         motion = synthesise(samples, words, emotion, fps=20.0, seed=options.seed)
         report(1.0, "done")
-        return GenerationResult(motion, words, options, {"method": "procedural"})
-    return _generate_with_model(bundle, samples, words, options, report, cancel)
+        return GenerationResult(motion, words, options, {"method": "procedural", "words": words_report.summary()})
+    result = _generate_with_model(bundle, samples, words, options, report, cancel)
+    result.info["words"] = words_report.summary()
+    return result
 
 
 def _check_emotions(options: GenerateOptions, labels: list[str]) -> None:

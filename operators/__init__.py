@@ -7,6 +7,7 @@ from .dependencies import OPENHUMAN_OT_install_dependencies
 from .generate import OPENHUMAN_OT_cancel, OPENHUMAN_OT_generate, OPENHUMAN_OT_new_seed
 from .preferences import OpenHumanPreferences
 from .preview import OPENHUMAN_OT_render_preview
+from .transcribe import OPENHUMAN_OT_transcribe
 
 _classes = (
     OpenHumanPreferences,
@@ -18,6 +19,7 @@ _classes = (
     OPENHUMAN_OT_cancel,
     OPENHUMAN_OT_new_seed,
     OPENHUMAN_OT_render_preview,
+    OPENHUMAN_OT_transcribe,
 )
 
 

@@ -189,6 +189,7 @@ class OPENHUMAN_OT_generate(bpy.types.Operator):
         s = context.scene.openhuman
         settings = {"clip": self._audio, **result.options.to_dict(), "words": len(result.words)}
         apply_result(context, arm, result.motion, self._audio, s.start_frame, settings, s.set_frame_range)
+        s.words_summary = result.info.get("words", "")
         self.report({"INFO"}, f"OpenHuman: {result.motion.duration:.1f} s of motion on '{arm.name}'")
         return {"FINISHED"}
 

@@ -42,6 +42,9 @@ class OpenHumanSettings(bpy.types.PropertyGroup):
     intensity: bpy.props.FloatProperty(
         name="Intensity", description="Guidance strength: above 1 exaggerates the emotion", default=1.0, min=0.0, max=3.0
     )
+    words_summary: bpy.props.StringProperty(
+        name="Words", description="How the words of the last transcription or generation were found"
+    )
     seed: bpy.props.IntProperty(name="Seed", description="Same seed, same motion", default=0, min=0)
     quality: bpy.props.EnumProperty(name="Quality", items=QUALITY_ITEMS, default="STANDARD")
     method: bpy.props.EnumProperty(name="Method", items=METHOD_ITEMS, default="MODEL")

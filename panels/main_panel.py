@@ -17,7 +17,11 @@ class OPENHUMAN_PT_main(bpy.types.Panel):
         layout = self.layout
         col = layout.column()
         col.prop(s, "audio_path")
-        col.prop(s, "transcript")
+        row = col.row(align=True)
+        row.prop(s, "transcript")
+        row.operator("openhuman.transcribe", text="", icon="REC")
+        if s.words_summary:
+            col.label(text=s.words_summary, icon="SYNTAX_OFF")
         col.separator()
         col.prop(s, "method", text="")
         col.prop(s, "emotion_a")

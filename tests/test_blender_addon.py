@@ -225,3 +225,19 @@ def test_undo_after_generate_restores_the_scene(tmp_path, tiny_model):
     """)
     assert result["after"] != result["before"]
     assert result["undone"] == result["before"]
+
+
+def test_transcribe_button_fills_the_transcript(tmp_path):
+    result = run_blender(f"""
+        import json, bpy
+        bpy.ops.preferences.addon_enable(module="openhuman")
+        s = bpy.context.scene.openhuman
+        s.audio_path = {str(SPEECH)!r}
+        status = bpy.ops.openhuman.transcribe()
+        print("JSON:" + json.dumps({{"status": sorted(status), "text": s.transcript, "summary": s.words_summary}}))
+    """)
+    assert result["status"] == ["FINISHED"]
+    words = result["text"].split()
+    reference = TRANSCRIPT.read_text().split()
+    assert len(words) >= 0.7 * len(reference) and {"dashwood", "power"} & set(words)
+    assert "recognised" in result["summary"]

@@ -1,0 +1,85 @@
+"""Transcribe: fill the transcript field from the voice clip (offline recognition, off the main thread)."""
+import os
+import threading
+
+import bpy
+
+
+def _work(state, audio_path):
+    from ..engine.audio import load_audio
+    from ..engine.errors import Cancelled, OpenHumanError
+    from ..engine.words_from_speech import words_for_clip
+
+    try:
+        samples = load_audio(audio_path)
+        spans, report = words_for_clip(samples, None, progress=lambda d, t: state.update(progress=d / max(t, 1e-9)),
+                                       cancel=lambda: state["cancel"])
+        state["text"] = " ".join(w.word for w in spans)
+        state["summary"] = report.summary()
+    except Cancelled:
+        state["cancelled"] = True
+    except (OpenHumanError, OSError) as exc:
+        state["error"] = str(exc)
+    finally:
+        state["done"] = True
+
+
+class OPENHUMAN_OT_transcribe(bpy.types.Operator):
+    """Recognise the words of the voice clip (English, offline) and put them in the transcript field"""
+
+    bl_idname = "openhuman.transcribe"
+    bl_label = "Transcribe"
+    bl_options = {"REGISTER", "UNDO"}
+
+    @classmethod
+    def poll(cls, context):
+        return not context.window_manager.openhuman_job.running
+
+    def execute(self, context):
+        s = context.scene.openhuman
+        path = bpy.path.abspath(s.audio_path)
+        if not s.audio_path or not os.path.isfile(path):
+            self.report({"ERROR"}, "Choose an existing voice clip first")
+            return {"CANCELLED"}
+        self._state = {"done": False, "cancel": False, "progress": 0.0}
+        if bpy.app.background:
+            _work(self._state, path)
+            return self._finish(context)
+        job = context.window_manager.openhuman_job
+        job.running, job.stage, job.progress, job.cancel_requested = True, "recognising words", 0.0, False
+        threading.Thread(target=_work, args=(self._state, path), daemon=True).start()
+        self._timer = context.window_manager.event_timer_add(0.1, window=context.window)
+        context.window_manager.modal_handler_add(self)
+        return {"RUNNING_MODAL"}
+
+    def invoke(self, context, event):
+        return self.execute(context)
+
+    def modal(self, context, event):
+        job = context.window_manager.openhuman_job
+        if event.type == "ESC" or job.cancel_requested:
+            self._state["cancel"] = True
+        if event.type != "TIMER":
+            return {"RUNNING_MODAL"} if event.type == "ESC" else {"PASS_THROUGH"}
+        job.progress = 100.0 * self._state["progress"]
+        for area in context.screen.areas if context.screen else []:
+            area.tag_redraw()
+        if not self._state["done"]:
+            return {"PASS_THROUGH"}
+        context.window_manager.event_timer_remove(self._timer)
+        job.running, job.stage, job.cancel_requested = False, "", False
+        return self._finish(context)
+
+    def _finish(self, context):
+        state = self._state
+        if state.get("cancelled"):
+            self.report({"WARNING"}, "Transcription cancelled")
+            return {"CANCELLED"}
+        if "error" in state:
+            self.report({"ERROR"}, state["error"])
+            return {"CANCELLED"}
+        s = context.scene.openhuman
+        s.transcript = state["text"]
+        s.words_summary = state["summary"]
+        self.report({"INFO"}, state["summary"])
+        return {"FINISHED"}

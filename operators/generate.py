@@ -7,9 +7,10 @@ import traceback
 
 import bpy
 
+from ..engine.errors import OpenHumanError
 from ..engine.paths import DEFAULT_EMOTIONS
 from . import model_labels
-from .scene_writer import apply_result
+from .retarget_ops import apply_generated
 
 QUALITY_TO_SAMPLER = {"DRAFT": ("dpm", 10), "STANDARD": ("dpm", 20), "REFERENCE": ("ddpm", 1000)}
 
@@ -54,12 +55,11 @@ def check_inputs(context) -> str | None:
     arm = s.armature or (context.active_object if context.active_object and context.active_object.type == "ARMATURE" else None)
     if arm is None:
         return "Choose a target armature (or create the OpenHuman armature)"
-    from ..engine.skeleton_zeggs import JOINT_NAMES
+    from .retarget_ops import target_problem
 
-    missing = [n for n in JOINT_NAMES if n not in arm.data.bones]
-    if missing:
-        return (f"Armature '{arm.name}' lacks {len(missing)} of the 75 OpenHuman bones (e.g. {missing[0]}): "
-                "use the OpenHuman armature or one with the ZeroEGGs bone names")
+    problem = target_problem(arm)  # None for the OpenHuman armature and rigs with a usable bone map
+    if problem:
+        return problem
     labels = model_labels.current_labels() if s.method == "MODEL" else list(DEFAULT_EMOTIONS)
     for name in (s.emotion_a, s.emotion_b):
         if name and name not in labels:
@@ -188,7 +188,11 @@ class OPENHUMAN_OT_generate(bpy.types.Operator):
             return {"CANCELLED"}
         s = context.scene.openhuman
         settings = {"clip": self._audio, **result.options.to_dict(), "words": len(result.words)}
-        apply_result(context, arm, result.motion, self._audio, s.start_frame, settings, s.set_frame_range)
+        try:  # straight onto the OpenHuman armature; through the bone map onto any other rig
+            apply_generated(context, arm, result.motion, self._audio, s.start_frame, settings, s.set_frame_range)
+        except OpenHumanError as exc:
+            self.report({"ERROR"}, f"Cannot key '{arm.name}': {exc}")
+            return {"CANCELLED"}
         s.words_summary = result.info.get("words", "")
         self.report({"INFO"}, f"OpenHuman: {result.motion.duration:.1f} s of motion on '{arm.name}'")
         return {"FINISHED"}

@@ -8,7 +8,7 @@ import numpy as np
 
 from ..engine.motion import Motion
 from .armature_builder import bone_rest_quaternions
-from .rig_maths import pose_basis_rotations, root_basis_location
+from .rig_maths import pose_basis_rotations, root_basis_location_armature, to_blender_vectors
 
 _LINEAR = 1  # index of 'LINEAR' in the keyframe interpolation enum
 
@@ -50,10 +50,14 @@ def write_action(obj, motion: Motion, action_name: str, start_frame: int, fps: f
     """
     motion = motion.resampled(fps)
     names = motion.skeleton.names
-    rest = bone_rest_quaternions(obj, names)
-    rotations = pose_basis_rotations(motion.rotations, rest)
+    rotations = pose_basis_rotations(motion.rotations, bone_rest_quaternions(obj, names, world=True))
     root = obj.data.bones[names[0]]
-    location = root_basis_location(motion.root_positions, np.array(root.head_local), rest[0])
+    # The root's location key lives in armature space: take the motion there through the object's inverse.
+    world_root = to_blender_vectors(motion.root_positions)
+    inverse = np.array(obj.matrix_world.inverted())
+    armature_root = world_root @ inverse[:3, :3].T + inverse[:3, 3]
+    location = root_basis_location_armature(armature_root, np.array(root.head_local),
+                                            bone_rest_quaternions(obj, names[:1])[0])
     frames = start_frame + np.arange(motion.n_frames, dtype=np.float64)
 
     action = bpy.data.actions.get(action_name) or bpy.data.actions.new(action_name)

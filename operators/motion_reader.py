@@ -20,12 +20,14 @@ def read_motion(context, arm, skeleton: Skeleton) -> Motion:
         basis[i] = [list(arm.pose.bones[n].rotation_quaternion) for n in names]
         loc[i] = list(arm.pose.bones[names[0]].location)
     scene.frame_set(current)
-    rest = bone_rest_quaternions(arm, names)[None]
+    rest = bone_rest_quaternions(arm, names, world=True)[None]
     c = Q_Y_UP_TO_Z_UP
     local = quat.multiply(quat.multiply(rest, basis), quat.conjugate(rest))
     local = quat.multiply(quat.multiply(quat.conjugate(c), local), c)
     head = np.array(arm.data.bones[names[0]].head_local)
-    root_blender = head + quat.rotate(rest[:, 0], loc)
+    root_armature = head + quat.rotate(bone_rest_quaternions(arm, names[:1])[0], loc)
+    m = np.array(arm.matrix_world)
+    root_blender = root_armature @ m[:3, :3].T + m[:3, 3]
     root = root_blender @ Y_UP_TO_Z_UP  # inverse of the orthogonal Y-up → Z-up map
     fps = scene.render.fps / scene.render.fps_base
     return Motion(root, quat.normalize(local), fps, skeleton)

@@ -22,7 +22,9 @@ class _TemporaryRenderSetup:
         r = s.render
         self.saved = dict(engine=r.engine, x=r.resolution_x, y=r.resolution_y, pct=r.resolution_percentage,
                           path=r.filepath, camera=s.camera, frame=s.frame_current,
-                          media=getattr(r.image_settings, "media_type", None), fmt=r.image_settings.file_format)
+                          media=getattr(r.image_settings, "media_type", None), fmt=r.image_settings.file_format,
+                          transparent=r.film_transparent)
+        r.film_transparent = False  # an opaque background: the sheet and the video look alike everywhere
         r.engine = "BLENDER_WORKBENCH"
         r.resolution_x = r.resolution_y = self.size
         r.resolution_percentage = 100
@@ -45,6 +47,7 @@ class _TemporaryRenderSetup:
         if v["media"] is not None:
             r.image_settings.media_type = v["media"]
         r.image_settings.file_format = v["fmt"]
+        r.film_transparent = v["transparent"]
         s.frame_set(v["frame"])
 
 

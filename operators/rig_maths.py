@@ -34,10 +34,10 @@ def pose_basis_rotations(local_rotations: np.ndarray, bone_rest: np.ndarray) -> 
     return _continuous(basis)
 
 
-def root_basis_location(root_positions: np.ndarray, root_rest_head: np.ndarray, root_rest: np.ndarray) -> np.ndarray:
-    """Pose location (F, 3) of the root bone: its offset from the rest head, in the bone's frame."""
-    delta = to_blender_vectors(root_positions) - root_rest_head
-    return quat.rotate(quat.conjugate(root_rest)[None], delta)
+def root_basis_location_armature(root_in_armature: np.ndarray, root_rest_head: np.ndarray,
+                                 root_rest: np.ndarray) -> np.ndarray:
+    """Pose location (F, 3) of the root bone from its wanted head in armature space (rest frame offset)."""
+    return quat.rotate(quat.conjugate(root_rest)[None], root_in_armature - root_rest_head)
 
 
 def _continuous(q: np.ndarray) -> np.ndarray:

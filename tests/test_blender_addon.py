@@ -241,3 +241,114 @@ def test_transcribe_button_fills_the_transcript(tmp_path):
     reference = TRANSCRIPT.read_text().split()
     assert len(words) >= 0.7 * len(reference) and {"dashwood", "power"} & set(words)
     assert "recognised" in result["summary"]
+
+
+def test_real_zeggs_character_from_fbx_follows_the_motion(zeggs_dir):
+    """Keys written onto Blender's FBX import of the ZeroEGGs character evaluate to the engine's positions."""
+    result = run_blender(f"""
+        import json, bpy, numpy as np
+        from openhuman.engine import bvh
+        from openhuman.operators.keyframes import write_action
+        bpy.ops.import_scene.fbx(filepath={str(zeggs_dir / "LaForgeFemale.fbx")!r})
+        arm = next(o for o in bpy.data.objects if o.type == "ARMATURE")
+        motion = bvh.load({str(zeggs_dir / "067_Speech_2_part1.bvh")!r}).scaled(0.01)
+        bpy.context.scene.render.fps = 30
+        write_action(arm, motion, "clip", 1, 30.0)
+        m = np.array(arm.matrix_world)
+        rest = {{b.name: (m[:3, :3] @ np.array(b.head_local) + m[:3, 3]).tolist() for b in arm.data.bones}}
+        frames = {{}}
+        for f in (1, 150, 400, 700, 1000):
+            bpy.context.scene.frame_set(f)
+            ev = arm.evaluated_get(bpy.context.evaluated_depsgraph_get())
+            frames[f] = {{pb.name: list(ev.matrix_world @ pb.head) for pb in ev.pose.bones}}
+        print("JSON:" + json.dumps({{"rest": rest, "frames": frames}}))
+    """)
+    from openhuman.engine import bvh
+    from openhuman.engine.motion import Motion, Skeleton
+    from openhuman.operators.rig_maths import Y_UP_TO_Z_UP, to_blender_vectors
+
+    motion = bvh.load(zeggs_dir / "067_Speech_2_part1.bvh").scaled(0.01)
+    sk = motion.skeleton
+    # The character's own proportions, measured from its rest pose (engine frame, metres).
+    heads = {n: np.array(p) @ Y_UP_TO_Z_UP for n, p in result["rest"].items()}
+    offsets = np.array([heads[n] - (heads[sk.names[p]] if p >= 0 else 0) for n, p in zip(sk.names, sk.parents)])
+    own = Motion(motion.root_positions, motion.rotations, motion.fps, Skeleton(sk.names, sk.parents, offsets))
+    differs = np.linalg.norm(offsets - sk.offsets, axis=1) > 0.01  # thumbs and toes are built differently
+    differs[0] = False  # the root's rest offset plays no part: the motion gives its position
+    assert differs.sum() <= 12
+    for f, got in result["frames"].items():
+        got = np.array([got[n] for n in sk.names])
+        exact = to_blender_vectors(own.world_positions()[int(f) - 1])
+        assert np.abs(got - exact).max() < 1e-3  # the rotations transfer exactly
+        take = to_blender_vectors(motion.world_positions()[int(f) - 1])
+        near = ~differs
+        for j in range(len(sk.names)):  # a joint below a re-proportioned bone moves with it
+            p = sk.parents[j]
+            while p >= 0 and near[j]:
+                near[j] = not differs[p]
+                p = sk.parents[p]
+        assert near.sum() >= 50
+        assert np.linalg.norm(got - take, axis=1)[near].max() < 0.01  # same positions within 1 cm
+
+
+def test_regenerate_keyframed_gamma_bvh_export_and_preview(tmp_path, tiny_model):
+    result = run_blender(f"""
+        import json, bpy, numpy as np
+        bpy.ops.preferences.addon_enable(module="openhuman")
+        bpy.context.preferences.addons["openhuman"].preferences.model_path = {str(tiny_model)!r}
+        from openhuman.operators.generate import gamma_curve
+        scene = bpy.context.scene
+        scene.render.fps = 30
+        bpy.ops.openhuman.create_armature()
+        s = scene.openhuman
+        s.audio_path, s.quality, s.emotion_a, s.emotion_b = {str(SPEECH)!r}, "DRAFT", "Happy", "Sad"
+        s.gamma = 0.0
+        s.keyframe_insert("gamma", frame=1)
+        s.gamma = 1.0
+        s.keyframe_insert("gamma", frame=151)
+        curve = gamma_curve(scene, s, 100, 20.0)
+        assert bpy.ops.openhuman.generate() == {{"FINISHED"}}
+        first = s.armature.animation_data.action
+        first_settings = json.loads(first["openhuman_settings"])
+        n_curves = len(first.layers[0].strips[0].channelbags[0].fcurves)
+        s.method = "PROCEDURAL"  # real gestures for the preview below (the test model is untrained)
+        assert bpy.ops.openhuman.generate() == {{"FINISHED"}}
+        actions = [a.name for a in bpy.data.actions if a.name != scene.animation_data.action.name]
+        n_keys = len(first.layers[0].strips[0].channelbags[0].fcurves[0].keyframe_points)
+        bpy.ops.openhuman.export_bvh(filepath={str(tmp_path / "out.bvh")!r})
+        bpy.ops.openhuman.render_preview(directory={str(tmp_path)!r}, video=False, frames=4)
+        heads = []
+        for f in (1, 100):
+            scene.frame_set(f)
+            ev = s.armature.evaluated_get(bpy.context.evaluated_depsgraph_get())
+            heads.append([list(ev.matrix_world @ pb.head) for pb in ev.pose.bones])
+        settings = json.loads(first["openhuman_settings"])
+        print("JSON:" + json.dumps({{"curve": [curve[0], curve[50], curve[99]], "actions": actions, "curves": n_curves,
+                                    "keys": n_keys, "frame_end": scene.frame_end, "names": [b.name for b in s.armature.pose.bones],
+                                    "heads": heads, "settings": settings, "first_settings": first_settings}}))
+    """)
+    assert result["curve"][0] == 0.0 and 0.45 < result["curve"][1] < 0.55 and result["curve"][2] > 0.99
+    assert result["actions"] == ["voice"]  # regenerating replaced the keys of the one action
+    assert result["curves"] == 75 * 4 + 3 and result["keys"] == result["frame_end"] - 1
+    assert result["first_settings"]["emotion_b"] == "Sad" and len(result["first_settings"]["gamma"]) > 100
+    assert result["settings"]["method"] == "procedural"
+
+    from openhuman.engine import bvh
+    from openhuman.operators.rig_maths import to_blender_vectors
+
+    exported = bvh.load(tmp_path / "out.bvh").scaled(0.01)
+    world = to_blender_vectors(exported.world_positions())
+    order = [exported.skeleton.index(n) for n in result["names"]]
+    for k, f in enumerate((1, 100)):
+        assert np.abs(world[f - 1][order] - np.array(result["heads"][k])).max() < 1e-3
+
+    sheet = tmp_path / "voice_sheet.png"
+    import matplotlib.image
+
+    pixels = matplotlib.image.imread(sheet)[..., :3]
+    tiles = [pixels[:, i * 320:(i + 1) * 320] for i in range(4)]
+    for tile in tiles:
+        border = np.concatenate([tile[0], tile[-1], tile[:, 0], tile[:, -1]])
+        figure = np.abs(tile - np.median(border, axis=0)).max(-1) > 0.1  # the character against the background
+        assert 0.01 < figure.mean() < 0.5, figure.mean()
+    assert max(np.abs(tiles[0] - t).mean() for t in tiles[1:]) > 1e-3  # the poses differ

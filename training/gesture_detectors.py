@@ -207,8 +207,8 @@ def nod(f: GestureFeatures, w: slice) -> bool:
     lower quartile over the window and a second either side) and comes back up 5 deg or more."""
     around = f.head_pitch[max(0, w.start - int(f.fps)): w.stop + int(f.fps)]
     x = f.head_pitch[w]
-    top = int(np.argmax(x))
-    return bool(x[top] - np.percentile(around, 25) >= 6.0 and x[top] - x[top:].min() >= 5.0)
+    lowest_after = np.minimum.accumulate(x[::-1])[::-1]
+    return bool(((x - np.percentile(around, 25) >= 6.0) & (x - lowest_after >= 5.0)).any())
 
 
 DETECTORS = {

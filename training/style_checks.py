@@ -147,7 +147,7 @@ DESCRIPTOR_NAMES = (
     "hand_speed", "hand_speed_p90", "hand_height", "hand_height_std", "hand_spread", "hand_width",
     "hand_forward", "hand_jerk", "hand_symmetry", "hand_asymmetry", "still_fraction", "tremor",
     "lean", "head_pitch", "head_roll", "head_height", "head_speed", "shoulder_height", "hips_height",
-    "hips_side", "finger_curl", "elbow_out",
+    "hips_side", "hips_bob", "finger_curl", "elbow_out", "palm_up",
 )
 
 
@@ -177,6 +177,8 @@ def window_descriptors(motion: Motion, window_s: float = 4.0, hop_s: float = 2.0
     wrists = [k.names["LeftHand"]] * 4 + [k.names["RightHand"]] * 4
     curl = np.linalg.norm(k.positions[:, tips] - k.positions[:, wrists], axis=-1).mean(1)
     elbows = k.local(k.positions[:, [k.names["LeftForeArm"], k.names["RightForeArm"]]])
+    palm_up = np.stack([quat.rotate(k.rotations[:, k.names[n]], np.array([0.0, -1.0, 0.0]))[:, 1]
+                        for n in HAND_JOINTS], axis=1).mean(1)  # the rest palm faces -Y
     out = []
     for a in range(0, n - size + 1, hop):
         w = slice(a, a + size)
@@ -189,8 +191,8 @@ def window_descriptors(motion: Motion, window_s: float = 4.0, hop_s: float = 2.0
             abs(np.log((s[:, 0].mean() + 1e-3) / (s[:, 1].mean() + 1e-3))), (s.max(1) < STILL_SPEED).mean(),
             np.log(np.linalg.norm(acc_hf[w], axis=-1).mean() + 1e-6),
             lean[w].mean(), pitch[w].mean(), roll[w].mean(), head[w, 1].mean(), head_speed[w].mean(),
-            shoulders[w].mean(), hips[w, 1].mean(), hips_local[w, 0].mean(), curl[w].mean(),
-            np.abs(elbows[w][..., 0]).mean(),
+            shoulders[w].mean(), hips[w, 1].mean(), hips_local[w, 0].mean(), hips[w, 1].std(), curl[w].mean(),
+            np.abs(elbows[w][..., 0]).mean(), palm_up[w].mean(),
         ])
     return np.array(out, dtype=np.float64).reshape(-1, len(DESCRIPTOR_NAMES))
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import scipy.fft
 from scipy.ndimage import maximum_filter1d, uniform_filter1d
 from scipy.signal import find_peaks
 
@@ -102,7 +103,7 @@ def analyse_prosody(samples16k) -> Prosody:
     rms = np.sqrt(np.mean(frames.astype(np.float64) ** 2, axis=1))
     energy_db = 20.0 * np.log10(rms + 1e-5)
 
-    spec = np.abs(np.fft.rfft(frames * np.hanning(_WINDOW).astype(np.float32), n=512, axis=1))
+    spec = np.abs(scipy.fft.rfft(frames * np.hanning(_WINDOW).astype(np.float32), n=512, axis=1))
     band = spec[:, 3:160]  # ~100 Hz .. 5 kHz
     logspec = np.log1p(100.0 * band)
     flux = np.concatenate([[0.0], np.maximum(np.diff(logspec, axis=0), 0.0).sum(1)])

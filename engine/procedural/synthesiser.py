@@ -10,14 +10,15 @@ from torso and head -> finger rotations -> leg IK with planted feet.
 from __future__ import annotations
 
 import numpy as np
+from scipy.ndimage import gaussian_filter1d
 
 from .. import quat
 from ..errors import OpenHumanError
 from ..motion import Motion
 from ..skeleton_zeggs import zeggs_skeleton
 from ..words import WordSpan
-from . import body, gestures
-from .arm_ik import aim, limb_world_rotations, local_from_world, push_out, solve_two_bone
+from . import body, gestures, keys, tracks
+from .arm_ik import limb_world_rotations, local_from_world, push_out, segment_distance, solve_two_bone
 from .hands import finger_joint_names, finger_rotations
 from .head import head_angles
 from .idle import smooth_noise, tremor
@@ -77,48 +78,56 @@ def _fk(local: np.ndarray, root: np.ndarray, upto: int) -> tuple[np.ndarray, np.
     return pos, rot
 
 
-def _arm_tracks(t, style, plan, rng):
-    tracks = {}
+def _arm_tracks(t, style, plan, rng) -> dict[str, np.ndarray]:
+    """Per-frame key-pose vectors (keys layout) of both arms, with beats, circles and fidgets added."""
+    out = {}
     # the gesture space itself wanders slowly, both hands together (mirrored sideways)
     wander = np.stack([smooth_noise(rng, t, 0.12 * np.sqrt(style.speed)) for _ in range(3)], axis=1)
-    wander *= np.array([0.04, 0.06, 0.04])
-    wander *= style.amplitude
-    for side in gestures.SIDES:
-        track = gestures.evaluate_track(*gestures.track_keys(plan.arms[side], side, style, plan.units), t)
-        up = 1.0 - track[:, gestures.REST]
-        free = up * (1.0 - np.clip(track[:, gestures.PRECISE], 0.0, 1.0))  # up, and not a lexicon gesture
-        pos = track[:, gestures.POS]
+    wander *= np.array([0.04, 0.06, 0.04]) * min(style.amplitude, 1.2)
+    for side in keys.SIDES:
+        track = tracks.evaluate_track(*tracks.track_keys(plan.arms[side], side, style, plan.units), t)
+        up = 1.0 - track[:, keys.REST]
+        free = up * (1.0 - np.clip(track[:, keys.PRECISE], 0.0, 1.0))  # up, and not a lexicon gesture
+        pos = track[:, keys.POS]
         # beats between the strokes: a quick drop of the wrist onto each accent, then back
         width = float(np.clip(0.12 / style.speed, 0.06, 0.3))
         for time, size in plan.flicks:
             u = (t - time) / width
             pulse = np.exp(-0.5 * u * u) - 0.35 * np.exp(-0.5 * (u + 1.6) ** 2)
             pos[:, 1] -= size * pulse * free
-            track[:, gestures.FLEX] += 12.0 * pulse * free * min(style.sharpness, 1.5)
+            track[:, keys.FLEX] += 12.0 * pulse * free * min(style.sharpness, 1.5)
         for start, duration, radius in plan.circles:
             u = np.clip((t - start) / duration, 0.0, 1.0)
             phi = 2.0 * np.pi * body.minjerk(u)
-            s = gestures.SIDE_SIGN[side]  # outwards over the top, mirrored between the hands
+            s = keys.SIDE_SIGN[side]  # outwards over the top, mirrored between the hands
             pos[:, 0] += s * radius * np.sin(phi)
             pos[:, 1] += radius * (np.cos(phi) - 1.0)
-        pos += wander * np.array([gestures.SIDE_SIGN[side], 1.0, 1.0]) * free[:, None]
+        pos += wander * np.array([keys.SIDE_SIGN[side], 1.0, 1.0]) * free[:, None]
         drift = np.stack([smooth_noise(rng, t, 0.4 * min(style.speed, 2.0)) for _ in range(3)], axis=1)
         pos += 0.017 * style.drift * drift * (0.2 + 0.8 * free[:, None])
+        # beats and fidgets stay below the shoulders, within reach, on their own side, and away from
+        # chin and face when high
+        x_out = keys.SIDE_SIGN[side] * pos[:, 0]
+        high = np.clip((pos[:, 1] + 0.16) / 0.08, 0.0, 1.0)
+        x_min = 0.04 + 0.06 * high
+        pos[:, 0] += keys.SIDE_SIGN[side] * (np.clip(x_out, x_min, 0.46) - x_out) * free
+        pos[:, 2] += (np.maximum(pos[:, 2], 0.22 * high) - pos[:, 2]) * free
+        pos[:, 1] += (np.minimum(pos[:, 1], 0.14) - pos[:, 1]) * free
         if style.tremor > 0.0:
             pos += 0.0006 * style.tremor * np.stack([tremor(rng, t) for _ in range(3)], axis=1)
-        tracks[side] = track
-    return tracks
+        out[side] = track
+    return out
 
 
 def _render(t: np.ndarray, fps: float, style: Style, plan: gestures.Plan, rngs) -> Motion:
     arm_rng, body_rng, head_rng, hand_rng = rngs
     n = len(t)
-    tracks = _arm_tracks(t, style, plan, arm_rng)
+    arms = _arm_tracks(t, style, plan, arm_rng)
     # the trunk turns a little towards the side the hands work on and the clavicles lift with high hands
-    hand_x = sum(tracks[s][:, 0] * (1.0 - tracks[s][:, gestures.REST]) for s in gestures.SIDES)
+    hand_x = sum(arms[s][:, 0] * (1.0 - arms[s][:, keys.REST]) for s in keys.SIDES)
     twist = np.degrees(0.25 * hand_x)
-    lift = {s: 25.0 * np.clip(tracks[s][:, 1] + 0.05, 0.0, 0.3) * (1.0 - tracks[s][:, gestures.REST])
-            for s in gestures.SIDES}
+    lift = {s: 25.0 * np.clip(arms[s][:, 1] + 0.05, 0.0, 0.3) * (1.0 - arms[s][:, keys.REST])
+            for s in keys.SIDES}
     shrug = np.zeros(n)
     for ev in plan.head:
         if ev.kind == "shrug":
@@ -131,25 +140,28 @@ def _render(t: np.ndarray, fps: float, style: Style, plan: gestures.Plan, rngs) 
     local[:, 0] = trunk.hips_rotation
     for k, name in enumerate(body.SPINE):
         local[:, _IDX[name]] = trunk.spine[:, k]
-    angles = head_angles(t, style, plan.head, head_rng)
+    speaking = np.zeros(n)
+    for a, b in plan.units:
+        speaking = np.maximum(speaking, body.minjerk((t - a + 0.3) / 0.3) * (1.0 - body.minjerk((t - b) / 0.5)))
+    angles = head_angles(t, style, plan.head, head_rng, speaking)
     for name, share in _HEAD_SHARE:
         local[:, _IDX[name]] = body.euler(angles[:, 0] * share, angles[:, 1] * share, angles[:, 2] * share)
-    for side in gestures.SIDES:
+    for side in keys.SIDES:
         local[:, _IDX[f"{side}Shoulder"]] = trunk.clavicle[side]
     upto = _IDX["LeftArm"] + 1
     pos, rot = _fk(local, trunk.hips_position, upto)
     chest_p, chest_r = pos[:, _IDX["Spine3"]], rot[:, _IDX["Spine3"]]
     heading = quat.from_axis_angle(_Y, np.arctan2(*quat.rotate(trunk.hips_rotation, _Z)[:, [0, 2]].T))
 
-    for side in gestures.SIDES:
-        _arm(local, pos, rot, chest_p, chest_r, heading, tracks[side], side, style, trunk.hips_position)
+    for side in keys.SIDES:
+        _solve_arm(local, pos, rot, chest_r, arms[side], side, _wrist_targets(pos, chest_p, chest_r, heading, arms[side], side))
         # relaxed fingers curl and uncurl a little, slowly
         tension = style.tension + 0.25 * smooth_noise(hand_rng, t, 0.1)
-        fingers = finger_rotations(tracks[side][:, gestures.SHAPE], side, tension)
+        fingers = finger_rotations(arms[side][:, keys.SHAPE], side, tension)
         for k, name in enumerate(finger_joint_names(side)):
             local[:, _IDX[name]] = fingers[:, k]
-        _clear_body(local, trunk.hips_position, chest_p, chest_r, heading, tracks[side], side, style)
-    for side in gestures.SIDES:
+        _clear_body(local, trunk.hips_position, chest_p, chest_r, heading, arms[side], side, fps)
+    for side in keys.SIDES:
         for name, q in body.leg_rotations(trunk.hips_position, trunk.hips_rotation, _SKELETON, side).items():
             local[:, _IDX[name]] = q
     return Motion(trunk.hips_position, quat.normalize(local), fps, _SKELETON)
@@ -168,20 +180,21 @@ def _arm_constants(side):
     return _ARM_CACHE[side]
 
 
-def _wrist_targets(pos, chest_p, chest_r, heading, track, side, style):
+def _wrist_targets(pos, chest_p, chest_r, heading, track, side):
+    """World wrist targets: the key position in the chest frame, or hanging below the shoulder at rest."""
     arm, _, _, sign, *_ = _arm_constants(side)
     shoulder = pos[:, arm]
-    gesture = chest_p + quat.rotate(chest_r, track[:, gestures.POS])
+    gesture = chest_p + quat.rotate(chest_r, track[:, keys.POS])
     rest = shoulder + quat.rotate(heading, np.array([sign * 0.045, -0.50, 0.07]))
-    w = np.clip(track[:, gestures.REST], 0.0, 1.0)[:, None]
+    w = np.clip(track[:, keys.REST], 0.0, 1.0)[:, None]
     return gesture * (1.0 - w) + rest * w
 
 
 def _solve_arm(local, pos, rot, chest_r, track, side, target):
     arm, fore, hand, sign, upper, lower, hinge = _arm_constants(side)
     shoulder = pos[:, arm]
-    e = track[:, gestures.ELBOW][:, None]
-    resting = np.clip(track[:, gestures.REST], 0.0, 1.0)[:, None]
+    e = track[:, keys.ELBOW][:, None]
+    resting = np.clip(track[:, keys.REST], 0.0, 1.0)[:, None]
     # elbows point out and down in gesture space, backwards when the arm hangs
     pole_chest = np.concatenate([sign * (0.1 + 0.8 * e), -np.ones_like(e), -0.35 - 0.9 * resting], axis=1)
     pole = quat.rotate(chest_r, pole_chest)
@@ -192,42 +205,60 @@ def _solve_arm(local, pos, rot, chest_r, track, side, target):
     f = wrist - elbow
     f /= np.linalg.norm(f, axis=1, keepdims=True)
     palm0 = quat.rotate(lower_w, np.array([0.0, -1.0, 0.0]))
-    want = quat.rotate(chest_r, track[:, gestures.PALM])
+    want = quat.rotate(chest_r, track[:, keys.PALM])
     want = want - (want * f).sum(1, keepdims=True) * f
     psi = np.arctan2((f * np.cross(palm0, want)).sum(1), (palm0 * want).sum(1))
     psi = np.clip(psi, -np.radians(100.0), np.radians(100.0))
     lower_w = quat.multiply(quat.from_axis_angle(f, psi), lower_w)
     mirror = np.array([1.0, -1.0, -1.0]) if side == "Left" else np.ones(3)
-    flex = np.radians(np.clip(track[:, gestures.FLEX], -55.0, 70.0))
-    dev = np.radians(np.clip(track[:, gestures.DEV], -25.0, 20.0))
+    flex = np.radians(np.clip(track[:, keys.FLEX], -55.0, 70.0))
+    dev = np.radians(np.clip(track[:, keys.DEV], -25.0, 20.0))
     wrist_local = quat.exp(flex[:, None] * (_Z * mirror) + dev[:, None] * (_Y * mirror))
     local[:, arm] = local_from_world(rot[:, _IDX[f"{side}Shoulder"]], upper_w)
     local[:, fore] = local_from_world(upper_w, lower_w)
     local[:, hand] = wrist_local
 
 
-def _arm(local, pos, rot, chest_p, chest_r, heading, track, side, style, hips):
-    target = _wrist_targets(pos, chest_p, chest_r, heading, track, side, style)
-    _solve_arm(local, pos, rot, chest_r, track, side, target)
-
-
+_HAND_LENGTH = 0.22  # wrist to the farthest fingertip, with margin
 _HAND_JOINTS = {side: [i for i, n in enumerate(_NAMES) if n.startswith(f"{side}Hand") or n == f"{side}ForeArmEnd"]
                 for side in ("Right", "Left")}
 
 
-def _clear_body(local, hips_p, chest_p, chest_r, heading, track, side, style, rounds: int = 3):
-    """Move the wrist target out wherever a hand or finger joint is inside BODY_CAPSULES; re-solve."""
+def _clear_body(local, hips_p, chest_p, chest_r, heading, track, side, fps, rounds: int = 4):
+    """Move the wrist target out wherever a hand or finger joint is inside BODY_CAPSULES; re-solve.
+
+    The push is smoothed over ~0.1 s so the hand glides round the body instead of jumping; only
+    the frames it touches are solved again.
+    """
     joints = _HAND_JOINTS[side]
-    upto = max(joints) + 1
-    extra = np.zeros((local.shape[0], 3))
-    for _ in range(rounds):
-        pos, rot = _fk(local, hips_p, max(upto, _IDX["HeadEnd"] + 1))
+    upto = max(max(joints), _IDX["HeadEnd"]) + 1
+    n = local.shape[0]
+    # only frames whose wrist comes within a hand's length of a capsule can have a finger inside
+    pos, _ = _fk(local, hips_p, upto)
+    wrist = pos[:, _IDX[f"{side}Hand"]][:, None]
+    near = np.zeros(n, bool)
+    for a, b, r in BODY_CAPSULES:
+        near |= segment_distance(wrist, pos[:, _IDX[a]], pos[:, _IDX[b]])[0][:, 0] < r + _HAND_LENGTH
+    sel = np.nonzero(near)[0]
+    if len(sel) == 0:
+        return
+    extra = np.zeros((n, 3))
+    worst = np.zeros((n, 3))
+    for attempt in range(rounds + 1):
+        pos, rot = _fk(local[sel], hips_p[sel], upto)
         caps = [(pos[:, _IDX[a]], pos[:, _IDX[b]], r) for a, b, r in BODY_CAPSULES]
         off = push_out(pos[:, joints], caps)
         size = np.linalg.norm(off, axis=2)
-        if size.max() < 1e-4:
+        if size.max() < 1e-4 or attempt == rounds:
             return
-        worst = off[np.arange(len(off)), size.argmax(1)]
-        extra += 1.2 * worst
-        target = _wrist_targets(pos, chest_p, chest_r, heading, track, side, style) + extra
-        _solve_arm(local, pos, rot, chest_r, track, side, target)
+        worst[:] = 0.0
+        worst[sel] = off[np.arange(len(sel)), size.argmax(1)]
+        # smoothed for the glide, plus a share of the frame's own push so no frame is left inside
+        extra += gaussian_filter1d(worst, sigma=max(0.1 * fps, 0.5), axis=0, mode="nearest") + 0.6 * worst
+        moved = np.nonzero(np.abs(extra).max(axis=1) > 1e-6)[0]
+        pos_m, rot_m = _fk(local[moved], hips_p[moved], upto)
+        sub = local[moved]
+        target = _wrist_targets(pos_m, chest_p[moved], chest_r[moved], heading[moved], track[moved], side) + extra[moved]
+        _solve_arm(sub, pos_m, rot_m, chest_r[moved], track[moved], side, target)
+        local[moved] = sub
+        sel = moved

@@ -38,6 +38,8 @@ def add_arguments(p):
     report.add_argument("folder", help="dataset folder")
     report.add_argument("--png", help="PNG to write (default: <folder>/report.png)")
     report.add_argument("--json", help="also write the statistics as JSON here")
+    report.add_argument("--no-styles", action="store_true",
+                        help="skip the captured-vs-synthesised emotion style comparison")
     report.set_defaults(_data=_report)
 
 
@@ -83,6 +85,14 @@ def _report(args) -> int:
     print(format_report(stats))
     png = plot_corpus(args.folder, args.png or Path(args.folder) / "report.png", stats)
     print(f"wrote {png}")
+    if stats.get("hours_per_emotion", {}).get("Neutral", 1.0) > 0 and not args.no_styles:
+        from ..training.style_report import compare, format_comparison, measure_dataset, plot_comparison
+
+        rows = compare(measure_dataset(args.folder))
+        print(format_comparison(rows))
+        styles_png = plot_comparison(rows, Path(args.png or Path(args.folder) / "report.png").with_name("styles.png"))
+        print(f"wrote {styles_png}")
+        stats["styles"] = rows
     if args.json:
         Path(args.json).write_text(json.dumps(stats, indent=2))
         print(f"wrote {args.json}")

@@ -33,3 +33,7 @@ class ModelFileError(OpenHumanError):
 
 class Cancelled(Exception):
     """A job stopped because the caller's cancel flag was raised (not an error of the user's)."""
+
+
+class RetargetError(OpenHumanError):
+    """A bone map or a rig that cannot be retargeted onto; the message says what to map or fix."""

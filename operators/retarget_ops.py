@@ -9,7 +9,6 @@ control it really follows. The target's rest pose (edit bones) is never touched.
 from __future__ import annotations
 
 import json
-import os
 
 import bpy
 import numpy as np
@@ -282,12 +281,15 @@ def read_action_motion(source, action=None) -> Motion:
         fc = by_path.get((f'pose.bones["{names[0]}"].location', i))
         if fc is not None:
             loc[:, i] = [fc.evaluate(f) for f in frames]
-    rest = bone_rest_quaternions(source, names)[None]
+    # The inverse of keyframes.write_action (as motion_reader.read_motion, without stepping frames).
+    rest = bone_rest_quaternions(source, names, world=True)[None]
     c = Q_Y_UP_TO_Z_UP
     local = quat.multiply(quat.multiply(rest, quat.normalize(basis)), quat.conjugate(rest))
     local = quat.multiply(quat.multiply(quat.conjugate(c), local), c)
     head = np.array(source.data.bones[names[0]].head_local)
-    root = (head + quat.rotate(rest[:, 0], loc)) @ Y_UP_TO_Z_UP
+    root_armature = head + quat.rotate(bone_rest_quaternions(source, names[:1])[0][None], loc)
+    m = np.array(source.matrix_world)
+    root = (root_armature @ m[:3, :3].T + m[:3, 3]) @ Y_UP_TO_Z_UP
     scene = bpy.context.scene
     return Motion(root, quat.normalize(local), scene.render.fps / scene.render.fps_base, zeggs_skeleton())
 

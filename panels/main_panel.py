@@ -40,6 +40,11 @@ class OPENHUMAN_PT_main(bpy.types.Panel):
         row = col.row(align=True)
         row.prop(s, "armature")
         row.operator("openhuman.create_armature", text="", icon="ARMATURE_DATA")
+        if s.armature and s.armature.get("openhuman_skeleton") != "zeggs-75":  # a user rig: keys go through a bone map
+            row = col.row(align=True)
+            row.prop(s.armature, "openhuman_bone_map", text="Bone map", icon="GROUP_BONE")
+            row.operator("openhuman.save_bone_map", text="", icon="FILE_TICK")
+            col.operator("openhuman.retarget_action", icon="ARMATURE_DATA")
         col.prop(s, "start_frame")
         col.prop(s, "set_frame_range")
         col.separator()

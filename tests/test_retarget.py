@@ -321,3 +321,14 @@ def test_user_maps_are_saved_listed_and_reused(tmp_path, monkeypatch):
         bonemaps.load_bone_map("broken")
     with pytest.raises(RetargetError, match="no bone map named"):
         bonemaps.load_bone_map("nonexistent")
+
+
+def test_upper_body_rig_without_legs(synthesised):
+    bone_map = {k: v for k, v in mixamo_like().items() if not any(p in k for p in ("Leg", "Foot", "Toe"))}
+    rig = make_rig(bone_map, unit=2.0)
+    plan = plan_retarget(SKELETON, rig, bone_map)
+    assert "no feet mapped: root motion scaled by overall height" in plan.notes
+    assert plan.scale == pytest.approx(2.0, rel=1e-6)  # the same body at twice the size
+    errors = direction_errors(synthesised, rig, bone_map, retarget(synthesised, plan),
+                              ["Spine3", "Neck", "LeftArm", "RightForeArm", "LeftHand"])
+    assert max(e.max() for e in errors.values()) < 0.2

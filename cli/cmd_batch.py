@@ -1,0 +1,69 @@
+"""`openhuman batch`: many clips from a jobs file (CSV or JSON), each job in its own worker process."""
+import sys
+from pathlib import Path
+
+NAME = "batch"
+HELP = ("Animate many clips from a jobs file (.csv/.json): rigs, bone maps, emotions, outputs "
+        "(.blend .fbx .bvh .mp4); finished jobs are skipped; --shard I/N for cluster arrays.")
+
+
+def add_arguments(p):
+    p.add_argument("--jobs", required=True, help="jobs file: .csv with a header row, or .json (a list of jobs)")
+    p.add_argument("--out", required=True, help="output folder (one sub-folder per job, summary JSON at the top)")
+    p.add_argument("--workers", type=int, default=1, help="jobs run at once, each in its own process (default 1)")
+    p.add_argument("--shard", help="I/N: run only every N-th job from position I (0 <= I < N)")
+    p.add_argument("--method", choices=["model", "procedural"],
+                   help="for jobs without one (default: the bundled model if present, else procedural)")
+    p.add_argument("--quality", choices=["draft", "standard", "reference"], default="standard",
+                   help="for jobs without one (default: standard)")
+    p.add_argument("--model", help="model file for jobs without one (default: the bundled model)")
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
+    p.add_argument("--timeout", type=float, help="seconds before a job is stopped and reported failed")
+    p.add_argument("--blender", help="run each job in this Blender executable (blender -b) instead of the bpy module")
+
+
+def bpy_worker(job_json: Path, result_json: Path) -> list:
+    """A worker on the bpy module in this Python."""
+    root = __package__.rsplit(".", 1)[0]
+    return [sys.executable, "-m", f"{root}.operators.batch_job", str(job_json), str(result_json)]
+
+
+def blender_worker(blender: str):
+    script = Path(__file__).resolve().parents[1] / "scripts" / "openhuman_batch_blender.py"
+
+    def command(job_json: Path, result_json: Path) -> list:
+        return [blender, "-b", "--factory-startup", "--python", str(script), "--", "--job", str(job_json),
+                "--result", str(result_json)]
+    return command
+
+
+def run(args) -> int:
+    from ..engine.batch import BatchDefaults, parse_shard, read_jobs, run_batch, shard
+    from ..engine.errors import OpenHumanError
+    from ..engine.paths import BUNDLED_MODEL
+
+    if args.workers < 1:
+        raise OpenHumanError("--workers must be 1 or more")
+    index, count = parse_shard(args.shard)
+    jobs = shard(read_jobs(args.jobs), index, count)
+    method = args.method or ("model" if BUNDLED_MODEL.exists() else "procedural")
+    defaults = BatchDefaults(method=method, quality=args.quality, model=args.model, device=args.device)
+    name = "summary.json" if count == 1 else f"summary-shard-{index}-of-{count}.json"
+    worker = blender_worker(args.blender) if args.blender else bpy_worker
+    print(f"openhuman batch: {len(jobs)} job(s) in shard {index}/{count}, {args.workers} worker(s), "
+          f"default method {method}", file=sys.stderr)
+    summary = run_batch(jobs, Path(args.out), worker, workers=args.workers, defaults=defaults, timeout=args.timeout,
+                        progress=_progress_bar, summary_name=name,
+                        extra={"jobs_file": str(Path(args.jobs).resolve()), "shard": f"{index}/{count}"})
+    print(f"openhuman batch: {summary['ok']} done, {summary['skipped']} already finished, {summary['failed']} failed "
+          f"in {summary['wall_seconds']:.0f} s ({summary['clips_per_minute']:.1f} clips/min); "
+          f"summary: {Path(args.out) / name}", file=sys.stderr)
+    for failure in summary["failures"]:
+        print(f"  failed {failure['id']}: {failure['reason']} (log: {failure['log']})", file=sys.stderr)
+    return 1 if summary["failed"] else 0
+
+
+def _progress_bar(total: int):
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="clip", desc="batch", dynamic_ncols=True, mininterval=1.0, file=sys.stderr)

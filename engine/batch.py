@@ -1,0 +1,334 @@
+"""Batch generation: a jobs file in, one worker process per job, a summary out. No bpy here.
+
+A job names a voice clip and, optionally, a transcript, emotion(s) and γ, a rig file (.blend or
+.fbx) with a bone map, and the outputs to write (.blend, .fbx, .bvh, preview .mp4). Each job runs
+in its own worker process (the bpy module, or a `blender -b` process) given as a command by the
+caller, so a crash or leak in one job cannot touch the others. Every job writes into
+OUT/<job id>/: job.json, result.json, log.txt and its outputs. A job whose result.json says "ok"
+for the same settings and whose outputs exist is finished: running the batch again skips it.
+`shard` splits a job list deterministically (job i goes to shard i mod N), for cluster arrays.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Callable
+
+from .errors import OpenHumanError
+
+OUTPUTS = ("blend", "fbx", "bvh", "mp4")
+DEFAULT_OUTPUTS = ("blend", "bvh")
+QUALITIES = ("draft", "standard", "reference")
+_ALIASES = {"audio": "clip", "emotion_a": "emotion", "name": "id", "map": "bone_map", "output": "outputs"}
+
+
+@dataclass
+class Job:
+    """One clip to animate. Paths are absolute once read from a jobs file."""
+
+    clip: str
+    id: str = ""
+    transcript: str | None = None  # a file, or the words as text; None: recognised from the speech
+    emotion: str = "Neutral"
+    emotion_b: str | None = None
+    gamma: float = 1.0
+    seed: int = 0
+    method: str | None = None  # None: the batch default
+    quality: str | None = None
+    model: str | None = None
+    device: str | None = None
+    rig: str | None = None  # .blend or .fbx; None: a new OpenHuman armature
+    armature: str | None = None  # the armature object to key, when the rig file has several
+    bone_map: str | None = None  # preset, user map or .json; None: the rig's own choice or detected
+    outputs: tuple[str, ...] = DEFAULT_OUTPUTS
+    fps: int = 30
+    start_frame: int = 1
+
+    def key(self) -> str:
+        """A hash of everything that shapes the result (not the id): a changed job is run again."""
+        d = asdict(self)
+        d.pop("id")
+        for path_field in ("clip", "rig", "transcript", "model", "bone_map"):
+            value = d[path_field]
+            if value and os.path.isfile(value):
+                d[path_field] = [value, os.path.getsize(value), int(os.path.getmtime(value))]
+        return hashlib.sha256(json.dumps(d, sort_keys=True, default=list).encode()).hexdigest()[:16]
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["outputs"] = list(self.outputs)
+        return d
+
+
+@dataclass
+class BatchDefaults:
+    """Settings a job may leave out, taken from the command line."""
+
+    method: str = "model"
+    quality: str = "standard"
+    model: str | None = None
+    device: str = "auto"
+
+
+@dataclass
+class JobResult:
+    id: str
+    status: str  # ok, failed, skipped
+    seconds: float = 0.0
+    reason: str = ""
+    outputs: dict = field(default_factory=dict)
+    log: str = ""
+
+
+def read_jobs(path) -> list[Job]:
+    """Jobs from a .csv (a header row, one job per row) or .json (a list, or {"jobs": [...]}) file.
+
+    Relative paths are taken from the jobs file's folder. Outputs: a list, or names joined by
+    spaces, commas, semicolons or '+'. "emotions": [a, b] may stand for emotion and emotion_b.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise OpenHumanError(f"jobs file {path} not found")
+    suffix = path.suffix.lower()
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise OpenHumanError(f"jobs file {path} cannot be read: {exc}") from None
+    if suffix == ".json":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise OpenHumanError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        rows = data.get("jobs") if isinstance(data, dict) else data
+        if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+            raise OpenHumanError(f"{path}: expected a list of job objects (or {{\"jobs\": [...]}})")
+        where = [f"{path.name} job {i + 1}" for i in range(len(rows))]
+    elif suffix == ".csv":
+        reader = csv.DictReader(text.splitlines())
+        if not reader.fieldnames:
+            raise OpenHumanError(f"{path}: empty CSV; the first row names the columns (clip, emotion, rig, ...)")
+        rows = [{k: v for k, v in r.items() if v not in (None, "")} for r in reader]
+        where = [f"{path.name} row {i + 2}" for i in range(len(rows))]
+    else:
+        raise OpenHumanError(f"jobs file {path.name}: use a .csv or .json file")
+    if not rows:
+        raise OpenHumanError(f"{path}: no jobs")
+    jobs = [_job(row, label, path.parent) for row, label in zip(rows, where)]
+    _unique_ids(jobs)
+    return jobs
+
+
+def _job(row: dict, label: str, base: Path) -> Job:
+    row = {_ALIASES.get(k.strip().lower(), k.strip().lower()): v for k, v in row.items() if k is not None}
+    if "emotions" in row:
+        emotions = row.pop("emotions")
+        emotions = emotions if isinstance(emotions, list) else re.split(r"[;,+ ]+", str(emotions).strip())
+        if not 1 <= len(emotions) <= 2:
+            raise OpenHumanError(f"{label}: 'emotions' takes one or two names, got {emotions}")
+        row["emotion"] = emotions[0]
+        if len(emotions) == 2:
+            row["emotion_b"] = emotions[1]
+    known = {f.name for f in fields(Job)}
+    unknown = sorted(set(row) - known)
+    if unknown:
+        raise OpenHumanError(f"{label}: unknown column {unknown[0]!r}; columns are {', '.join(sorted(known))}")
+    if not row.get("clip"):
+        raise OpenHumanError(f"{label}: every job needs a 'clip' (the voice clip)")
+    try:
+        for name, kind in (("gamma", float), ("seed", int), ("fps", int), ("start_frame", int)):
+            if name in row:
+                row[name] = kind(row[name])
+    except (TypeError, ValueError):
+        raise OpenHumanError(f"{label}: {name} must be a number, got {row[name]!r}") from None
+    if "outputs" in row:
+        outs = row["outputs"]
+        outs = outs if isinstance(outs, list) else re.split(r"[;,+ ]+", str(outs).strip())
+        outs = tuple(o.strip().lower().lstrip(".") for o in outs if o.strip())
+        bad = [o for o in outs if o not in OUTPUTS]
+        if bad or not outs:
+            raise OpenHumanError(f"{label}: unknown output {bad[0] if bad else '(none)'!r}; choose from {', '.join(OUTPUTS)}")
+        row["outputs"] = outs
+    if row.get("method") and row["method"].lower() not in ("model", "procedural"):
+        raise OpenHumanError(f"{label}: method must be model or procedural, got {row['method']!r}")
+    if row.get("quality") and row["quality"].lower() not in QUALITIES:
+        raise OpenHumanError(f"{label}: quality must be one of {', '.join(QUALITIES)}, got {row['quality']!r}")
+    if row.get("rig") and Path(str(row["rig"])).suffix.lower() not in (".blend", ".fbx"):
+        raise OpenHumanError(f"{label}: rig must be a .blend or .fbx file, got {row['rig']!r}")
+    for name in ("clip", "rig", "model"):
+        if row.get(name):
+            row[name] = str((base / str(row[name])).resolve())
+    for name in ("transcript", "bone_map"):  # a file when one exists there, else text or a map name
+        value = row.get(name)
+        if value and (base / str(value)).is_file():
+            row[name] = str((base / str(value)).resolve())
+    for name in ("method", "quality"):
+        if row.get(name):
+            row[name] = row[name].lower()
+    return Job(**{k: (str(v) if k in ("id", "emotion", "emotion_b", "armature") else v) for k, v in row.items()})
+
+
+def _unique_ids(jobs: list[Job]) -> None:
+    seen: dict[str, int] = {}
+    for job in jobs:
+        base = re.sub(r"[^A-Za-z0-9_.\-]+", "_", job.id or Path(job.clip).stem).strip("._") or "job"
+        n = seen.get(base, 0) + 1
+        seen[base] = n
+        job.id = base if n == 1 else f"{base}_{n}"
+
+
+def parse_shard(text: str | None) -> tuple[int, int]:
+    """'I/N' (0 <= I < N) -> (I, N); None -> (0, 1)."""
+    if not text:
+        return 0, 1
+    m = re.fullmatch(r"\s*(\d+)\s*/\s*(\d+)\s*", text)
+    if not m or not 0 <= int(m.group(1)) < int(m.group(2)):
+        raise OpenHumanError(f"--shard must be I/N with 0 <= I < N (e.g. 0/4 ... 3/4), got {text!r}")
+    return int(m.group(1)), int(m.group(2))
+
+
+def shard(jobs: list[Job], index: int, count: int) -> list[Job]:
+    """The jobs of shard `index` of `count`: every count-th job from position `index`."""
+    return jobs[index::count]
+
+
+def job_dir(out: Path, job: Job) -> Path:
+    return Path(out) / job.id
+
+
+def finished(out: Path, job: Job) -> bool:
+    """True when the job's result says ok for these settings and its outputs are all there."""
+    try:
+        result = json.loads((job_dir(out, job) / "result.json").read_text())
+    except (OSError, json.JSONDecodeError):
+        return False
+    outputs = result.get("outputs", {})
+    return (result.get("status") == "ok" and result.get("job_key") == job.key()
+            and all(kind in outputs and os.path.isfile(outputs[kind]) for kind in job.outputs))
+
+
+WorkerCommand = Callable[[Path, Path], list[str]]
+
+
+def run_batch(jobs: list[Job], out, worker_command: WorkerCommand, *, workers: int = 1,
+              defaults: BatchDefaults | None = None, timeout: float | None = None, progress=None,
+              summary_name: str = "summary.json", extra: dict | None = None) -> dict:
+    """Run the unfinished jobs, `workers` at a time; write and return the summary.
+
+    worker_command(job_json, result_json) -> argv of a process that runs one job. progress: a
+    tqdm-like object factory progress(total=...) or None for no bar.
+    """
+    out = Path(out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    defaults = defaults or BatchDefaults()
+    start = time.perf_counter()
+    results: list[JobResult] = []
+    todo = []
+    for job in jobs:
+        if finished(out, job):
+            results.append(JobResult(job.id, "skipped", reason="finished earlier",
+                                     outputs=json.loads((job_dir(out, job) / "result.json").read_text())["outputs"]))
+        else:
+            todo.append(job)
+    bar = progress(total=len(todo)) if progress and todo else None
+    env = _worker_env(workers)
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        running = {pool.submit(_run_one, job, out, worker_command, defaults, timeout, env): job for job in todo}
+        failed = 0
+        for future in as_completed(running):
+            result = future.result()
+            results.append(result)
+            failed += result.status == "failed"
+            if bar is not None:
+                bar.set_postfix_str(f"failed {failed}" if failed else "", refresh=False)
+                bar.update(1)
+                if result.status == "failed":
+                    bar.write(f"job {result.id} failed: {result.reason}")
+    if bar is not None:
+        bar.close()
+    wall = time.perf_counter() - start
+    order = {job.id: i for i, job in enumerate(jobs)}
+    results.sort(key=lambda r: order[r.id])
+    ran_ok = sum(r.status == "ok" for r in results)
+    summary = {
+        **(extra or {}),
+        "out": str(out), "workers": workers, "total": len(jobs),
+        "ok": ran_ok, "skipped": sum(r.status == "skipped" for r in results),
+        "failed": sum(r.status == "failed" for r in results),
+        "failures": [{"id": r.id, "reason": r.reason, "log": r.log} for r in results if r.status == "failed"],
+        "wall_seconds": round(wall, 2),
+        "clips_per_minute": round(ran_ok / wall * 60.0, 2) if ran_ok and wall > 0 else 0.0,
+        "jobs": [asdict(r) for r in results],
+    }
+    tmp = out / (summary_name + ".tmp")
+    tmp.write_text(json.dumps(summary, indent=2) + "\n")
+    tmp.replace(out / summary_name)
+    return summary
+
+
+def _worker_env(workers: int) -> dict:
+    """Workers share the cores: each gets its part for torch/BLAS threads unless the user chose."""
+    env = dict(os.environ)
+    share = str(max(1, (os.cpu_count() or 1) // max(1, workers)))
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        env.setdefault(name, share)
+    return env
+
+
+def _run_one(job: Job, out: Path, worker_command: WorkerCommand, defaults: BatchDefaults, timeout, env) -> JobResult:
+    folder = job_dir(out, job)
+    folder.mkdir(parents=True, exist_ok=True)
+    result_path = folder / "result.json"
+    result_path.unlink(missing_ok=True)
+    payload = {**job.to_dict(), "method": job.method or defaults.method, "quality": job.quality or defaults.quality,
+               "model": job.model or defaults.model, "device": job.device or defaults.device,
+               "job_key": job.key(), "out_dir": str(folder)}
+    (folder / "job.json").write_text(json.dumps(payload, indent=2) + "\n")
+    log_path = folder / "log.txt"
+    start = time.perf_counter()
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(worker_command(folder / "job.json", result_path), stdout=log,
+                                stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        try:
+            code = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # the worker and anything it started
+            proc.wait()
+            return JobResult(job.id, "failed", time.perf_counter() - start, f"timed out after {timeout:g} s",
+                             log=str(log_path))
+    seconds = time.perf_counter() - start
+    try:
+        result = json.loads(result_path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return JobResult(job.id, "failed", seconds, f"worker exited with code {code} without a result: "
+                         + _last_line(log_path), log=str(log_path))
+    if result.get("status") != "ok":
+        return JobResult(job.id, "failed", seconds, result.get("error") or f"worker exited with code {code}",
+                         log=str(log_path))
+    return JobResult(job.id, "ok", seconds, outputs=result.get("outputs", {}), log=str(log_path))
+
+
+def _last_line(path: Path) -> str:
+    try:
+        lines = [line.strip() for line in path.read_text(errors="replace").splitlines() if line.strip()]
+    except OSError:
+        return "(no log)"
+    return lines[-1][:300] if lines else "(empty log)"
+
+
+def write_result(path, job: dict, status: str, **info) -> None:
+    """A worker's last act: result.json, written whole or not at all."""
+    path = Path(path)
+    data = {"id": job.get("id"), "status": status, "job_key": job.get("job_key"), **info}
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str) + "\n")
+    tmp.replace(path)
+

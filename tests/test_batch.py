@@ -1,0 +1,212 @@
+"""`openhuman batch`: jobs files, sharding, real worker processes on the bpy module, skipping, failures.
+
+Jobs use the procedural method (no model file needed); each job is a real Blender (bpy) process.
+"""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile
+
+from openhuman.engine import bonemaps
+from openhuman.engine.batch import Job, finished, parse_shard, read_jobs, shard
+from openhuman.engine.bvh import load as load_bvh
+from openhuman.engine.errors import OpenHumanError
+
+from test_retarget import make_rig
+
+REPO = Path(__file__).resolve().parents[1]
+SPEECH = REPO / "examples" / "voice.wav"
+TRANSCRIPT = REPO / "examples" / "voice.txt"
+
+
+def openhuman(*args, cwd=None, timeout=600):
+    return subprocess.run([sys.executable, "-m", "openhuman.cli", *map(str, args)], capture_output=True, text=True,
+                          timeout=timeout, cwd=cwd)
+
+
+def blender_json(script: str) -> dict:
+    result = subprocess.run([sys.executable, "-c", "import bpy, json\n" + textwrap.dedent(script)],
+                            capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "PYTHONPATH": str(Path(__file__).parent)})
+    lines = [line[5:] for line in result.stdout.splitlines() if line.startswith("JSON:")]
+    assert result.returncode == 0 and lines, result.stdout[-2000:] + result.stderr[-2000:]
+    return json.loads(lines[-1])
+
+
+@pytest.fixture(scope="module")
+def short_clip(tmp_path_factory) -> Path:
+    """The first 2.5 s of the example voice: short jobs keep this file quick."""
+    samples, rate = soundfile.read(SPEECH)
+    path = tmp_path_factory.mktemp("clips") / "short.wav"
+    soundfile.write(path, samples[: int(2.5 * rate)], rate)
+    return path
+
+
+@pytest.fixture(scope="module")
+def mixamo_blend(tmp_path_factory) -> Path:
+    """A .blend holding a Mixamo-named rig (A-pose, 'mixamorig:' prefix) and a second, unrelated armature."""
+    bones = {k: "mixamorig:" + v for k, v in bonemaps.load_bone_map("mixamo").bones.items()}
+    rig = make_rig(bones, a_pose_deg=45.0, z_up=True)
+    path = tmp_path_factory.mktemp("rigs") / "mixamo.blend"
+    spec = {"names": list(rig.names), "parents": rig.parents.tolist(), "heads": rig.heads.tolist(),
+            "tails": rig.tails.tolist()}
+    blender_json(f"""
+        bpy.ops.wm.read_factory_settings(use_empty=True)
+        spec = {json.dumps(spec)}
+        for name, count in (("Character", len(spec["names"])), ("Prop", 1)):
+            arm = bpy.data.objects.new(name, bpy.data.armatures.new(name))
+            bpy.context.scene.collection.objects.link(arm)
+            bpy.context.view_layer.objects.active = arm
+            bpy.ops.object.mode_set(mode="EDIT")
+            made = []
+            for i in range(count):
+                eb = arm.data.edit_bones.new(spec["names"][i] if name == "Character" else "Bone")
+                eb.head, eb.tail = spec["heads"][i], spec["tails"][i]
+                if name == "Character" and spec["parents"][i] >= 0:
+                    eb.parent = made[spec["parents"][i]]
+                made.append(eb)
+            bpy.ops.object.mode_set(mode="OBJECT")
+        bpy.ops.wm.save_as_mainfile(filepath={str(path)!r})
+        print("JSON:{{}}")
+    """)
+    return path
+
+
+def test_jobs_files_csv_and_json(tmp_path):
+    (tmp_path / "clips").mkdir()
+    (tmp_path / "clips" / "words.txt").write_text("hello there")
+    (tmp_path / "jobs.csv").write_text(
+        "clip,transcript,emotions,gamma,rig,outputs,bone_map\n"
+        "clips/a.wav,clips/words.txt,Happy;Sad,0.25,rigs/hero.blend,blend+fbx,mixamo\n"
+        "clips/a.wav,just some words,Angry,,,BVH .mp4,\n")
+    jobs = read_jobs(tmp_path / "jobs.csv")
+    assert [j.id for j in jobs] == ["a", "a_2"]
+    a, b = jobs
+    assert a.clip == str(tmp_path / "clips" / "a.wav") and a.rig == str(tmp_path / "rigs" / "hero.blend")
+    assert a.transcript == str(tmp_path / "clips" / "words.txt") and b.transcript == "just some words"
+    assert (a.emotion, a.emotion_b, a.gamma) == ("Happy", "Sad", 0.25) and a.bone_map == "mixamo"
+    assert a.outputs == ("blend", "fbx") and b.outputs == ("bvh", "mp4") and b.emotion_b is None
+    (tmp_path / "jobs.json").write_text(json.dumps({"jobs": [
+        {"name": "take 1", "audio": "clips/a.wav", "emotion": "Old", "seed": 4, "outputs": ["bvh"], "fps": 24}]}))
+    (job,) = read_jobs(tmp_path / "jobs.json")
+    assert (job.id, job.emotion, job.seed, job.outputs, job.fps) == ("take_1", "Old", 4, ("bvh",), 24)
+    assert job.key() != Job(**{**job.to_dict(), "seed": 5, "outputs": ("bvh",)}).key()
+    assert job.key() == Job(**{**job.to_dict(), "id": "other", "outputs": ("bvh",)}).key()
+
+
+@pytest.mark.parametrize("text, needle", [
+    ("clip,colour\na.wav,red\n", "unknown column 'colour'"),
+    ("clip,seed\na.wav,three\n", "row 2: seed must be a number"),
+    ("clip,outputs\na.wav,blend;obj\n", "unknown output 'obj'"),
+    ("clip,rig\na.wav,hero.ma\n", "rig must be a .blend or .fbx"),
+    ("emotion\nHappy\n", "needs a 'clip'"),
+    ("clip,method\na.wav,magic\n", "method must be model or procedural"),
+    ("", "empty CSV"),
+])
+def test_bad_jobs_files_name_the_row_and_the_problem(tmp_path, text, needle):
+    (tmp_path / "jobs.csv").write_text(text)
+    with pytest.raises(OpenHumanError, match=needle):
+        read_jobs(tmp_path / "jobs.csv")
+
+
+def test_shards_split_deterministically_and_completely():
+    jobs = [Job(clip=f"c{i}.wav", id=f"j{i}") for i in range(11)]
+    parts = [shard(jobs, i, 4) for i in range(4)]
+    ids = [j.id for part in parts for j in part]
+    assert sorted(ids) == sorted(j.id for j in jobs) and len(set(ids)) == 11
+    assert [j.id for j in parts[1]] == ["j1", "j5", "j9"]
+    assert [j.id for j in shard(jobs, 1, 4)] == [j.id for j in parts[1]]
+    assert parse_shard("2/4") == (2, 4) and parse_shard(None) == (0, 1)
+    for bad in ("4/4", "1", "-1/3", "a/b"):
+        with pytest.raises(OpenHumanError, match="I/N"):
+            parse_shard(bad)
+
+
+def test_batch_runs_rigs_and_outputs_reports_failures_and_skips_finished(tmp_path, short_clip, mixamo_blend,
+                                                                         zeggs_dir):
+    jobs = [
+        {"id": "plain", "clip": str(short_clip), "transcript": "and mister john", "emotion": "Happy",
+         "outputs": ["blend", "bvh", "mp4"]},
+        {"id": "mixamo", "clip": str(short_clip), "transcript": "and mister john", "emotions": ["Sad", "Angry"],
+         "gamma": 0.3, "rig": str(mixamo_blend), "armature": "Character", "outputs": ["blend", "fbx"]},
+        {"id": "fbx", "clip": str(SPEECH), "transcript": str(TRANSCRIPT), "emotion": "Old",
+         "rig": str(zeggs_dir / "LaForgeFemale.fbx"), "outputs": ["blend", "bvh"]},
+        {"id": "two_rigs", "clip": str(short_clip), "rig": str(mixamo_blend), "outputs": ["bvh"]},
+        {"id": "no_clip", "clip": str(tmp_path / "missing.wav"), "outputs": ["bvh"]},
+    ]
+    (tmp_path / "jobs.json").write_text(json.dumps(jobs))
+    out = tmp_path / "out"
+    run = openhuman("batch", "--jobs", tmp_path / "jobs.json", "--out", out, "--workers", 2, "--method", "procedural")
+    assert run.returncode == 1, run.stderr[-3000:]
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["ok"], summary["failed"], summary["skipped"]) == (3, 2, 0), summary
+    reasons = {f["id"]: f["reason"] for f in summary["failures"]}
+    assert "2 armatures" in reasons["two_rigs"] and "name one in the job's 'armature'" in reasons["two_rigs"]
+    assert "missing.wav not found" in reasons["no_clip"]
+    assert "failed no_clip" in run.stderr and "100%" in run.stderr  # the bar reached the end
+    outputs = {j["id"]: j["outputs"] for j in summary["jobs"]}
+    for kind in ("blend", "bvh", "mp4"):
+        assert Path(outputs["plain"][kind]).stat().st_size > 1000
+    assert Path(outputs["mixamo"]["fbx"]).stat().st_size > 1000
+    motion = load_bvh(outputs["fbx"]["bvh"])
+    assert motion.skeleton.n_joints == 75 and motion.n_frames == round(7.1 * 20)
+    result = json.loads((out / "mixamo" / "result.json").read_text())
+    assert result["retarget"]["bone_map"] == "mixamo" and "Neck1" in result["retarget"]["unmapped_source"]
+    keys = blender_json(f"""
+        bpy.ops.wm.open_mainfile(filepath={outputs["mixamo"]["blend"]!r})
+        arm = bpy.data.objects["Character"]
+        action = arm.animation_data.action
+        settings = json.loads(action["openhuman_settings"])
+        print("JSON:" + json.dumps({{"action": action.name, "emotion_b": settings["emotion_b"],
+                                    "gamma": settings["gamma"], "range": list(action.frame_range),
+                                    "rest_head": list(arm.data.bones["mixamorig:LeftArm"].head_local)}}))
+    """)
+    assert keys["action"] == "short" and keys["emotion_b"] == "Angry" and keys["gamma"] == pytest.approx(0.3)
+    assert keys["range"] == [1.0, 74.0]  # 50 frames at 20 fps span 2.45 s: 74 keys at 30 fps
+    # Again: finished jobs are skipped, failed ones run again; a changed job runs again.
+    again = openhuman("batch", "--jobs", tmp_path / "jobs.json", "--out", out, "--method", "procedural")
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["ok"], summary["skipped"], summary["failed"]) == (0, 3, 2), again.stderr[-2000:]
+    jobs[1]["seed"] = 7
+    jobs[3]["armature"] = "Prop"  # an armature no bone map fits: reported, not silently keyed
+    (tmp_path / "jobs.json").write_text(json.dumps([jobs[1], jobs[3]]))
+    assert not finished(out, read_jobs(tmp_path / "jobs.json")[0])
+    third = openhuman("batch", "--jobs", tmp_path / "jobs.json", "--out", out, "--method", "procedural")
+    summary = json.loads((out / "summary.json").read_text())
+    assert (summary["ok"], summary["failed"]) == (1, 1), third.stderr[-2000:]
+    assert "lacks a bone map" in summary["failures"][0]["reason"]
+
+
+def test_shard_and_the_blender_script_entry_point(tmp_path, short_clip):
+    jobs = [{"id": f"take{i}", "clip": str(short_clip), "transcript": "and mister john", "seed": i,
+             "outputs": ["bvh"]} for i in range(3)]
+    (tmp_path / "jobs.json").write_text(json.dumps(jobs))
+    out = tmp_path / "out"
+    # The script is what `blender -b --python scripts/openhuman_batch_blender.py -- ...` runs; here on the bpy module.
+    script = REPO / "scripts" / "openhuman_batch_blender.py"
+    run = subprocess.run([sys.executable, str(script), "--", "--jobs", str(tmp_path / "jobs.json"), "--out", str(out),
+                          "--shard", "1/2", "--method", "procedural"], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-3000:]
+    summary = json.loads((out / "summary-shard-1-of-2.json").read_text())
+    assert [j["id"] for j in summary["jobs"]] == ["take1"] and summary["shard"] == "1/2"
+    assert not (out / "take0").exists() and not (out / "take2").exists()
+    bad = openhuman("batch", "--jobs", tmp_path / "jobs.json", "--out", out, "--shard", "2/2")
+    assert bad.returncode == 2 and "--shard must be I/N" in bad.stderr
+    # Worker mode of the script: one job in this process, result file written.
+    job = json.loads((out / "take1" / "job.json").read_text())
+    job.update(id="again", out_dir=str(tmp_path / "again"))
+    (tmp_path / "job.json").write_text(json.dumps(job))
+    one = subprocess.run([sys.executable, str(script), "--", "--job", str(tmp_path / "job.json"), "--result",
+                          str(tmp_path / "result.json")], capture_output=True, text=True, timeout=600)
+    assert one.returncode == 0, one.stderr[-3000:]
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert result["status"] == "ok" and Path(result["outputs"]["bvh"]).is_file()
+    first = load_bvh(out / "take1" / "take1.bvh")
+    second = load_bvh(result["outputs"]["bvh"])
+    assert np.allclose(first.rotations, second.rotations)  # same job, same motion

@@ -10,8 +10,9 @@ def add_arguments(p):
     p.add_argument("--data", required=True, help="dataset folder (from `openhuman data synth` or `openhuman data zeggs`)")
     p.add_argument("--model", help="model file to evaluate (without it: the baselines only)")
     p.add_argument("--out", help="folder for eval.json and the plots (PNG)")
-    p.add_argument("--windows", type=int, help="test segments (two model windows each) for the main metrics (default 24)")
+    p.add_argument("--windows", type=int, help="test segments (two model windows each) for the main metrics (default 48)")
     p.add_argument("--quick", action="store_true", help="few segments and windows everywhere (for CI)")
+    p.add_argument("--split", help="dataset split to evaluate on (default test)")
     p.add_argument("--segment-frames", type=int,
                    help="frames per test segment (default 152: two model windows with one seam)")
     p.add_argument("--zeggs", help="folder with the real ZeroEGGs clip 067_Speech_2_part1 (.wav, .bvh): transfer check")
@@ -43,7 +44,7 @@ def run(args) -> int:
     cfg = EvalConfig(data=args.data, model=args.model, out=args.out, quick=args.quick, zeggs=args.zeggs,
                      plots=not args.no_plots)
     for name in ("windows", "emotion_inputs", "gamma_inputs", "ddpm_windows", "seeds", "sampler", "steps", "device",
-                 "seed", "autoencoder", "classifier", "autoencoder_steps", "segment_frames"):
+                 "seed", "autoencoder", "classifier", "autoencoder_steps", "segment_frames", "split"):
         value = getattr(args, name)
         if value is not None:
             setattr(cfg, name, value)

@@ -19,9 +19,10 @@ from ...engine import pose
 from ...engine.motion import Motion
 
 
-def root_frame_positions(motion: Motion) -> np.ndarray:
-    """(F, J, 3) joint positions in the root frame (m)."""
-    return pose.encode(motion)[:, pose.SLICES["POS"]].reshape(motion.n_frames, -1, 3).astype(np.float64)
+def root_frame_positions(motion: Motion, features: np.ndarray | None = None) -> np.ndarray:
+    """(F, J, 3) joint positions in the root frame (m); `features`: the motion's pose features, if at hand."""
+    feats = pose.encode(motion) if features is None else features
+    return feats[:, pose.SLICES["POS"]].reshape(motion.n_frames, -1, 3).astype(np.float64)
 
 
 def motion_distance(a: np.ndarray, b: np.ndarray) -> float:
@@ -30,9 +31,9 @@ def motion_distance(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(a[:n] - b[:n], axis=-1).mean())
 
 
-def diversity(motions: list[Motion]) -> float:
+def diversity(motions: list[Motion], features: list[np.ndarray] | None = None) -> float:
     """Mean pairwise distance of a set of motions (0 for fewer than two)."""
-    positions = [root_frame_positions(m) for m in motions]
+    positions = [root_frame_positions(m, None if features is None else features[k]) for k, m in enumerate(motions)]
     pairs = [motion_distance(a, b) for a, b in combinations(positions, 2)]
     return float(np.mean(pairs)) if pairs else 0.0
 
@@ -43,5 +44,5 @@ def diversity_across_seeds(groups: list[list[Motion]]) -> float:
     return float(np.mean(values)) if values else 0.0
 
 
-def diversity_across_inputs(motions: list[Motion]) -> float:
-    return diversity(motions)
+def diversity_across_inputs(motions: list[Motion], features: list[np.ndarray] | None = None) -> float:
+    return diversity(motions, features)

@@ -32,9 +32,9 @@ class EmotionClassifier:
         self.params = {k: np.asarray(v, np.float64) for k, v in params.items()}
         self.emotions, self.metadata, self.path = list(emotions), metadata, path
 
-    def window_probabilities(self, motion: Motion) -> np.ndarray:
-        """(W, K) probabilities of each WINDOW_S window (one window if the motion is shorter... refused)."""
-        x = window_descriptors(motion, WINDOW_S, HOP_S)
+    def window_probabilities(self, motion: Motion, kin=None) -> np.ndarray:
+        """(W, K) probabilities of each WINDOW_S window (HOP_S apart); `kin`: the motion's Kinematics, if at hand."""
+        x = window_descriptors(motion, WINDOW_S, HOP_S, kin=kin)
         if not len(x):
             raise OpenHumanError(f"a motion of {motion.n_frames / motion.fps:.2f} s is too short for the emotion "
                                  f"classifier's {WINDOW_S:g} s windows")
@@ -47,12 +47,12 @@ class EmotionClassifier:
         e = np.exp(logits)
         return e / e.sum(1, keepdims=True)
 
-    def probabilities(self, motion: Motion) -> np.ndarray:
+    def probabilities(self, motion: Motion, kin=None) -> np.ndarray:
         """(K,) mean probabilities over the motion's windows."""
-        return self.window_probabilities(motion).mean(0)
+        return self.window_probabilities(motion, kin).mean(0)
 
-    def predict(self, motion: Motion) -> str:
-        return self.emotions[int(np.argmax(self.probabilities(motion)))]
+    def predict(self, motion: Motion, kin=None) -> str:
+        return self.emotions[int(np.argmax(self.probabilities(motion, kin)))]
 
     def save(self, path) -> Path:
         from safetensors.numpy import save_file

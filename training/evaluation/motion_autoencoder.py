@@ -24,7 +24,7 @@ from torch import nn
 from ...engine.errors import ModelFileError
 from ...engine.pose import SLICES
 
-PARTS = ("ROOT_VEL", "ROOT_ANGVEL", "POS", "ROT6D", "GAZE")
+PARTS = ("ROOT_VEL", "ROOT_ANGVEL", "POS", "ROT6D", "VEL", "GAZE")
 STD_FLOOR = 0.01
 STRIDE = 4  # frames per latent vector
 METADATA_KEY = "openhuman-eval"
@@ -97,6 +97,20 @@ class MotionEncoder:
         """(F, 1141) pose features -> (ceil(F/4), latent)."""
         x = torch.from_numpy(_pad_to_stride(self.standardise(features)))[None]
         return self.model.encode(x)[0].numpy().astype(np.float64)
+
+    @torch.no_grad()
+    def latents_many(self, features: list[np.ndarray]) -> list[np.ndarray]:
+        """`latents` of many motions, equal lengths in one batch."""
+        out: list = [None] * len(features)
+        by_length: dict[int, list[int]] = {}
+        for k, f in enumerate(features):
+            by_length.setdefault(len(f), []).append(k)
+        for ks in by_length.values():
+            x = torch.from_numpy(np.stack([_pad_to_stride(self.standardise(features[k])) for k in ks]))
+            z = self.model.encode(x).numpy().astype(np.float64)
+            for k, zk in zip(ks, z):
+                out[k] = zk
+        return out
 
     @torch.no_grad()
     def reconstruction_error(self, features: np.ndarray) -> float:

@@ -10,7 +10,8 @@
   the ground (within CONTACT_MARGIN of the lowest height that joint reaches in the clip).
 - `hand_penetration`: with training/gesture_detectors.clearance (capsules around trunk, neck
   and head that no hand or finger joint may enter), checked over consecutive chunks of
-  CHUNK_S seconds: the fraction of chunks where a joint went inside, and the deepest intrusion.
+  CHUNK_S seconds: the fraction of chunks where a joint went inside, and the deepest intrusion
+  (only halves of the motion that intrude are searched further, so clean motion costs one check).
 """
 from __future__ import annotations
 
@@ -24,9 +25,10 @@ CONTACT_MARGIN = 0.02
 CHUNK_S = 0.25
 
 
-def joint_acceleration(motion: Motion) -> np.ndarray:
-    """(F,) mean joint acceleration magnitude (m/s²); the first and last frames repeat their neighbours'."""
-    p = motion.world_positions()
+def joint_acceleration(motion: Motion, world: np.ndarray | None = None) -> np.ndarray:
+    """(F,) mean joint acceleration magnitude (m/s²); the first and last frames repeat their neighbours'.
+    `world`: the motion's world joint positions, if at hand."""
+    p = motion.world_positions() if world is None else world
     acc = np.zeros(motion.n_frames)
     if motion.n_frames >= 3:
         acc[1:-1] = np.linalg.norm(p[2:] - 2 * p[1:-1] + p[:-2], axis=-1).mean(1) * motion.fps ** 2
@@ -40,11 +42,12 @@ def seam_regions(starts: list[int], overlap: int, n_frames: int) -> list[tuple[i
     return [(s - 1, s - 1 + width) for s in starts[1:] if s - 1 >= 0 and s - 1 + width <= n_frames]
 
 
-def seam_acceleration_ratio(motions: list[Motion], starts: list[int], overlap: int) -> float:
+def seam_acceleration_ratio(motions: list[Motion], starts: list[int], overlap: int,
+                            worlds: list[np.ndarray] | None = None) -> float:
     """Over a set of motions generated with windows starting at `starts`: seam maxima / elsewhere maxima."""
     at, away = [], []
-    for motion in motions:
-        acc = joint_acceleration(motion)
+    for k, motion in enumerate(motions):
+        acc = joint_acceleration(motion, None if worlds is None else worlds[k])
         regions = seam_regions(starts, overlap, len(acc))
         if not regions:
             continue
@@ -59,10 +62,10 @@ def seam_acceleration_ratio(motions: list[Motion], starts: list[int], overlap: i
     return float(np.mean(at) / max(np.mean(away), 1e-12))
 
 
-def foot_sliding(motion: Motion) -> float:
+def foot_sliding(motion: Motion, world: np.ndarray | None = None) -> float:
     """Mean horizontal speed (m/s) of foot joints in ground contact; 0 without contact frames."""
     names = motion.skeleton.names
-    p = motion.world_positions()[:, [names.index(j) for j in FOOT_JOINTS]]
+    p = (motion.world_positions() if world is None else world)[:, [names.index(j) for j in FOOT_JOINTS]]
     if motion.n_frames < 2:
         return 0.0
     height = p[..., 1]
@@ -75,11 +78,19 @@ def foot_sliding(motion: Motion) -> float:
 def hand_penetration(motion: Motion) -> dict[str, float]:
     """Fraction of CHUNK_S chunks with a hand or finger joint inside the body, and the deepest intrusion (m)."""
     size = max(1, int(round(CHUNK_S * motion.fps)))
-    worst, inside, chunks = 0.0, 0, 0
-    for a in range(0, motion.n_frames - size + 1, size):
-        depth = -min(clearance(motion.slice(a, a + size)).values())
-        chunks += 1
-        if depth > 0:
-            inside += 1
-            worst = max(worst, depth)
-    return {"fraction": inside / max(chunks, 1), "depth_m": worst}
+    chunks = max(1, motion.n_frames // size)
+    inside: list[float] = []
+
+    def search(a: int, b: int) -> None:  # chunks [a, b): only halves that intrude are looked into
+        depth = -min(clearance(motion.slice(a * size, b * size)).values())
+        if depth <= 0:
+            return
+        if b - a == 1:
+            inside.append(depth)
+            return
+        mid = (a + b) // 2
+        search(a, mid)
+        search(mid, b)
+
+    search(0, chunks)
+    return {"fraction": len(inside) / chunks, "depth_m": max(inside, default=0.0)}

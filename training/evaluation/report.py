@@ -24,7 +24,7 @@ import numpy as np
 from ...engine import pose
 from ...engine.errors import OpenHumanError
 from ...engine.paths import PACKAGE_ROOT
-from ..style_checks import calibration_measures
+from ..style_checks import Kinematics, calibration_measures
 from . import beat, diversity, physical
 from .emotion_classifier import EmotionClassifier, train_emotion_classifier
 from .fgd import FGD
@@ -46,7 +46,8 @@ class EvalConfig:
     data: str
     model: str | None = None
     out: str | None = None
-    windows: int = 24  # test segments (of segment_frames) for FGD, BC, recall, seams, diversity
+    split: str = "test"  # the split evaluated (its halves: evaluated segments and FGD reference)
+    windows: int = 48  # test segments (of segment_frames) for FGD, BC, recall, seams, diversity
     segment_frames: int = SEGMENT_FRAMES
     emotion_inputs: int = 6  # one-window segments generated in every emotion
     gamma_inputs: int = 2  # of those, the ones swept over every emotion pair and γ
@@ -101,24 +102,26 @@ def evaluators(cfg: EvalConfig, log=_log) -> tuple[MotionEncoder, EmotionClassif
 def measure(motions, segments, *, fgd: FGD, classifier: EmotionClassifier, audio_spec: dict, starts: list[int],
             overlap: int, targets: list[str] | None = None) -> dict:
     """Every per-motion metric of one system on a set of segments (targets: the emotion each should show)."""
-    feats = [pose.encode(m) for m in motions]
+    feats = [pose.encode(m) for m in motions]  # computed once per motion, read by several metrics
+    kins = [Kinematics(m) for m in motions]
+    worlds = [k.positions for k in kins]
     audio = [s.audio for s in segments]
     out = {"segments": len(motions), "fgd": fgd.fgd(feats), "fgd_joint": fgd.fgd_joint(feats, audio)}
-    out.update(beat.segment_beat_consistency(motions, audio, audio_spec))
+    out.update(beat.segment_beat_consistency(motions, audio, audio_spec, feats))
     sem = semantic_recall(motions, [s.words for s in segments])
     out.update(semantic_recall=sem["recall"], semantic_words=sem["words"], semantic_per_gesture=sem["per_gesture"])
-    out["diversity_inputs"] = diversity.diversity_across_inputs(motions)
+    out["diversity_inputs"] = diversity.diversity_across_inputs(motions, feats)
     if len(starts) > 1 and all(m.n_frames > starts[1] + overlap + 2 for m in motions):
-        out["seam_ratio"] = physical.seam_acceleration_ratio(motions, starts, overlap)
-    out["foot_sliding"] = float(np.mean([physical.foot_sliding(m) for m in motions]))
+        out["seam_ratio"] = physical.seam_acceleration_ratio(motions, starts, overlap, worlds)
+    out["foot_sliding"] = float(np.mean([physical.foot_sliding(m, w) for m, w in zip(motions, worlds)]))
     pen = [physical.hand_penetration(m) for m in motions]
     out["penetration_fraction"] = float(np.mean([p["fraction"] for p in pen]))
     out["penetration_depth_m"] = float(max(p["depth_m"] for p in pen))
     targets = targets or [s.emotion for s in segments]
-    predicted = [classifier.predict(m) for m in motions]
+    predicted = [classifier.predict(m, k) for m, k in zip(motions, kins)]
     out["emotion_accuracy_own"] = float(np.mean([p == t for p, t in zip(predicted, targets)]))
-    kin = [calibration_measures(m) for m in motions]
-    out.update({k: float(np.mean([x[k] for x in kin])) for k in kin[0]})
+    measures = [calibration_measures(m, k) for m, k in zip(motions, kins)]
+    out.update({q: float(np.mean([x[q] for x in measures])) for q in measures[0]})
     return out
 
 
@@ -146,7 +149,7 @@ def evaluate(cfg: EvalConfig, log=_log) -> dict:
     out = Path(cfg.out) if cfg.out else None
     if out:
         out.mkdir(parents=True, exist_ok=True)
-    split = EvalSplit(cfg.data)
+    split = EvalSplit(cfg.data, cfg.split)
     spec = split.meta["audio_spec"]
     encoder, classifier, evaluator_info = evaluators(cfg, log)
     bundle = None
@@ -156,6 +159,9 @@ def evaluate(cfg: EvalConfig, log=_log) -> dict:
         bundle = load_model(cfg.model, cfg.device)
     systems = Systems(split, bundle, cfg.device, cfg.sampler, cfg.steps)
     window = bundle.config.frames if bundle else int(split.meta["window"])
+    if cfg.segment_frames < window:
+        raise OpenHumanError(f"segments must be at least one model window long ({window} frames), "
+                             f"got {cfg.segment_frames}")
     starts = plan_windows(cfg.segment_frames, window, DEFAULT_OVERLAP)
 
     segments = split.segments(cfg.windows, cfg.segment_frames)
@@ -268,9 +274,10 @@ def compare_samplers(systems: Systems, segments, fgd: FGD, audio_spec: dict, cfg
                        **beat.segment_beat_consistency(motions, [s.audio for s in segments], audio_spec),
                        **{k: float(np.mean([x[k] for x in kin])) for k in KINEMATICS}}
     rel = {k: abs(pair["ddpm"][k] - pair["default"][k]) / max(abs(pair["default"][k]), 1e-9)
-           for k in ("fgd", "bc", *KINEMATICS)}
+           for k in ("fgd", "bc", "hand_speed", "hand_height_mean")}
     floor = fgd.fgd([s.motion for s in segments])
-    return {"windows": len(segments), **pair, "floor_same_windows": floor, "relative_difference": rel}
+    return {"windows": len(segments), **pair, "floor_same_windows": floor, "relative_difference": rel,
+            "absolute_difference": {"still_fraction": abs(pair["ddpm"]["still_fraction"] - pair["default"]["still_fraction"])}}
 
 
 def zeggs_transfer(cfg: EvalConfig, systems: Systems, log=_log) -> dict:
@@ -323,10 +330,13 @@ def check_targets(results: dict) -> list[dict]:
     add("fgd_joint < mismatched audio", m["fgd_joint"], s["mismatched"]["fgd_joint"],
         m["fgd_joint"] < s["mismatched"]["fgd_joint"], "motion-only fgd of the mismatched baseline equals the floor")
     if "ddpm_vs_default" in results:
-        d = results["ddpm_vs_default"]["relative_difference"]["fgd"]
-        add("DDPM-1000 vs default sampler: fgd within 10 %", d, 0.10, d <= 0.10,
-            f"{results['ddpm_vs_default']['windows']} windows; real motion's fgd on them: "
-            f"{results['ddpm_vs_default']['floor_same_windows']:.4g}")
+        # FGD on a few windows is dominated by its small-sample bias (see floor_same_windows), so the
+        # samplers must also agree on beat consistency and the hands' speed and height
+        cmp = results["ddpm_vs_default"]
+        worst = max(cmp["relative_difference"].values())
+        add("DDPM-1000 vs default sampler: fgd, bc, hand speed and height within 10 %", worst, 0.10, worst <= 0.10,
+            f"{cmp['windows']} windows; relative differences {cmp['relative_difference']}; real motion's fgd "
+            f"on the same windows: {cmp['floor_same_windows']:.4g}")
     if "model" in results.get("emotion", {}):
         acc = results["emotion"]["model"]["accuracy"]
         add("emotion accuracy >= 0.85", acc, 0.85, acc >= 0.85)

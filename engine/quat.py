@@ -143,11 +143,13 @@ def matrix_to_euler(m: np.ndarray, order: str) -> np.ndarray:
     """Angles (a0, a1, a2) with euler_to_matrix(angles, order) == m; three distinct axes."""
     i, j, k = (_AXIS_INDEX[a] for a in order)
     sign = 1.0 if (i, j, k) in ((0, 1, 2), (1, 2, 0), (2, 0, 1)) else -1.0
-    a1 = np.arcsin(np.clip(sign * m[..., i, k], -1.0, 1.0))
+    # cos(a1) from the two other entries of row i: arcsin near ±1 loses half the digits.
+    cos_a1 = np.hypot(m[..., i, i], m[..., i, j])
+    a1 = np.arctan2(sign * m[..., i, k], cos_a1)
     a0 = np.arctan2(-sign * m[..., j, k], m[..., k, k])
     a2 = np.arctan2(-sign * m[..., i, j], m[..., i, i])
     # Gimbal lock: a0 and a2 share one degree of freedom; put it all in a0.
-    locked = np.abs(np.cos(a1)) < 1e-9
+    locked = cos_a1 < 1e-7
     if np.any(locked):
         a2 = np.where(locked, 0.0, a2)
         a0_locked = np.arctan2(sign * m[..., k, j], m[..., j, j])

@@ -15,6 +15,7 @@ def add_arguments(p):
     p.add_argument("--device", help="auto, cpu, cuda")
     p.add_argument("--seed", type=int)
     p.add_argument("--architecture", help='JSON overrides, e.g. \'{"latent": 256, "layers": 4}\'')
+    p.add_argument("--init-from", help="start from this model file's weights (fine-tuning, e.g. the bundled model)")
     p.add_argument("--no-resume", action="store_true", help="start over even if a checkpoint exists")
     p.add_argument("--max-minutes", type=float, help="stop (with a checkpoint and a model file) after this long")
 
@@ -24,7 +25,7 @@ def run(args) -> int:
     from ..training.train import TrainConfig, train
 
     cfg = TrainConfig.load(args.config) if args.config else TrainConfig()
-    for name in ("data", "out", "steps", "batch_size", "lr", "device", "seed"):
+    for name in ("data", "out", "steps", "batch_size", "lr", "device", "seed", "init_from"):
         value = getattr(args, name)
         if value is not None:
             setattr(cfg, name, value)

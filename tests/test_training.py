@@ -128,3 +128,23 @@ def test_ddp_two_processes_keep_identical_weights(clip_data, tmp_path):
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
     assert result.stdout.count("IDENTICAL") == 2
+
+
+def test_fine_tuning_starts_from_the_given_model(clip_data, tmp_path):
+    base = train(_cfg(clip_data, tmp_path / "base", steps=10), progress=False)
+    unchanged = train(_cfg(clip_data, tmp_path / "zero", steps=0, init_from=str(base), architecture={}), progress=False)
+    a, b = _weights(base), _weights(unchanged)
+    assert all(torch.equal(a[k], b[k]) for k in a)
+    tuned = train(_cfg(clip_data, tmp_path / "tuned", steps=5, init_from=str(base), architecture={}), progress=False)
+    info = load_model_file(tuned).metadata["training"]
+    assert info["init_from"]["training"]["steps"] == 10
+    assert not all(torch.equal(a[k], v) for k, v in _weights(tuned).items())
+
+
+def test_fine_tuning_refuses_a_model_that_does_not_fit(clip_data, tmp_path, zeggs_dir):
+    from openhuman.engine.errors import OpenHumanError
+
+    other = _two_emotion_data(zeggs_dir, tmp_path / "two")
+    base = train(_cfg(other, tmp_path / "base", steps=2, stride=80), progress=False)
+    with pytest.raises(OpenHumanError, match="does not fit"):
+        train(_cfg(clip_data, tmp_path / "bad", steps=2, init_from=str(base)), progress=False)

@@ -52,6 +52,7 @@ class TrainConfig:
     device: str = "auto"
     amp: bool = True  # bf16 autocast on CUDA only
     architecture: dict = field(default_factory=dict)  # overrides of DenoiserConfig (latent, layers, heads…)
+    init_from: str = ""  # a model file whose weights start a fresh run (fine-tuning); its architecture is used
 
     @classmethod
     def load(cls, path) -> "TrainConfig":
@@ -128,6 +129,25 @@ def build_model(cfg: TrainConfig, ds: WindowDataset) -> Denoiser:
     return Denoiser(arch)
 
 
+def _init_weights(cfg: TrainConfig, ds: WindowDataset) -> tuple[Denoiser, dict]:
+    """The denoiser of cfg.init_from, checked against the dataset; with its training summary."""
+    from ..engine.modelfile import load_model_file
+
+    loaded = load_model_file(cfg.init_from, map_location="cpu")
+    meta, arch = ds.meta, loaded.config
+    expected = {"pose_dim": meta["pose_dims"], "audio_dim": meta["audio_spec"]["dims"],
+                "text_dim": meta["text_spec"]["dims"], "frames": meta["window"], "seed_frames": meta["seed_frames"]}
+    wrong = {k: (getattr(arch, k), v) for k, v in expected.items() if getattr(arch, k) != v}
+    if wrong or list(loaded.emotions) != list(ds.emotions):
+        raise OpenHumanError(f"init_from {cfg.init_from}: the model does not fit the dataset {cfg.data} "
+                             f"(model vs data: {wrong or ''} emotions {loaded.emotions} vs {ds.emotions}); "
+                             "start from scratch or build the dataset with the model's settings")
+    model = loaded.model.train()
+    for p in model.parameters():
+        p.requires_grad_(True)
+    return model, loaded.metadata.get("training", {})
+
+
 def _save_checkpoint(path: Path, state: dict) -> None:
     tmp = path.with_name(path.name + ".tmp")
     torch.save(state, tmp)
@@ -158,7 +178,8 @@ def train(cfg: TrainConfig, resume: bool = True, progress: bool = True, max_wall
     val_ds = WindowDataset(cfg.data, "val", stride=cfg.stride * 4)
     if len(train_ds) == 0:
         raise OpenHumanError(f"{cfg.data}: no training windows (takes shorter than {train_ds.m + train_ds.n} frames?)")
-    model = build_model(cfg, train_ds).to(device)
+    init = _init_weights(cfg, train_ds) if cfg.init_from else None
+    model = (init[0] if init else build_model(cfg, train_ds)).to(device)
     ema = EMA(model, cfg.ema_decay)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     schedule = NoiseSchedule.cosine()
@@ -254,6 +275,8 @@ def train(cfg: TrainConfig, resume: bool = True, progress: bool = True, max_wall
                    "hardware": torch.cuda.get_device_name(device) if device.type == "cuda" else platform.processor() or "cpu",
                    "parameters": count_parameters(model), "data": train_ds.meta.get("info", {}),
                    "config": asdict(cfg)}
+        if init:
+            summary["init_from"] = {"file": cfg.init_from, "training": init[1]}
         export_model(path, ema.model, train_ds, summary)
         log.close()
     if world > 1:

@@ -245,3 +245,45 @@ def test_eval_command_end_to_end(corpus, encoder, classifier, tmp_path, capsys):
     for png in ("metrics.png", "motion.png", "emotion.png"):
         assert (tmp_path / "out" / png).stat().st_size > 10_000
     assert json.loads((tmp_path / "out" / "eval.json").read_text())["systems"]["model"]["fgd"] == s["model"]["fgd"]
+
+
+# --- rebuilding a corpus take's speech (for the procedural baseline) ------------------------------
+
+def test_rebuilt_speech_of_every_take_is_accepted_and_another_takes_is_refused(corpus):
+    from openhuman.engine.errors import OpenHumanError
+    from openhuman.training.evaluation.speech import TakeSpeech
+
+    split = EvalSplit(corpus, SPLIT)
+    stored = lambda t: split.data.audio[t.start:t.start + t.frames]  # noqa: E731
+    speech = TakeSpeech(split.meta, stored)
+    takes = split.takes
+    for take in takes:  # built by two workers, rebuilt here in one process: espeak-ng's drift is tolerated
+        assert len(speech.samples(take)) > 0
+    swapped = {t.id: o for t, o in zip(takes, takes[1:] + takes[:1])}
+    wrong = TakeSpeech(split.meta, lambda t: stored(swapped[t.id]))
+    with pytest.raises(OpenHumanError, match="does not match"):
+        wrong.samples(takes[0])
+
+
+def test_loudness_agreement_tolerates_drift_not_other_speech(speech_dir):
+    from openhuman.engine.audio import load_audio
+    from openhuman.engine.audio_features import compute_audio_features
+    from openhuman.training.evaluation.speech import (MAX_MEDIAN_LOUDNESS_DIFF_DB, MIN_LOUDNESS_CORRELATION,
+                                                      loudness_agreement)
+
+    clips = sorted(speech_dir.glob("*.wav"))
+    a = load_audio(clips[0])
+    from openhuman.engine.audio_features import PARTS
+
+    rms = sum(d for name, d in PARTS[:[name for name, _ in PARTS].index("rms_db")])
+    loud = lambda x: compute_audio_features(x)[:, rms]  # noqa: E731
+    # 0.3 % slower, plus 0.05 s later: a drift growing to 0.1 s over 30 s, as espeak-ng's few samples
+    # per sentence add up
+    t = np.arange(int(len(a) * 1.003)) / 1.003
+    drifted = np.concatenate([np.zeros(800, np.float32), np.interp(t, np.arange(len(a)), a).astype(np.float32)])
+    diff, corr = loudness_agreement(loud(drifted), loud(a))
+    assert diff <= MAX_MEDIAN_LOUDNESS_DIFF_DB and corr >= MIN_LOUDNESS_CORRELATION, (diff, corr)
+    b = load_audio(clips[1])
+    n = min(len(a), len(b))
+    diff, corr = loudness_agreement(loud(b[:n]), loud(a[:n]))
+    assert diff > MAX_MEDIAN_LOUDNESS_DIFF_DB or corr < MIN_LOUDNESS_CORRELATION, (diff, corr)

@@ -2,6 +2,8 @@
 import json
 from pathlib import Path
 
+from ..engine.quality import DEFAULT_SAMPLER, SAMPLER_NAMES
+
 NAME = "eval"
 HELP = "Evaluate a model on a dataset's test split: FGD, beat consistency, diversity, emotion, γ, semantics, physics."
 
@@ -20,7 +22,7 @@ def add_arguments(p):
     p.add_argument("--gamma-inputs", type=int, help="inputs swept over every emotion pair and γ (default 2)")
     p.add_argument("--ddpm-windows", type=int, help="windows sampled with DDPM-1000 (default 6)")
     p.add_argument("--seeds", type=int, help="seeds per input for diversity across seeds (default 3)")
-    p.add_argument("--sampler", choices=["dpm", "ddim", "ddpm"], help="the model's default sampler (default dpm)")
+    p.add_argument("--sampler", choices=SAMPLER_NAMES, help=f"the model's sampler (default {DEFAULT_SAMPLER})")
     p.add_argument("--steps", type=int, help="steps of the default sampler (default: the sampler's)")
     p.add_argument("--device", help="auto, cpu or cuda (default auto)")
     p.add_argument("--seed", type=int, help="noise seed (default 0)")

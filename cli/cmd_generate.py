@@ -2,6 +2,7 @@
 from pathlib import Path
 
 from ..engine.errors import OpenHumanError
+from ..engine.quality import DEFAULT_SAMPLER, SAMPLER_HELP, SAMPLER_NAMES
 
 NAME = "generate"
 HELP = "Generate co-speech gestures for a voice clip and save them as BVH or NPZ."
@@ -18,9 +19,8 @@ def add_arguments(p):
                    help="with --emotion-b: 1 = A, 0 = B; alone: guidance strength, >1 exaggerates (default 1)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--method", choices=["model", "procedural"], default="model")
-    p.add_argument("--sampler", choices=["ddpm", "ddim", "dpm"], default="dpm",
-                   help="dpm: fast default; ddpm: the method's reference sampler (1000 steps)")
-    p.add_argument("--steps", type=int, help="sampler steps (default: ddpm 1000, ddim 50, dpm 20)")
+    p.add_argument("--sampler", choices=SAMPLER_NAMES, default=DEFAULT_SAMPLER, help=SAMPLER_HELP)
+    p.add_argument("--steps", type=int, help="sampler steps (default: the sampler's, see --sampler)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--model", help="model file (default: the bundled model)")
     p.add_argument("--out", required=True, help="output .bvh (centimetres, like ZeroEGGs) or .npz")

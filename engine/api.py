@@ -18,7 +18,7 @@ from .paths import BUNDLED_MODEL
 from .words import WordSpan
 
 METHODS = ("model", "procedural")
-QUALITY = {"draft": ("dpm", 10), "standard": ("dpm", 20), "reference": ("ddpm", 1000)}
+from .quality import DEFAULT_SAMPLER, QUALITY  # noqa: F401  (QUALITY re-exported)
 
 
 @dataclass
@@ -31,8 +31,8 @@ class GenerateOptions:
     intensity: float = 1.0  # guidance strength (emotion control); 1 is plain conditioning
     seed: int = 0
     method: str = "model"
-    sampler: str = "dpm"
-    steps: int | None = None  # sampler default: ddpm 1000, ddim 50, dpm 20
+    sampler: str = DEFAULT_SAMPLER
+    steps: int | None = None  # the sampler's default (engine/quality.py DEFAULT_STEPS)
     device: str = "auto"
     model: str | None = None  # None: the bundled model
 

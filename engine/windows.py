@@ -12,10 +12,11 @@ Memory is bounded by one window: `iter_motion_features` yields finished frames
 as it goes, `generate_motion_features` collects them into one array.
 
 Defaults: mode "control" with one emotion (γ = 1: plain conditioning, one
-network pass per step), sampler "dpm" (DPM-Solver++(2M)) with 20 steps (on a
+network pass per step), sampler "dpm-sde" (DPM-Solver++(2M) SDE) with 20 steps (on a
 Gaussian toy with the exact x0-predictor it lands as close to the data's mean
-and spread as DDPM-1000, see tests/test_samplers.py), overlap 8 frames, seed 0,
-device "auto".
+and spread as DDPM-1000, see tests/test_samplers.py; on the bundled model it
+stays close to DDPM-1000 where the deterministic solvers drift, see
+engine/samplers.py), overlap 8 frames, seed 0, device "auto".
 """
 from __future__ import annotations
 
@@ -26,12 +27,12 @@ import torch
 
 from .errors import OpenHumanError
 from .guidance import MODES, Conditions, condition_pair, guided_denoiser
+from .quality import DEFAULT_SAMPLER
 from .samplers import SAMPLERS, make_sampler, sample
 
 if TYPE_CHECKING:
     from .modelfile import LoadedModel
 
-DEFAULT_SAMPLER = "dpm"
 DEFAULT_OVERLAP = 8
 
 
@@ -239,8 +240,8 @@ def generate_motion_features(
     audio_feats (F, Da) and text_feats (F, Dt) are per-frame features at the
     model's fps. emotion_a/emotion_b: labels or indices. Options (defaults):
     gamma=1.0 (number or per-frame curve (F,)), mode=None ('control' with one
-    emotion, 'interpolate' with two), sampler='dpm' ('ddpm'|'ddim'|'dpm'),
-    steps=None (sampler default: 1000, 50, 20), seed=0, device='auto',
+    emotion, 'interpolate' with two), sampler='dpm-sde' ('ddpm'|'ddim'|'dpm'|'dpm-sde'),
+    steps=None (the sampler's default: quality.DEFAULT_STEPS), seed=0, device='auto',
     progress=None (called with Progress after each step), cancel=None (a
     callable; True stops with samplers.Cancelled), overlap=8, audio_pad=None,
     text_pad=None.

@@ -17,7 +17,7 @@ import bpy
 
 from ..engine.errors import OpenHumanError
 
-QUALITY = {"draft": ("dpm", 10), "standard": ("dpm", 20), "reference": ("ddpm", 1000)}
+from ..engine.quality import QUALITY
 
 
 def load_rig(job: dict):

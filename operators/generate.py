@@ -12,7 +12,9 @@ from ..engine.paths import DEFAULT_EMOTIONS
 from . import model_labels
 from .retarget_ops import apply_generated
 
-QUALITY_TO_SAMPLER = {"DRAFT": ("dpm", 10), "STANDARD": ("dpm", 20), "REFERENCE": ("ddpm", 1000)}
+from ..engine.quality import QUALITY
+
+QUALITY_TO_SAMPLER = {name.upper(): preset for name, preset in QUALITY.items()}
 
 
 def gamma_curve(scene, settings, n_frames: int, model_fps: float):

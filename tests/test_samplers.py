@@ -8,6 +8,7 @@ from openhuman.engine.samplers import (
     DDIMSampler,
     DDPMSampler,
     DPMSolverPP2M,
+    DPMSolverPP2MSDE,
     make_sampler,
     respaced_timesteps,
     sample,
@@ -41,6 +42,7 @@ def gaussian_x0(x_t, t):
     (DDIMSampler(SCHEDULE), 50),
     (DDIMSampler(SCHEDULE, eta=1.0), 100),
     (DPMSolverPP2M(SCHEDULE), 20),
+    (DPMSolverPP2MSDE(SCHEDULE), 20),
 ])
 def test_sampler_reproduces_the_data_distribution(sampler, steps):
     x = sample(gaussian_x0, (SAMPLES, 4), sampler, steps, torch.Generator().manual_seed(0), dtype=torch.float64)
@@ -50,12 +52,12 @@ def test_sampler_reproduces_the_data_distribution(sampler, steps):
 
 def test_fast_samplers_land_where_the_reference_does():
     stats = {}
-    for name, steps in (("ddpm", 1000), ("ddim", 50), ("dpm", 20)):
+    for name, steps in (("ddpm", 1000), ("ddim", 50), ("dpm", 20), ("dpm-sde", 20)):
         x = sample(gaussian_x0, (SAMPLES, 4), make_sampler(name, SCHEDULE), steps,
                    torch.Generator().manual_seed(1), dtype=torch.float64)
         stats[name] = x.mean(0), x.std(0)
     ref_mean, ref_std = stats["ddpm"]
-    for name in ("ddim", "dpm"):
+    for name in ("ddim", "dpm", "dpm-sde"):
         mean, std = stats[name]
         assert ((mean - ref_mean).abs() < 6 * SD / SAMPLES**0.5).all(), (name, mean, ref_mean)
         assert ((std / ref_std - 1).abs() < 0.06).all(), (name, std, ref_std)
@@ -110,14 +112,30 @@ def test_first_dpm_step_is_a_ddim_step():
     assert not torch.allclose(dpm.step(x0 + 1, 1, x_t), ddim.step(x0 + 1, 1, x_t))
 
 
+def test_dpm_sde_keeps_the_ode_mean_and_adds_the_rest_as_noise():
+    """One first-order step from x_t: mean (σs/σt)e^-h x_t + αs(1−e^-2h) x0, variance σs²(1−e^-2h)."""
+    sde = DPMSolverPP2MSDE(SCHEDULE)
+    sde.set_timesteps(20)
+    ab_t, ab_s = sde.alpha_bars(3)
+    lam = lambda ab: 0.5 * torch.log(torch.tensor(ab / (1 - ab), dtype=torch.float64))  # noqa: E731
+    h = float(lam(ab_s) - lam(ab_t))
+    x_t = torch.full((20000, 1), 0.7, dtype=torch.float64)
+    x0 = torch.full((20000, 1), -0.4, dtype=torch.float64)
+    out = sde.step(x0, 3, x_t, torch.Generator().manual_seed(0))
+    mean = ((1 - ab_s) / (1 - ab_t)) ** 0.5 * torch.exp(torch.tensor(-h)) * 0.7 + ab_s**0.5 * (1 - torch.exp(torch.tensor(-2 * h))) * -0.4
+    sd = ((1 - ab_s) * (1 - torch.exp(torch.tensor(-2 * h)))) ** 0.5
+    assert abs(float(out.mean()) - float(mean)) < 4 * float(sd) / 20000**0.5
+    assert abs(float(out.std()) / float(sd) - 1) < 0.03
+
+
 def test_last_step_returns_the_prediction():
-    for sampler in (DDPMSampler(SCHEDULE), DDIMSampler(SCHEDULE), DPMSolverPP2M(SCHEDULE)):
+    for sampler in (DDPMSampler(SCHEDULE), DDIMSampler(SCHEDULE), DPMSolverPP2M(SCHEDULE), DPMSolverPP2MSDE(SCHEDULE)):
         sampler.set_timesteps(10)
         x0 = torch.randn(4, 2)
         assert torch.equal(sampler.step(x0, 9, torch.randn(4, 2), torch.Generator().manual_seed(0)), x0)
 
 
-@pytest.mark.parametrize("name", ["ddpm", "ddim", "dpm"])
+@pytest.mark.parametrize("name", ["ddpm", "ddim", "dpm", "dpm-sde"])
 def test_same_seed_same_output(name):
     run = lambda seed: sample(gaussian_x0, (64, 4), make_sampler(name, SCHEDULE), 30,
                               torch.Generator().manual_seed(seed), dtype=torch.float64)
@@ -146,3 +164,13 @@ def test_progress_and_cancel():
 def test_unknown_sampler():
     with pytest.raises(ValueError, match="ddpm"):
         make_sampler("euler")
+
+
+def test_quality_table_names_every_sampler_with_its_default_steps():
+    from openhuman.engine.quality import DEFAULT_SAMPLER, DEFAULT_STEPS, QUALITY, SAMPLER_NAMES
+    from openhuman.engine.samplers import SAMPLERS
+
+    assert set(SAMPLER_NAMES) == set(SAMPLERS) == set(DEFAULT_STEPS) and DEFAULT_SAMPLER in SAMPLERS
+    for name in SAMPLER_NAMES:
+        assert make_sampler(name, SCHEDULE).default_steps == DEFAULT_STEPS[name]
+    assert {sampler for sampler, _ in QUALITY.values()} <= set(SAMPLERS)

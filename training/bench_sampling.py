@@ -12,6 +12,7 @@ from ..engine.denoiser import Denoiser, DenoiserConfig
 from ..engine.modelfile import LoadedModel, load_model_file
 from ..engine.paths import BUNDLED_MODEL, DEFAULT_EMOTIONS
 from ..engine.pose import DIMS
+from ..engine.quality import DEFAULT_SAMPLER, DEFAULT_STEPS
 from ..engine.text_features import text_feature_spec
 from ..engine.windows import generate_motion_features
 
@@ -48,16 +49,20 @@ def benchmark_sampling(model_path=None, seconds: float = 60.0, reference: bool =
     for device in devices:
         bundle.model.to(device)
         r = {}
-        t = _time(bundle, frames, device, "dpm", 20)
-        r["dpm20_s"] = t
-        r["dpm20_s_per_audio_minute"] = t * 60.0 / seconds
-        r["dpm20_realtime_factor"] = seconds / t
-        t2 = _time(bundle, frames, device, "dpm", 20, emotion_b=bundle.emotions[-1])
-        r["dpm20_two_emotions_s_per_audio_minute"] = t2 * 60.0 / seconds
+        for sampler in (DEFAULT_SAMPLER, "dpm"):  # the default and its deterministic (ODE) form
+            steps = DEFAULT_STEPS[sampler]
+            key = f"{sampler.replace('-', '_')}{steps}"
+            t = _time(bundle, frames, device, sampler, steps)
+            r[f"{key}_s"] = t
+            r[f"{key}_s_per_audio_minute"] = t * 60.0 / seconds
+            r[f"{key}_realtime_factor"] = seconds / t
+        default = f"{DEFAULT_SAMPLER.replace('-', '_')}{DEFAULT_STEPS[DEFAULT_SAMPLER]}"
+        t2 = _time(bundle, frames, device, DEFAULT_SAMPLER, DEFAULT_STEPS[DEFAULT_SAMPLER], emotion_b=bundle.emotions[-1])
+        r[f"{default}_two_emotions_s_per_audio_minute"] = t2 * 60.0 / seconds
         if reference:
             t3 = _time(bundle, frames, device, "ddpm", 1000)
             r["ddpm1000_s_per_audio_minute"] = t3 * 60.0 / seconds
-            r["ddpm1000_over_dpm20"] = t3 / t
+            r[f"ddpm1000_over_{default}"] = t3 / r[f"{default}_s"]
         out["devices"][device] = r
     bundle.model.to("cpu")
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

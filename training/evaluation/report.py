@@ -24,6 +24,7 @@ import numpy as np
 from ...engine import pose
 from ...engine.errors import OpenHumanError
 from ...engine.paths import PACKAGE_ROOT
+from ...engine.quality import DEFAULT_SAMPLER
 from ..style_checks import Kinematics, calibration_measures
 from . import beat, diversity, physical
 from .emotion_classifier import EmotionClassifier, train_emotion_classifier
@@ -55,7 +56,7 @@ class EvalConfig:
     ddpm_steps: int = 1000
     seeds: int = 3  # seeds per input for diversity across seeds
     seed_inputs: int = 4
-    sampler: str = "dpm"
+    sampler: str = DEFAULT_SAMPLER
     steps: int | None = None
     device: str = "auto"
     seed: int = 0

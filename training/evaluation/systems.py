@@ -19,12 +19,13 @@ import numpy as np
 from ...engine import pose
 from ...engine.errors import OpenHumanError
 from ...engine.motion import Motion, Skeleton
+from ...engine.quality import DEFAULT_SAMPLER
 from ...engine.skeleton_zeggs import zeggs_skeleton
 from .segments import Segment, EvalSplit
 
 
 class Systems:
-    def __init__(self, split: EvalSplit, bundle=None, device: str = "auto", sampler: str = "dpm",
+    def __init__(self, split: EvalSplit, bundle=None, device: str = "auto", sampler: str = DEFAULT_SAMPLER,
                  steps: int | None = None, on_generate: Callable[[], None] | None = None):
         from .speech import TakeSpeech
 

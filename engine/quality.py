@@ -1,0 +1,8 @@
+"""Sampler names, the default, and the three quality presets; torch-free so the add-on's UI can read it."""
+
+SAMPLER_NAMES = ("dpm-sde", "dpm", "ddim", "ddpm")
+DEFAULT_SAMPLER = "dpm-sde"
+DEFAULT_STEPS = {"dpm-sde": 20, "dpm": 20, "ddim": 50, "ddpm": 1000}
+QUALITY = {"draft": ("dpm-sde", 10), "standard": (DEFAULT_SAMPLER, 20), "reference": ("ddpm", 1000)}
+SAMPLER_HELP = ("dpm-sde: fast default (DPM-Solver++ 2M SDE, 20 steps); dpm: its deterministic ODE form; "
+                "ddim: 50 steps; ddpm: the method's reference sampler (1000 steps)")

@@ -2,7 +2,7 @@
 import json
 from pathlib import Path
 
-from ..engine.quality import DEFAULT_SAMPLER, SAMPLER_NAMES
+from ..engine.quality import DEFAULT_INTENSITY, DEFAULT_SAMPLER, SAMPLER_NAMES
 
 NAME = "eval"
 HELP = "Evaluate a model on a dataset's test split: FGD, beat consistency, diversity, emotion, γ, semantics, physics."
@@ -12,17 +12,18 @@ def add_arguments(p):
     p.add_argument("--data", required=True, help="dataset folder (from `openhuman data synth` or `openhuman data zeggs`)")
     p.add_argument("--model", help="model file to evaluate (without it: the baselines only)")
     p.add_argument("--out", help="folder for eval.json and the plots (PNG)")
-    p.add_argument("--windows", type=int, help="test segments (two model windows each) for the main metrics (default 48)")
+    p.add_argument("--windows", type=int, help="test segments (two model windows each) for the main metrics (default 96)")
     p.add_argument("--quick", action="store_true", help="few segments and windows everywhere (for CI)")
     p.add_argument("--split", help="dataset split to evaluate on (default test)")
     p.add_argument("--segment-frames", type=int,
                    help="frames per test segment (default 152: two model windows with one seam)")
     p.add_argument("--zeggs", help="folder with the real ZeroEGGs clip 067_Speech_2_part1 (.wav, .bvh): transfer check")
-    p.add_argument("--emotion-inputs", type=int, help="one-window inputs generated in every emotion (default 6)")
-    p.add_argument("--gamma-inputs", type=int, help="inputs swept over every emotion pair and γ (default 2)")
-    p.add_argument("--ddpm-windows", type=int, help="windows sampled with DDPM-1000 (default 6)")
+    p.add_argument("--emotion-inputs", type=int, help="one-window inputs generated in every emotion (default 24)")
+    p.add_argument("--gamma-inputs", type=int, help="inputs swept over every emotion pair and γ (default 6)")
+    p.add_argument("--ddpm-windows", type=int, help="windows sampled with DDPM-1000 (default 24)")
     p.add_argument("--seeds", type=int, help="seeds per input for diversity across seeds (default 3)")
     p.add_argument("--sampler", choices=SAMPLER_NAMES, help=f"the model's sampler (default {DEFAULT_SAMPLER})")
+    p.add_argument("--intensity", type=float, help=f"guidance strength (default {DEFAULT_INTENSITY:g})")
     p.add_argument("--steps", type=int, help="steps of the default sampler (default: the sampler's)")
     p.add_argument("--device", help="auto, cpu or cuda (default auto)")
     p.add_argument("--seed", type=int, help="noise seed (default 0)")
@@ -45,7 +46,7 @@ def run(args) -> int:
         raise OpenHumanError(f"--data {args.data}: no such folder")
     cfg = EvalConfig(data=args.data, model=args.model, out=args.out, quick=args.quick, zeggs=args.zeggs,
                      plots=not args.no_plots)
-    for name in ("windows", "emotion_inputs", "gamma_inputs", "ddpm_windows", "seeds", "sampler", "steps", "device",
+    for name in ("windows", "emotion_inputs", "gamma_inputs", "ddpm_windows", "seeds", "sampler", "steps", "intensity", "device",
                  "seed", "autoencoder", "classifier", "autoencoder_steps", "segment_frames", "split"):
         value = getattr(args, name)
         if value is not None:

@@ -2,7 +2,7 @@
 from pathlib import Path
 
 from ..engine.errors import OpenHumanError
-from ..engine.quality import DEFAULT_SAMPLER, SAMPLER_HELP, SAMPLER_NAMES
+from ..engine.quality import DEFAULT_INTENSITY, DEFAULT_SAMPLER, SAMPLER_HELP, SAMPLER_NAMES
 
 NAME = "generate"
 HELP = "Generate co-speech gestures for a voice clip and save them as BVH or NPZ."
@@ -16,7 +16,10 @@ def add_arguments(p):
     p.add_argument("--emotion", default="Neutral", help="emotion A (default: Neutral)")
     p.add_argument("--emotion-b", help="emotion B: blend A and B with --gamma")
     p.add_argument("--gamma", type=float, default=1.0,
-                   help="with --emotion-b: 1 = A, 0 = B; alone: guidance strength, >1 exaggerates (default 1)")
+                   help="with --emotion-b: 1 = A, 0 = B; alone: a factor on --intensity (default 1)")
+    p.add_argument("--intensity", type=float, default=DEFAULT_INTENSITY,
+                   help=f"guidance strength: 1 is plain conditioning, more shows the emotion more strongly "
+                        f"(default {DEFAULT_INTENSITY:g})")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--method", choices=["model", "procedural"], default="model")
     p.add_argument("--sampler", choices=SAMPLER_NAMES, default=DEFAULT_SAMPLER, help=SAMPLER_HELP)
@@ -36,7 +39,7 @@ def run(args) -> int:
         raise OpenHumanError(f"--out must end in .bvh or .npz, got {out.name!r}")
     if not out.parent.exists():
         raise OpenHumanError(f"output folder {out.parent} does not exist")
-    options = GenerateOptions(emotion=args.emotion, emotion_b=args.emotion_b, gamma=args.gamma, seed=args.seed,
+    options = GenerateOptions(emotion=args.emotion, emotion_b=args.emotion_b, gamma=args.gamma, intensity=args.intensity, seed=args.seed,
                               method=args.method, sampler=args.sampler, steps=args.steps, device=args.device,
                               model=args.model)
     bar = ProgressBar()

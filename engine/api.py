@@ -18,7 +18,7 @@ from .paths import BUNDLED_MODEL
 from .words import WordSpan
 
 METHODS = ("model", "procedural")
-from .quality import DEFAULT_SAMPLER, QUALITY  # noqa: F401  (QUALITY re-exported)
+from .quality import DEFAULT_INTENSITY, DEFAULT_SAMPLER, QUALITY  # noqa: F401  (QUALITY re-exported)
 
 
 @dataclass
@@ -28,7 +28,7 @@ class GenerateOptions:
     emotion: str = "Neutral"
     emotion_b: str | None = None
     gamma: float | list = 1.0  # a number, or a per-frame curve at the model's fps
-    intensity: float = 1.0  # guidance strength (emotion control); 1 is plain conditioning
+    intensity: float = DEFAULT_INTENSITY  # guidance strength; 1 is plain conditioning (engine/quality.py)
     seed: int = 0
     method: str = "model"
     sampler: str = DEFAULT_SAMPLER
@@ -168,16 +168,12 @@ def _generate_with_model(bundle, samples, words, options, report, cancel) -> Gen
         report(0.12 + 0.83 * p.fraction, f"window {p.window + 1} of {p.n_windows}")
 
     gamma = _gamma_for_frames(options.gamma, len(audio_feats))
-    if options.emotion_b:
-        extra = dict(emotion_b=options.emotion_b, mode="interpolate")
-    else:
-        extra = dict(mode="control")
-        gamma = gamma * options.intensity if np.ndim(gamma) else float(gamma) * options.intensity
+    extra = dict(emotion_b=options.emotion_b, mode="interpolate") if options.emotion_b else dict(mode="control")
     from .windows import generate_motion_features
 
     features = generate_motion_features(
         bundle, audio_feats, text_feats, options.emotion, gamma=gamma, sampler=options.sampler, steps=steps,
-        seed=options.seed, device=options.device, progress=on_step, cancel=cancel, **extra,
+        seed=options.seed, device=options.device, strength=options.intensity, progress=on_step, cancel=cancel, **extra,
     )
     report(0.97, "decoding motion")
     skeleton = Skeleton.from_dict(bundle.metadata["skeleton"])

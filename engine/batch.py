@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Callable
 
 from .errors import OpenHumanError
+from .quality import DEFAULT_INTENSITY
 
 OUTPUTS = ("blend", "fbx", "bvh", "mp4")
 DEFAULT_OUTPUTS = ("blend", "bvh")
@@ -41,6 +42,7 @@ class Job:
     emotion: str = "Neutral"
     emotion_b: str | None = None
     gamma: float = 1.0
+    intensity: float = DEFAULT_INTENSITY
     seed: int = 0
     method: str | None = None  # None: the batch default
     quality: str | None = None
@@ -144,7 +146,7 @@ def _job(row: dict, label: str, base: Path) -> Job:
     if not row.get("clip"):
         raise OpenHumanError(f"{label}: every job needs a 'clip' (the voice clip)")
     try:
-        for name, kind in (("gamma", float), ("seed", int), ("fps", int), ("start_frame", int)):
+        for name, kind in (("gamma", float), ("intensity", float), ("seed", int), ("fps", int), ("start_frame", int)):
             if name in row:
                 row[name] = kind(row[name])
     except (TypeError, ValueError):

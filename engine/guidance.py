@@ -5,6 +5,11 @@ Modes:
   "interpolate": c1 = [s, e1, a, v], c2 = [s, e2, a, v]; γ blends e2 (0) into e1 (1).
 γ is a scalar or a per-frame curve, (M,) or (B, M), broadcast over the features.
 c1 and c2 run as one batch of 2B through the network.
+
+Strength s (the add-on's "intensity") in interpolate mode scales the blend away from the
+unconditional branch c0 = [∅, ∅, a, v], classifier-free guidance of the blended condition:
+x̂0 = s·(γ·G(c1) + (1−γ)·G(c2)) + (1−s)·G(c0), three branches in one batch; s = 1 is eq. (5).
+(In control mode c2 is already unconditional and s simply multiplies γ.)
 """
 from __future__ import annotations
 
@@ -37,18 +42,18 @@ class Conditions:
         return self.audio, self.text, self.seed, self.seed_present, self.emotion
 
 
+def unconditional(cond: Conditions, absent_emotion: int) -> Conditions:
+    """[∅, ∅, a, v]: the same speech without seed and emotion."""
+    return replace(cond, seed=torch.zeros_like(cond.seed), seed_present=torch.zeros_like(cond.seed_present),
+                   emotion=torch.full_like(cond.emotion, absent_emotion))
+
+
 def condition_pair(cond: Conditions, mode: str, absent_emotion: int, emotion_b: torch.Tensor | None = None):
     """(c1, c2) for a guidance mode; `cond` holds c1 (seed and emotion e or e1)."""
     if mode == "control":
         if emotion_b is not None:
             raise ValueError("guidance mode 'control' takes one emotion; use 'interpolate' for two")
-        unconditional = replace(
-            cond,
-            seed=torch.zeros_like(cond.seed),
-            seed_present=torch.zeros_like(cond.seed_present),
-            emotion=torch.full_like(cond.emotion, absent_emotion),
-        )
-        return cond, unconditional
+        return cond, unconditional(cond, absent_emotion)
     if mode == "interpolate":
         if emotion_b is None:
             raise ValueError("guidance mode 'interpolate' needs a second emotion")
@@ -79,33 +84,50 @@ def _is_constant(gamma, value: float) -> bool:
     return isinstance(gamma, (int, float)) and float(gamma) == value
 
 
-def guided_x0(model, x_t: torch.Tensor, t: torch.Tensor, c1: Conditions, c2: Conditions, gamma) -> torch.Tensor:
-    """x̂0 under eq. (5), both branches in one forward pass of batch 2B.
+def branches(model, x_t: torch.Tensor, t: torch.Tensor, conds: list[Conditions]) -> list[torch.Tensor]:
+    """G(x_t, t, c) for every c in one forward pass of batch len(conds)·B.
 
-    When c1 and c2 share their audio and text (both modes do), the frame tokens,
-    which depend only on x_t, audio and text, are computed once for both. A
-    constant γ of exactly 1 or 0 zeroes one branch, which is then not computed.
+    When the conditions share their audio and text (every mode's do), the frame tokens,
+    which depend only on x_t, audio and text, are computed once for all of them.
     """
+    k = len(conds)
+    if all(c.audio is conds[0].audio and c.text is conds[0].text for c in conds):
+        for c in conds:
+            model.check_inputs(x_t, t, *c.astuple())
+        tokens = model.frame_tokens(x_t, conds[0].audio, conds[0].text)
+        seed, seed_present, emotion = (torch.cat([getattr(c, name) for c in conds])
+                                       for name in ("seed", "seed_present", "emotion"))
+        out = model.decode(torch.cat([tokens] * k), torch.cat([t] * k), seed, seed_present, emotion)
+    else:
+        joined = conds[0]
+        for c in conds[1:]:
+            joined = joined.concat(c)
+        out = model(torch.cat([x_t] * k), torch.cat([t] * k), *joined.astuple())
+    return list(out.chunk(k))
+
+
+def guided_x0(model, x_t: torch.Tensor, t: torch.Tensor, c1: Conditions, c2: Conditions, gamma,
+              strength: float = 1.0, c0: Conditions | None = None) -> torch.Tensor:
+    """x̂0 under eq. (5), both branches in one forward pass of batch 2B (with a strength other than 1
+    and the unconditional c0: three branches, see the module notes).
+
+    A constant γ of exactly 1 or 0 zeroes one branch, which is then not computed.
+    """
+    if strength != 1.0:
+        if c0 is None:
+            raise ValueError("a guidance strength other than 1 needs the unconditional branch c0")
+        x1, x2, x0u = branches(model, x_t, t, [c1, c2, c0])
+        return strength * combine(x1, x2, gamma) + (1 - strength) * x0u
     if _is_constant(gamma, 1.0):
         return model(x_t, t, *c1.astuple())
     if _is_constant(gamma, 0.0):
         return model(x_t, t, *c2.astuple())
-    if c1.audio is c2.audio and c1.text is c2.text:
-        model.check_inputs(x_t, t, *c1.astuple())
-        model.check_inputs(x_t, t, *c2.astuple())
-        tokens = model.frame_tokens(x_t, c1.audio, c1.text)
-        seed, seed_present, emotion = (
-            torch.cat(pair) for pair in
-            ((c1.seed, c2.seed), (c1.seed_present, c2.seed_present), (c1.emotion, c2.emotion))
-        )
-        both = model.decode(torch.cat([tokens, tokens]), torch.cat([t, t]), seed, seed_present, emotion)
-    else:
-        both = model(torch.cat([x_t, x_t]), torch.cat([t, t]), *c1.concat(c2).astuple())
-    x1, x2 = both.chunk(2)
+    x1, x2 = branches(model, x_t, t, [c1, c2])
     return combine(x1, x2, gamma)
 
 
-def guided_denoiser(model, c1: Conditions, c2: Conditions, gamma) -> Callable:
+def guided_denoiser(model, c1: Conditions, c2: Conditions, gamma, strength: float = 1.0,
+                    c0: Conditions | None = None) -> Callable:
     """denoise_fn(x_t, t) -> x̂0 for samplers.sample."""
     gamma_tensor(gamma, c1.batch, c1.audio.shape[1], c1.audio)  # refuse a bad γ shape before sampling
-    return lambda x_t, t: guided_x0(model, x_t, t, c1, c2, gamma)
+    return lambda x_t, t: guided_x0(model, x_t, t, c1, c2, gamma, strength, c0)

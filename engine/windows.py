@@ -26,7 +26,7 @@ import numpy as np
 import torch
 
 from .errors import OpenHumanError
-from .guidance import MODES, Conditions, condition_pair, guided_denoiser
+from .guidance import MODES, Conditions, condition_pair, guided_denoiser, unconditional
 from .quality import DEFAULT_SAMPLER
 from .samplers import SAMPLERS, make_sampler, sample
 
@@ -150,6 +150,7 @@ def iter_motion_features(
     *,
     gamma=1.0,
     mode: str | None = None,
+    strength: float = 1.0,
     sampler: str = DEFAULT_SAMPLER,
     steps: int | None = None,
     seed: int = 0,
@@ -182,6 +183,11 @@ def iter_motion_features(
         raise OpenHumanError("a second emotion needs mode 'interpolate'")
     if mode == "interpolate" and emotion_b is None:
         raise OpenHumanError("mode 'interpolate' needs a second emotion")
+    strength = float(strength)
+    if not np.isfinite(strength) or strength < 0:
+        raise OpenHumanError(f"guidance strength (intensity) must be a number of at least 0, got {strength}")
+    if mode == "control":  # c2 is already unconditional: strength is a factor on γ
+        gamma, strength = gamma * strength, 1.0
     if sampler not in SAMPLERS:
         raise OpenHumanError(f"unknown sampler {sampler!r}; choose one of {', '.join(sorted(SAMPLERS))}")
     if not 0 <= overlap <= M - N:
@@ -216,7 +222,8 @@ def iter_motion_features(
         c1, c2 = condition_pair(cond, mode, cfg.n_emotions, None if e2 is None else torch.tensor(e2, device=dev))
         g = gamma if isinstance(gamma, float) else as_tensor(window_slice(gamma[:, None], start, M)[:, 0])
         report = None if progress is None else (lambda i, n, k=k: progress(Progress(k, len(starts), i, n)))
-        out = sample(guided_denoiser(model, c1, c2, g), (1, M, D), smp, n_steps, generator,
+        c0 = unconditional(cond, cfg.n_emotions) if strength != 1.0 else None
+        out = sample(guided_denoiser(model, c1, c2, g, strength, c0), (1, M, D), smp, n_steps, generator,
                      progress=report, cancel=cancel, device=dev)
         out = out[0].float().cpu().numpy()
         if prev is not None and overlap:
@@ -240,7 +247,9 @@ def generate_motion_features(
     audio_feats (F, Da) and text_feats (F, Dt) are per-frame features at the
     model's fps. emotion_a/emotion_b: labels or indices. Options (defaults):
     gamma=1.0 (number or per-frame curve (F,)), mode=None ('control' with one
-    emotion, 'interpolate' with two), sampler='dpm-sde' ('ddpm'|'ddim'|'dpm'|'dpm-sde'),
+    emotion, 'interpolate' with two), strength=1.0 (guidance strength, the add-on's
+    intensity: in control mode a factor on γ, in interpolate mode classifier-free
+    guidance of the blend, see guidance.py), sampler='dpm-sde' ('ddpm'|'ddim'|'dpm'|'dpm-sde'),
     steps=None (the sampler's default: quality.DEFAULT_STEPS), seed=0, device='auto',
     progress=None (called with Progress after each step), cancel=None (a
     callable; True stops with samplers.Cancelled), overlap=8, audio_pad=None,

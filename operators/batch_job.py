@@ -17,7 +17,7 @@ import bpy
 
 from ..engine.errors import OpenHumanError
 
-from ..engine.quality import QUALITY
+from ..engine.quality import DEFAULT_INTENSITY, QUALITY
 
 
 def load_rig(job: dict):
@@ -72,7 +72,8 @@ def run_job(job: dict) -> dict:
         arm.openhuman_bone_map = job["bone_map"]
     sampler, steps = QUALITY[job.get("quality") or "standard"]
     options = GenerateOptions(emotion=job.get("emotion") or "Neutral", emotion_b=job.get("emotion_b") or None,
-                              gamma=float(job.get("gamma", 1.0)), seed=int(job.get("seed", 0)),
+                              gamma=float(job.get("gamma", 1.0)),
+                              intensity=float(job.get("intensity", DEFAULT_INTENSITY)), seed=int(job.get("seed", 0)),
                               method=job.get("method") or "model", sampler=sampler, steps=steps,
                               device=job.get("device") or "auto", model=job.get("model"))
 

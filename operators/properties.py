@@ -1,6 +1,7 @@
 """The add-on's settings (`scene.openhuman`, saved with the .blend) and job state (window manager)."""
 import bpy
 
+from ..engine.quality import DEFAULT_INTENSITY
 from . import model_labels
 
 QUALITY_ITEMS = [
@@ -40,7 +41,8 @@ class OpenHumanSettings(bpy.types.PropertyGroup):
         default=1.0, min=0.0, max=1.0, options={"ANIMATABLE"},
     )
     intensity: bpy.props.FloatProperty(
-        name="Intensity", description="Guidance strength: above 1 exaggerates the emotion", default=1.0, min=0.0, max=3.0
+        name="Intensity", description="Guidance strength: 1 is plain conditioning, more shows the emotion more strongly",
+        default=DEFAULT_INTENSITY, min=0.0, max=4.0
     )
     words_summary: bpy.props.StringProperty(
         name="Words", description="How the words of the last transcription or generation were found"

@@ -29,9 +29,7 @@ class OPENHUMAN_PT_main(bpy.types.Panel):
         row = col.row()
         row.enabled = bool(s.emotion_b)
         row.prop(s, "gamma", slider=True)
-        row = col.row()
-        row.enabled = not s.emotion_b
-        row.prop(s, "intensity")
+        col.prop(s, "intensity")
         row = col.row(align=True)
         row.prop(s, "seed")
         row.operator("openhuman.new_seed", text="", icon="FILE_REFRESH")

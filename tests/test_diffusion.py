@@ -178,6 +178,30 @@ def test_guidance_equals_eq5_over_two_separate_passes(model, mode, gamma):
         assert torch.equal(got, g2)
 
 
+@pytest.mark.parametrize("strength", [0.0, 1.0, 2.0])
+@pytest.mark.parametrize("gamma", [1.0, 0.3])
+def test_strength_guides_the_blend_away_from_the_unconditional_branch(model, strength, gamma):
+    from openhuman.engine.guidance import unconditional
+
+    cfg = model.config
+    cond = conditions(make_batch(cfg, b=2), cfg)
+    c1, c2 = condition_pair(cond, "interpolate", cfg.n_emotions, torch.tensor(2))
+    c0 = unconditional(cond, cfg.n_emotions)
+    x_t, t = torch.randn(2, cfg.frames, cfg.pose_dim), torch.tensor([10, 700])
+    g1, g2 = separate(model, x_t, t, c1, c2)
+    g0 = model(x_t, t, *c0.astuple())
+    seen = []
+    hook = model.blocks[0].register_forward_hook(lambda m, args, out: seen.append(args[0].shape[0]))
+    got = guided_x0(model, x_t, t, c1, c2, gamma, strength, c0)
+    hook.remove()
+    want = strength * (gamma * g1 + (1 - gamma) * g2) + (1 - strength) * g0
+    assert torch.allclose(got, want, atol=1e-5)
+    if strength != 1.0:
+        assert seen == [6]  # the three branches as one batch
+    with pytest.raises(ValueError, match="unconditional"):
+        guided_x0(model, x_t, t, c1, c2, gamma, 1.5)
+
+
 def test_both_branches_run_as_one_batched_forward(model):
     cfg = model.config
     c1, c2 = condition_pair(conditions(make_batch(cfg, b=3), cfg), "control", cfg.n_emotions)

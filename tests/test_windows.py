@@ -244,3 +244,15 @@ def test_pick_device():
     if not torch.cuda.is_available():
         with pytest.raises(OpenHumanError, match="no CUDA"):
             pick_device("cuda")
+
+
+def test_strength_is_a_factor_on_gamma_in_control_mode_and_guides_a_blend():
+    b = bundle()
+    audio, text = features(100)
+    doubled = generate_motion_features(b, audio, text, 1, gamma=1.0, strength=2.0, **FAST)
+    assert np.allclose(doubled, generate_motion_features(b, audio, text, 1, gamma=2.0, **FAST), atol=1e-5)
+    plain = generate_motion_features(b, audio, text, 1, 2, gamma=0.5, **FAST)
+    guided = generate_motion_features(b, audio, text, 1, 2, gamma=0.5, strength=2.0, **FAST)
+    assert not np.allclose(plain, guided, atol=1e-3)
+    with pytest.raises(OpenHumanError, match="strength"):
+        generate_motion_features(b, audio, text, 1, 2, gamma=0.5, strength=-1.0, **FAST)

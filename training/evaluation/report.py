@@ -24,7 +24,7 @@ import numpy as np
 from ...engine import pose
 from ...engine.errors import OpenHumanError
 from ...engine.paths import PACKAGE_ROOT
-from ...engine.quality import DEFAULT_SAMPLER
+from ...engine.quality import DEFAULT_INTENSITY, DEFAULT_SAMPLER
 from ..style_checks import Kinematics, calibration_measures
 from . import beat, diversity, physical
 from .emotion_classifier import EmotionClassifier, train_emotion_classifier
@@ -48,15 +48,16 @@ class EvalConfig:
     model: str | None = None
     out: str | None = None
     split: str = "test"  # the split evaluated (its halves: evaluated segments and FGD reference)
-    windows: int = 48  # test segments (of segment_frames) for FGD, BC, recall, seams, diversity
+    windows: int = 96  # test segments (of segment_frames) for FGD, BC, recall, seams, diversity
     segment_frames: int = SEGMENT_FRAMES
-    emotion_inputs: int = 6  # one-window segments generated in every emotion
-    gamma_inputs: int = 2  # of those, the ones swept over every emotion pair and γ
-    ddpm_windows: int = 6  # one-window segments sampled with DDPM-1000
+    emotion_inputs: int = 24  # one-window segments generated in every emotion
+    gamma_inputs: int = 6  # of those, the ones swept over every emotion pair and γ
+    ddpm_windows: int = 24  # one-window segments sampled with DDPM-1000
     ddpm_steps: int = 1000
     seeds: int = 3  # seeds per input for diversity across seeds
-    seed_inputs: int = 4
+    seed_inputs: int = 8
     sampler: str = DEFAULT_SAMPLER
+    intensity: float = DEFAULT_INTENSITY
     steps: int | None = None
     device: str = "auto"
     seed: int = 0
@@ -158,7 +159,7 @@ def evaluate(cfg: EvalConfig, log=_log) -> dict:
         from ...engine.api import load_model
 
         bundle = load_model(cfg.model, cfg.device)
-    systems = Systems(split, bundle, cfg.device, cfg.sampler, cfg.steps)
+    systems = Systems(split, bundle, cfg.device, cfg.sampler, cfg.steps, intensity=cfg.intensity)
     window = bundle.config.frames if bundle else int(split.meta["window"])
     if cfg.segment_frames < window:
         raise OpenHumanError(f"segments must be at least one model window long ({window} frames), "
@@ -295,7 +296,7 @@ def zeggs_transfer(cfg: EvalConfig, systems: Systems, log=_log) -> dict:
     fps = systems.fps
     real = bvh.load(bvh_path).scaled(0.01).resampled(fps)
     log("ZeroEGGs clip: words and model motion (Neutral)")
-    options = GenerateOptions(emotion="Neutral", seed=cfg.seed, sampler=cfg.sampler, steps=cfg.steps,
+    options = GenerateOptions(emotion="Neutral", seed=cfg.seed, sampler=cfg.sampler, steps=cfg.steps, intensity=cfg.intensity,
                               device=cfg.device, model=cfg.model)
     result = generate(wav, None, options)
     from ...engine.audio import load_audio

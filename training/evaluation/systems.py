@@ -19,18 +19,19 @@ import numpy as np
 from ...engine import pose
 from ...engine.errors import OpenHumanError
 from ...engine.motion import Motion, Skeleton
-from ...engine.quality import DEFAULT_SAMPLER
+from ...engine.quality import DEFAULT_INTENSITY, DEFAULT_SAMPLER
 from ...engine.skeleton_zeggs import zeggs_skeleton
 from .segments import Segment, EvalSplit
 
 
 class Systems:
     def __init__(self, split: EvalSplit, bundle=None, device: str = "auto", sampler: str = DEFAULT_SAMPLER,
-                 steps: int | None = None, on_generate: Callable[[], None] | None = None):
+                 steps: int | None = None, on_generate: Callable[[], None] | None = None,
+                 intensity: float = DEFAULT_INTENSITY):
         from .speech import TakeSpeech
 
         self.split, self.bundle, self.device = split, bundle, device
-        self.sampler, self.steps = sampler, steps
+        self.sampler, self.steps, self.intensity = sampler, steps, float(intensity)
         self.fps = split.fps
         self.skeleton = zeggs_skeleton()
         self.mean_features = np.asarray(split.data.normaliser.mean, np.float32)
@@ -75,7 +76,8 @@ class Systems:
 
     def model(self, seg: Segment, emotion: str | None = None, *, emotion_b: str | None = None, gamma: float = 1.0,
               seed: int = 0, sampler: str | None = None, steps: int | None = None) -> Motion:
-        """The model's motion for a segment: one emotion, or emotion (γ) blended with emotion_b (1 − γ)."""
+        """The model's motion for a segment: one emotion, or emotion (γ) blended with emotion_b (1 − γ),
+        with the product's guidance strength (intensity)."""
         from ...engine.windows import DEFAULT_OVERLAP, generate_motion_features, plan_windows
 
         if self.bundle is None:
@@ -88,9 +90,9 @@ class Systems:
             a, b, g = (a if g == 1.0 else b), None, 1.0
         if b is not None and self.split.emotions.index(a) > self.split.emotions.index(b):
             a, b, g = b, a, 1.0 - g  # γ·A + (1−γ)·B is the same blend as (1−γ)·B + γ·A
-        key = ("model", seg.key, seg.frames, a, b, g, seed, sampler, steps)
+        key = ("model", seg.key, seg.frames, a, b, g, seed, sampler, steps, self.intensity)
         if key not in self._cache:
-            options = dict(gamma=g, sampler=sampler, steps=steps, seed=seed, device=self.device)
+            options = dict(gamma=g, strength=self.intensity, sampler=sampler, steps=steps, seed=seed, device=self.device)
             if b is not None:
                 options["mode"] = "interpolate"
             features = generate_motion_features(self.bundle, seg.audio, seg.text, a, b, **options)

@@ -26,13 +26,15 @@ sentences sound alike. An emotion may be a mix ({"Happy": 0.7, "Sad": 0.3}): the
 
 espeak-ng keeps internal state between calls (its waveform generator's phase and libc's
 ``rand``), so the same call made later in a process can differ by a few samples; the word times
-always match the samples returned. For bit-identical output, speak in a fresh process (the
-corpus builder does).
+always match the samples returned. So `synthesise_speech` speaks in a process forked for the call
+(a few milliseconds): the same arguments give the same samples, whatever was spoken before.
 """
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
+import pickle
 import random
 from dataclasses import dataclass, fields
 from typing import Iterable
@@ -120,7 +122,45 @@ def synthesise_speech(sentences: Iterable[str], emotion: str | dict[str, float] 
     With ``min_seconds``, sentences are taken from the iterable only until the speech (pauses
     included) is at least that long, so an endless generator may be given. Silence of ``lead_in``
     and ``tail`` seconds (drawn from the ranges) opens and closes the clip.
+
+    The library runs in a process forked for this call, so the result depends on the arguments
+    alone, not on what was spoken before (see the module notes); in-process where there is no fork.
     """
+    args = (sentences, emotion, voice, seed, min_seconds, lead_in, tail)
+    if not hasattr(os, "fork"):
+        return _synthesise_here(*args)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: speak, send the result or the error back, exit at once
+        os.close(read)
+        try:
+            result = ("ok", _synthesise_here(*args))
+        except Exception as exc:  # noqa: BLE001 - every failure goes back to the parent
+            try:
+                result = ("raise", pickle.loads(pickle.dumps(exc)))
+            except Exception:  # noqa: BLE001
+                result = ("error", f"{type(exc).__name__}: {exc}")
+        try:
+            with os.fdopen(write, "wb") as out:
+                pickle.dump(result, out)
+        finally:
+            os._exit(0)
+    os.close(write)
+    try:
+        with os.fdopen(read, "rb") as inp:
+            status, value = pickle.load(inp)
+    except EOFError:
+        status, value = "error", "the speech process ended without an answer"
+    finally:
+        os.waitpid(pid, 0)
+    if status == "raise":
+        raise value
+    if status == "error":
+        raise SpeechSynthError(value)
+    return value
+
+
+def _synthesise_here(sentences, emotion, voice, seed, min_seconds, lead_in, tail) -> Speech:
     base = prosody_for(emotion)
     rng = random.Random(seed)
     engine = _engine()

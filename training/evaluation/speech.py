@@ -10,12 +10,11 @@ came from:
 
 The rebuilt audio is checked against the stored features (loudness per frame), so a corpus built
 by another version of the speech code is refused rather than silently paired with other speech.
-espeak-ng carries state from call to call within a process (its output shifts by a few samples
-per sentence depending on what it spoke before; terminating and restarting the library to reset
-it hangs), so speech rebuilt here drifts from the corpus's by up to about 0.1 s over a take. The
-check therefore aligns each 10 s chunk within ±MAX_DRIFT_FRAMES before comparing (loudness per
-frame then correlates at 0.97 or more; other takes' at 0.2 or less), and the procedural baseline
-hears its segment's speech up to that drift early or late.
+Speech is spoken in a fresh process, as the corpus builder's was, so with the same espeak-ng it
+matches exactly. Spoken after other speech in one process it would drift by a few samples per
+sentence (up to about 0.1 s over a take; another espeak-ng build may differ alike), so the check
+aligns each 10 s chunk within ±MAX_DRIFT_FRAMES before comparing (loudness per frame then
+correlates at 0.97 or more; other takes' at 0.2 or less).
 """
 from __future__ import annotations
 
@@ -127,16 +126,16 @@ def loudness_agreement(rebuilt: np.ndarray, stored: np.ndarray) -> tuple[float, 
         b = stored[start:start + CHUNK_FRAMES]
         best = None
         for shift in range(-MAX_DRIFT_FRAMES, MAX_DRIFT_FRAMES + 1):
-            lo = start + shift
-            a = rebuilt[max(lo, 0):lo + len(b)]
-            if lo < 0 or len(a) < len(b):
+            lo, skip = start + shift, max(0, -(start + shift))  # frames of b before the rebuilt curve
+            a = rebuilt[lo + skip:lo + len(b)]
+            if len(a) < len(b) - MAX_DRIFT_FRAMES:  # the curves' ends: compare what overlaps
                 continue
-            err = float(np.mean(np.abs(a - b)))
+            err = float(np.mean(np.abs(a - b[skip:skip + len(a)])))
             if best is None or err < best[0]:
-                best = (err, a)
+                best = (err, a, b[skip:skip + len(a)])
         if best is not None:
             a_parts.append(best[1])
-            b_parts.append(b)
+            b_parts.append(best[2])
     if not a_parts:
         return np.inf, 0.0
     a, b = np.concatenate(a_parts), np.concatenate(b_parts)

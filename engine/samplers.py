@@ -166,12 +166,12 @@ class DPMSolverPP2MSDE(DPMSolverPP2M):
     e^-h of the noise the ODE would keep and draws the rest afresh, like the ancestral sampler.
 
     On the bundled model the deterministic solvers lift the hands and lose the pauses between
-    gestures; fresh noise at each step corrects the network's errors as DDPM-1000 does, and 20
-    steps of this sampler land near the reference where 20 ODE steps do not (`openhuman eval`).
+    gestures; fresh noise at each step corrects the network's errors as DDPM-1000 does, and 50
+    steps of this sampler land near the reference where the ODE solvers do not (README).
     """
 
     name = "dpm-sde"
-    default_steps = 20
+    default_steps = 50
 
     def step(self, x0_pred, t_index, x_t, generator=None):
         ab_t, ab_next = self.alpha_bars(t_index)

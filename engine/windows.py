@@ -12,7 +12,7 @@ Memory is bounded by one window: `iter_motion_features` yields finished frames
 as it goes, `generate_motion_features` collects them into one array.
 
 Defaults: mode "control" with one emotion (γ = 1: plain conditioning, one
-network pass per step), sampler "dpm-sde" (DPM-Solver++(2M) SDE) with 20 steps (on a
+network pass per step), sampler "dpm-sde" (DPM-Solver++(2M) SDE) with 50 steps (on a
 Gaussian toy with the exact x0-predictor it lands as close to the data's mean
 and spread as DDPM-1000, see tests/test_samplers.py; on the bundled model it
 stays close to DDPM-1000 where the deterministic solvers drift, see

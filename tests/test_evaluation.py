@@ -245,6 +245,8 @@ def test_eval_command_end_to_end(corpus, encoder, classifier, tmp_path, capsys):
     for png in ("metrics.png", "motion.png", "emotion.png"):
         assert (tmp_path / "out" / png).stat().st_size > 10_000
     assert json.loads((tmp_path / "out" / "eval.json").read_text())["systems"]["model"]["fgd"] == s["model"]["fgd"]
+    md = (tmp_path / "out" / "eval.md").read_text()
+    assert "| model |" in md and "| emotion accuracy >= 0.85 |" in md and "**no**" in md
 
 
 # --- rebuilding a corpus take's speech (for the procedural baseline) ------------------------------

@@ -261,6 +261,7 @@ def evaluate(cfg: EvalConfig, log=_log) -> dict:
 
             results["plots"] = write_plots(results, runs, segments, starts, spec, out)
         (out / "eval.json").write_text(json.dumps(results, indent=2))
+        (out / "eval.md").write_text(markdown(results))
     return results
 
 
@@ -388,4 +389,30 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
-__all__ = ["EvalConfig", "check_targets", "evaluate", "evaluators", "measure", "table"]
+MARKDOWN_COLUMNS = (("fgd", "FGD ↓"), ("fgd_joint", "FGD joint ↓"), ("bc", "beat cons."),
+                    ("semantic_recall", "semantic recall"), ("diversity_inputs", "diversity inputs (m)"),
+                    ("diversity_seeds", "diversity seeds (m)"), ("emotion_accuracy_own", "emotion acc."),
+                    ("seam_ratio", "seam / inside"), ("foot_sliding", "foot slide (m/s)"),
+                    ("penetration_fraction", "hands in body"), ("hand_speed", "hand speed (m/s)"),
+                    ("still_fraction", "still"))
+
+
+def markdown(results: dict) -> str:
+    """The systems table and the targets as Markdown (eval.md), for the README and the model card."""
+    def cell(v):
+        return "–" if v is None else (f"{v:.3g}" if isinstance(v, float) else str(v))
+
+    lines = ["| system | " + " | ".join(h for _, h in MARKDOWN_COLUMNS) + " |",
+             "|---" * (len(MARKDOWN_COLUMNS) + 1) + "|"]
+    for name, row in results["systems"].items():
+        lines.append(f"| {name} | " + " | ".join(cell(row.get(k)) for k, _ in MARKDOWN_COLUMNS) + " |")
+    if results.get("targets"):
+        lines += ["", "| target | measured | threshold | met |", "|---|---|---|---|"]
+        for t in results["targets"]:
+            threshold = t["threshold"]
+            shown = "–".join(cell(x) for x in threshold) if isinstance(threshold, list) else cell(threshold)
+            lines.append(f"| {t['target']} | {cell(t['value'])} | {shown} | {'yes' if t['pass'] else '**no**'} |")
+    return "\n".join(lines) + "\n"
+
+
+__all__ = ["EvalConfig", "check_targets", "evaluate", "evaluators", "markdown", "measure", "table"]

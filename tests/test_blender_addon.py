@@ -13,6 +13,8 @@ import numpy as np
 import pytest
 import torch
 
+from openhuman.engine.quality import QUALITY
+
 REPO = Path(__file__).resolve().parents[1]
 SPEECH = REPO / "examples" / "voice.wav"
 TRANSCRIPT = REPO / "examples" / "voice.txt"
@@ -102,7 +104,7 @@ def test_extension_zip_builds_validates_installs_and_generates(tmp_path, tiny_mo
 def test_generate_keys_evaluate_to_the_command_line_motion(tmp_path, tiny_model):
     npz = tmp_path / "cli.npz"
     subprocess.run([sys.executable, "-m", "openhuman.cli", "generate", "--audio", str(SPEECH), "--transcript",
-                    str(TRANSCRIPT), "--emotion", "Happy", "--seed", "5", "--steps", "10", "--model", str(tiny_model),
+                    str(TRANSCRIPT), "--emotion", "Happy", "--seed", "5", "--steps", str(QUALITY["draft"][1]), "--model", str(tiny_model),
                     "--device", "cpu", "--out", str(npz)], check=True, capture_output=True, timeout=600)
     result = run_blender(f"""
         import json, bpy, numpy as np

@@ -172,6 +172,12 @@ def test_small_corpus_has_every_emotion_voice_and_real_speech(small_corpus, spee
             assert ds.text[row, 1] == 1.0 and ds.text[take.start, 0] == 0.0  # word_active; not no_text
 
 
+def same_numbers(a, b) -> bool:
+    """Equal up to the last bits: numpy's SIMD reductions round differently with the arrays' memory
+    alignment, which depends on what the process did before (seen: 1.4e-16 after other tests)."""
+    return a.shape == b.shape and np.allclose(a, b, rtol=0, atol=1e-9)
+
+
 def test_the_build_does_not_depend_on_the_number_of_workers(small_corpus, tmp_path, speech_dir):
     out, _ = small_corpus
     one_block = build_corpus(tmp_path / "again", 6 * 8.0 / 3600, seed=5, workers=1, librivox=speech_dir,
@@ -179,8 +185,8 @@ def test_the_build_does_not_depend_on_the_number_of_workers(small_corpus, tmp_pa
     assert one_block["takes"] == 6
     again = np.load(tmp_path / "again" / "motion.npy")
     first = np.load(out / "motion.npy", mmap_mode="r")[: len(again)]
-    assert np.array_equal(again, first)
-    assert np.array_equal(np.load(tmp_path / "again" / "audio.npy"), np.load(out / "audio.npy")[: len(again)])
+    assert same_numbers(again, first)
+    assert same_numbers(np.load(tmp_path / "again" / "audio.npy"), np.load(out / "audio.npy")[: len(again)])
 
 
 def test_report_counts_the_corpus_and_draws_the_page(small_corpus, tmp_path):
@@ -227,7 +233,7 @@ def test_cli_synth_builds_the_same_corpus_twice_and_reports_it(tmp_path, capsys)
         runs.append(out)
     assert "wrote" in capsys.readouterr().out
     for part in ("motion", "audio", "text"):
-        assert np.array_equal(np.load(runs[0] / f"{part}.npy"), np.load(runs[1] / f"{part}.npy"))
+        assert same_numbers(np.load(runs[0] / f"{part}.npy"), np.load(runs[1] / f"{part}.npy"))
     assert (runs[0] / "takes.json").read_text() == (runs[1] / "takes.json").read_text()
     assert cli_main(["data", "report", str(runs[0])]) == 0
     assert (runs[0] / "report.png").stat().st_size > 10_000

@@ -12,7 +12,7 @@ from ..engine.denoiser import Denoiser, DenoiserConfig
 from ..engine.modelfile import LoadedModel, load_model_file
 from ..engine.paths import BUNDLED_MODEL, DEFAULT_EMOTIONS
 from ..engine.pose import DIMS
-from ..engine.quality import DEFAULT_SAMPLER, DEFAULT_STEPS
+from ..engine.quality import DEFAULT_INTENSITY, DEFAULT_SAMPLER, DEFAULT_STEPS
 from ..engine.text_features import text_feature_spec
 from ..engine.windows import generate_motion_features
 
@@ -35,7 +35,7 @@ def _time(bundle, frames, device, sampler, steps, emotion_b=None) -> float:
     text = np.zeros((frames, bundle.config.text_dim), np.float32)
     start = time.perf_counter()
     generate_motion_features(bundle, audio, text, bundle.emotions[0], emotion_b, gamma=0.5 if emotion_b else 1.0,
-                             sampler=sampler, steps=steps, seed=0, device=device)
+                             strength=DEFAULT_INTENSITY, sampler=sampler, steps=steps, seed=0, device=device)
     if device != "cpu":
         torch.cuda.synchronize()
     return time.perf_counter() - start
@@ -45,7 +45,8 @@ def benchmark_sampling(model_path=None, seconds: float = 60.0, reference: bool =
     bundle, name = _bundle(model_path)
     frames = int(seconds * bundle.fps)
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
-    out = {"model": name, "audio_seconds": seconds, "threads": torch.get_num_threads(), "devices": {}}
+    out = {"model": name, "audio_seconds": seconds, "threads": torch.get_num_threads(),
+           "intensity": DEFAULT_INTENSITY, "devices": {}}
     for device in devices:
         bundle.model.to(device)
         r = {}

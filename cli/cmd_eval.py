@@ -20,7 +20,7 @@ def add_arguments(p):
     p.add_argument("--zeggs", help="folder with the real ZeroEGGs clip 067_Speech_2_part1 (.wav, .bvh): transfer check")
     p.add_argument("--emotion-inputs", type=int, help="one-window inputs generated in every emotion (default 24)")
     p.add_argument("--gamma-inputs", type=int, help="inputs swept over every emotion pair and γ (default 6)")
-    p.add_argument("--ddpm-windows", type=int, help="windows sampled with DDPM-1000 (default 24)")
+    p.add_argument("--ddpm-windows", type=int, help="windows sampled with DDPM-1000 (default 48)")
     p.add_argument("--seeds", type=int, help="seeds per input for diversity across seeds (default 3)")
     p.add_argument("--sampler", choices=SAMPLER_NAMES, help=f"the model's sampler (default {DEFAULT_SAMPLER})")
     p.add_argument("--intensity", type=float, help=f"guidance strength (default {DEFAULT_INTENSITY:g})")

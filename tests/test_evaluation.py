@@ -289,3 +289,24 @@ def test_loudness_agreement_tolerates_drift_not_other_speech(speech_dir):
     n = min(len(a), len(b))
     diff, corr = loudness_agreement(loud(b[:n]), loud(a[:n]))
     assert diff > MAX_MEDIAN_LOUDNESS_DIFF_DB or corr < MIN_LOUDNESS_CORRELATION, (diff, corr)
+
+
+# --- sampler study ---------------------------------------------------------------------------------
+
+def test_sampler_study_reports_every_sampler_against_real_motion(corpus, tmp_path):
+    import torch
+
+    from openhuman.training.evaluation.sampler_study import detail_share, study
+    from openhuman.training.train import TrainConfig, build_model, export_model
+
+    torch.manual_seed(0)
+    ds = WindowDataset(corpus, "train")
+    model = build_model(TrainConfig(architecture={"latent": 16, "layers": 1, "heads": 2, "dropout": 0.0}), ds)
+    path = export_model(tmp_path / "random.safetensors", model, ds, {"note": "untrained"})
+    result = study(str(path), str(corpus), windows=2, samplers=(("dpm", 3), ("dpm-sde", 3)))
+    assert set(result["samplers"]) == {"real", "dpm-3", "dpm-sde-3"} and result["windows"] == 2
+    for row in result["samplers"].values():
+        assert 0.0 <= row["detail_share"] <= 1.0 and row["hand_speed"] >= 0.0
+    real = _motion(ds.motion[:80])
+    still = Motion(real.root_positions, np.repeat(real.rotations[:1], 80, 0), real.fps, real.skeleton)
+    assert detail_share(still) == 0.0

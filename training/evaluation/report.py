@@ -52,7 +52,7 @@ class EvalConfig:
     segment_frames: int = SEGMENT_FRAMES
     emotion_inputs: int = 24  # one-window segments generated in every emotion
     gamma_inputs: int = 6  # of those, the ones swept over every emotion pair and γ
-    ddpm_windows: int = 24  # one-window segments sampled with DDPM-1000
+    ddpm_windows: int = 48  # one-window segments sampled with DDPM-1000
     ddpm_steps: int = 1000
     seeds: int = 3  # seeds per input for diversity across seeds
     seed_inputs: int = 8

@@ -145,20 +145,29 @@ class DPMSolverPP2M(Sampler):
         self._prev_x0 = None
         self._prev_h = None
 
-    def step(self, x0_pred, t_index, x_t, generator=None):
+    def _terms(self, x0_pred, t_index):
+        """(σs/σt, αs, σs, h, D) of the step from timesteps[t_index], D the second-order x0 estimate
+        (first order on the first step); None on the last step, which returns the prediction."""
         ab_t, ab_next = self.alpha_bars(t_index)
         if ab_next >= 1.0:
             self.reset()
-            return x0_pred
+            return None
         alpha_t, sigma_t = ab_t**0.5, (1 - ab_t) ** 0.5
         alpha_s, sigma_s = ab_next**0.5, (1 - ab_next) ** 0.5
         h = math.log(alpha_s / sigma_s) - math.log(alpha_t / sigma_t)  # step in log-SNR/2
         d = x0_pred
         if self._prev_x0 is not None:
             r = self._prev_h / h
-            d = (1 + 0.5 / r) * x0_pred - (0.5 / r) * self._prev_x0
+            d = x0_pred + (0.5 / r) * (x0_pred - self._prev_x0)
         self._prev_x0, self._prev_h = x0_pred, h
-        return (sigma_s / sigma_t) * x_t - alpha_s * math.expm1(-h) * d
+        return sigma_s / sigma_t, alpha_s, sigma_s, h, d
+
+    def step(self, x0_pred, t_index, x_t, generator=None):
+        terms = self._terms(x0_pred, t_index)
+        if terms is None:
+            return x0_pred
+        ratio, alpha_s, _, h, d = terms
+        return ratio * x_t - alpha_s * math.expm1(-h) * d
 
 
 class DPMSolverPP2MSDE(DPMSolverPP2M):
@@ -174,20 +183,12 @@ class DPMSolverPP2MSDE(DPMSolverPP2M):
     default_steps = 50
 
     def step(self, x0_pred, t_index, x_t, generator=None):
-        ab_t, ab_next = self.alpha_bars(t_index)
-        if ab_next >= 1.0:
-            self.reset()
+        terms = self._terms(x0_pred, t_index)
+        if terms is None:
             return x0_pred
-        alpha_t, sigma_t = ab_t**0.5, (1 - ab_t) ** 0.5
-        alpha_s, sigma_s = ab_next**0.5, (1 - ab_next) ** 0.5
-        h = math.log(alpha_s / sigma_s) - math.log(alpha_t / sigma_t)
-        d = x0_pred
-        if self._prev_x0 is not None:
-            r = self._prev_h / h
-            d = x0_pred + (0.5 / r) * (x0_pred - self._prev_x0)
-        self._prev_x0, self._prev_h = x0_pred, h
+        ratio, alpha_s, sigma_s, h, d = terms
         kept = -math.expm1(-2 * h)  # 1 − e^-2h
-        x = (sigma_s / sigma_t) * math.exp(-h) * x_t + alpha_s * kept * d
+        x = ratio * math.exp(-h) * x_t + alpha_s * kept * d
         return x + sigma_s * kept**0.5 * _noise_like(x_t, generator)
 
 

@@ -15,10 +15,10 @@ import numpy as np
 from .errors import OpenHumanError
 from .motion import Motion
 from .paths import BUNDLED_MODEL
+from .quality import DEFAULT_INTENSITY, DEFAULT_SAMPLER, QUALITY  # noqa: F401  (QUALITY re-exported)
 from .words import WordSpan
 
 METHODS = ("model", "procedural")
-from .quality import DEFAULT_INTENSITY, DEFAULT_SAMPLER, QUALITY  # noqa: F401  (QUALITY re-exported)
 
 
 @dataclass
@@ -173,7 +173,8 @@ def _generate_with_model(bundle, samples, words, options, report, cancel) -> Gen
 
     features = generate_motion_features(
         bundle, audio_feats, text_feats, options.emotion, gamma=gamma, sampler=options.sampler, steps=steps,
-        seed=options.seed, device=options.device, strength=options.intensity, progress=on_step, cancel=cancel, **extra,
+        seed=options.seed, device=options.device, strength=options.intensity, progress=on_step, cancel=cancel,
+        **extra,
     )
     report(0.97, "decoding motion")
     skeleton = Skeleton.from_dict(bundle.metadata["skeleton"])

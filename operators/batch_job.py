@@ -16,7 +16,6 @@ from pathlib import Path
 import bpy
 
 from ..engine.errors import OpenHumanError
-
 from ..engine.quality import DEFAULT_INTENSITY, QUALITY
 
 

@@ -9,10 +9,9 @@ import bpy
 
 from ..engine.errors import OpenHumanError
 from ..engine.paths import DEFAULT_EMOTIONS
+from ..engine.quality import QUALITY
 from . import model_labels
 from .retarget_ops import apply_generated
-
-from ..engine.quality import QUALITY
 
 QUALITY_TO_SAMPLER = {name.upper(): preset for name, preset in QUALITY.items()}
 

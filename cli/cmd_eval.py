@@ -46,8 +46,8 @@ def run(args) -> int:
         raise OpenHumanError(f"--data {args.data}: no such folder")
     cfg = EvalConfig(data=args.data, model=args.model, out=args.out, quick=args.quick, zeggs=args.zeggs,
                      plots=not args.no_plots)
-    for name in ("windows", "emotion_inputs", "gamma_inputs", "ddpm_windows", "seeds", "sampler", "steps", "intensity", "device",
-                 "seed", "autoencoder", "classifier", "autoencoder_steps", "segment_frames", "split"):
+    for name in ("windows", "emotion_inputs", "gamma_inputs", "ddpm_windows", "seeds", "sampler", "steps", "intensity",
+                 "device", "seed", "autoencoder", "classifier", "autoencoder_steps", "segment_frames", "split"):
         value = getattr(args, name)
         if value is not None:
             setattr(cfg, name, value)

@@ -40,8 +40,8 @@ def run(args) -> int:
     if not out.parent.exists():
         raise OpenHumanError(f"output folder {out.parent} does not exist")
     options = GenerateOptions(emotion=args.emotion, emotion_b=args.emotion_b, gamma=args.gamma,
-                              intensity=args.intensity, seed=args.seed, method=args.method, sampler=args.sampler, steps=args.steps, device=args.device,
-                              model=args.model)
+                              intensity=args.intensity, seed=args.seed, method=args.method, sampler=args.sampler,
+                              steps=args.steps, device=args.device, model=args.model)
     bar = ProgressBar()
     try:
         result = generate(args.audio, args.transcript or args.text, options, progress=bar)

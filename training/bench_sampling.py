@@ -58,7 +58,8 @@ def benchmark_sampling(model_path=None, seconds: float = 60.0, reference: bool =
             r[f"{key}_s_per_audio_minute"] = t * 60.0 / seconds
             r[f"{key}_realtime_factor"] = seconds / t
         default = f"{DEFAULT_SAMPLER.replace('-', '_')}{DEFAULT_STEPS[DEFAULT_SAMPLER]}"
-        t2 = _time(bundle, frames, device, DEFAULT_SAMPLER, DEFAULT_STEPS[DEFAULT_SAMPLER], emotion_b=bundle.emotions[-1])
+        t2 = _time(bundle, frames, device, DEFAULT_SAMPLER, DEFAULT_STEPS[DEFAULT_SAMPLER],
+                   emotion_b=bundle.emotions[-1])
         r[f"{default}_two_emotions_s_per_audio_minute"] = t2 * 60.0 / seconds
         if reference:
             t3 = _time(bundle, frames, device, "ddpm", 1000)

@@ -222,11 +222,11 @@ def _build_in_worker(plan: ItemPlan) -> BuiltTake:
 def _fresh_process_pool(workers: int, clips: list[LibriVoxClip]):
     """A pool that builds every take in a new process forked from this one.
 
-    espeak-ng keeps state between calls (its waveform generator's phase, libc's rand), so the
-    same sentence comes out a few samples different later in a process; a fresh process per take
-    makes every take depend on its plan alone (as long as this process itself has not spoken,
-    which building a corpus never does). The modules and caches a take needs are loaded here
-    first, so a fork costs milliseconds, not an import.
+    Speech is already spoken in a process of its own (speech_synth.synthesise_speech); a fresh
+    process per take also keeps what the other libraries carry between calls (the recogniser
+    that aligns LibriVox takes among them) from one take out of the next, so every take depends
+    on its plan alone. The modules and caches a take needs are loaded here first, so a fork
+    costs milliseconds, not an import.
     """
     import multiprocessing
 

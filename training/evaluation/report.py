@@ -297,8 +297,8 @@ def zeggs_transfer(cfg: EvalConfig, systems: Systems, log=_log) -> dict:
     fps = systems.fps
     real = bvh.load(bvh_path).scaled(0.01).resampled(fps)
     log("ZeroEGGs clip: words and model motion (Neutral)")
-    options = GenerateOptions(emotion="Neutral", seed=cfg.seed, sampler=cfg.sampler, steps=cfg.steps, intensity=cfg.intensity,
-                              device=cfg.device, model=cfg.model)
+    options = GenerateOptions(emotion="Neutral", seed=cfg.seed, sampler=cfg.sampler, steps=cfg.steps,
+                              intensity=cfg.intensity, device=cfg.device, model=cfg.model)
     result = generate(wav, None, options)
     from ...engine.audio import load_audio
 

@@ -92,7 +92,8 @@ class Systems:
             a, b, g = b, a, 1.0 - g  # γ·A + (1−γ)·B is the same blend as (1−γ)·B + γ·A
         key = ("model", seg.key, seg.frames, a, b, g, seed, sampler, steps, self.intensity)
         if key not in self._cache:
-            options = dict(gamma=g, strength=self.intensity, sampler=sampler, steps=steps, seed=seed, device=self.device)
+            options = dict(gamma=g, strength=self.intensity, sampler=sampler, steps=steps, seed=seed,
+                           device=self.device)
             if b is not None:
                 options["mode"] = "interpolate"
             features = generate_motion_features(self.bundle, seg.audio, seg.text, a, b, **options)

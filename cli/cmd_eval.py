@@ -9,7 +9,12 @@ HELP = "Evaluate a model on a dataset's test split: FGD, beat consistency, diver
 
 
 def add_arguments(p):
-    p.add_argument("--data", required=True, help="dataset folder (from `openhuman data synth` or `openhuman data zeggs`)")
+    p.add_argument("--data", help="dataset folder (from `openhuman data synth` or `openhuman data zeggs`)")
+    p.add_argument("--real-speech", nargs="+", metavar="DIR",
+                   help="instead of a dataset: folders of real speech recordings (WAV; a BVH of the same name is "
+                        "its capture; a Sphinx transcription joins short clips into a reading). Model, procedural "
+                        "synthesiser and captures side by side: correlation with the voice, rest in pauses, kinematics")
+    p.add_argument("--neutral-only", action="store_true", help="with --real-speech: skip the other five emotions")
     p.add_argument("--model", help="model file to evaluate (without it: the baselines only)")
     p.add_argument("--out", help="folder for eval.json and the plots (PNG)")
     p.add_argument("--windows", type=int, help="test segments (two model windows each) for the main metrics (default 96)")
@@ -21,7 +26,8 @@ def add_arguments(p):
     p.add_argument("--emotion-inputs", type=int, help="one-window inputs generated in every emotion (default 24)")
     p.add_argument("--gamma-inputs", type=int, help="inputs swept over every emotion pair and γ (default 6)")
     p.add_argument("--ddpm-windows", type=int, help="windows sampled with DDPM-1000 (default 48)")
-    p.add_argument("--seeds", type=int, help="seeds per input for diversity across seeds (default 3)")
+    p.add_argument("--seeds", type=int, help="seeds per input for diversity across seeds (default 3); with --real-speech: Neutral seeds "
+                        "averaged (default 1)")
     p.add_argument("--sampler", choices=SAMPLER_NAMES, help=f"the model's sampler (default {DEFAULT_SAMPLER})")
     p.add_argument("--intensity", type=float, help=f"guidance strength (default {DEFAULT_INTENSITY:g})")
     p.add_argument("--steps", type=int, help="steps of the default sampler (default: the sampler's)")
@@ -40,6 +46,10 @@ def run(args) -> int:
     from ..engine.errors import OpenHumanError
     from ..training.evaluation.report import EvalConfig, evaluate, table
 
+    if args.real_speech:
+        return _real_speech(args)
+    if not args.data:
+        raise OpenHumanError("give --data DIR (a dataset) or --real-speech DIR [DIR ...]")
     if args.train_evaluators:
         return _train_evaluators(args)
     if not Path(args.data).is_dir():
@@ -77,4 +87,26 @@ def _train_evaluators(args) -> int:
     print(json.dumps({"motion_autoencoder": {"file": str(encoder.path), **encoder.metadata["training"]},
                       "emotion_classifier": {"file": str(classifier.path), **classifier.metadata["training"]}},
                      indent=2))
+    return 0
+
+
+def _real_speech(args) -> int:
+    import sys
+
+    from ..training.evaluation.real_speech import RealSpeechConfig, evaluate_real_speech, markdown
+
+    cfg = RealSpeechConfig(folders=args.real_speech, model=args.model, out=args.out, sampler=args.sampler,
+                           intensity=args.intensity, device=args.device or "auto", plots=not args.no_plots,
+                           emotions=not args.neutral_only, classifier=args.classifier)
+    if args.seed is not None:
+        cfg.seed = args.seed
+    if args.seeds is not None:
+        if args.seeds < 1:
+            from ..engine.errors import OpenHumanError
+
+            raise OpenHumanError("--seeds must be at least 1")
+        cfg.seeds = args.seeds
+    results = evaluate_real_speech(cfg)
+    print(json.dumps(results, indent=2))
+    print(markdown(results), file=sys.stderr)
     return 0

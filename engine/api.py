@@ -116,17 +116,30 @@ def generate(audio_path, transcript=None, options: GenerateOptions | None = None
     report(0.05, "finding words")
     words, words_report = find_words(samples, transcript, progress=report, cancel=cancel)
     check_cancel()
-    if options.method == "procedural":
-        from .procedural.synthesiser import synthesise
-
-        report(0.2, "synthesising gestures")
-        emotion = options.emotion if not options.emotion_b else _blend_weights(options)
-        motion = synthesise(samples, words, emotion, fps=20.0, seed=options.seed)
-        report(1.0, "done")
-        return GenerationResult(motion, words, options, {"method": "procedural", "words": words_report.summary()})
-    result = _generate_with_model(bundle, samples, words, options, report, cancel)
+    result = generate_for_words(samples, words, options, report, cancel, bundle=bundle)
     result.info["words"] = words_report.summary()
     return result
+
+
+def generate_for_words(samples16k: np.ndarray, words: list[WordSpan], options: GenerateOptions | None = None,
+                       progress: Progress | None = None, cancel: Callable[[], bool] | None = None,
+                       bundle=None) -> GenerationResult:
+    """Motion for 16 kHz samples whose words are already known (the second half of `generate`)."""
+    options = options or GenerateOptions()
+    report = progress or (lambda fraction, stage: None)
+    if options.method == "procedural":
+        from .paths import DEFAULT_EMOTIONS
+        from .procedural.synthesiser import synthesise
+
+        _check_emotions(options, list(DEFAULT_EMOTIONS))
+        report(0.2, "synthesising gestures")
+        emotion = options.emotion if not options.emotion_b else _blend_weights(options)
+        motion = synthesise(samples16k, words, emotion, fps=20.0, seed=options.seed)
+        report(1.0, "done")
+        return GenerationResult(motion, words, options, {"method": "procedural"})
+    bundle = bundle or load_model(options.model, options.device)
+    _check_emotions(options, bundle.emotions)
+    return _generate_with_model(bundle, samples16k, words, options, report, cancel)
 
 
 def _check_emotions(options: GenerateOptions, labels: list[str]) -> None:
@@ -154,13 +167,13 @@ def _gamma_for_frames(gamma, n_frames: int):
 
 
 def _generate_with_model(bundle, samples, words, options, report, cancel) -> GenerationResult:
-    from .audio_features import compute_audio_features
+    from .audio_features import compute_audio_features_for_spec
     from .pose import decode
     from .motion import Skeleton
     from .text_features import compute_text_features
 
     report(0.1, "audio features")
-    audio_feats = compute_audio_features(samples)
+    audio_feats = compute_audio_features_for_spec(samples, bundle.metadata["audio_features"])
     text_feats = compute_text_features(words, len(audio_feats))
     steps = options.steps
 

@@ -18,11 +18,20 @@ spectrum, 907-sample windows for pitch) is pooled over the five analysis frames 
 - ``voicing`` (1): mean periodicity (1 − YIN's normalised difference) of the five analysis frames,
   0 in silence, in [0, 1].
 
-No per-clip normalisation happens here (the model file's statistics standardise features), so a
-frame depends only on the audio within ±60 ms of its centre: long audio is processed in chunks
-(:func:`compute_audio_features` does so itself; :func:`compute_audio_features_streaming` takes
-blocks from :func:`..audio.iter_audio_blocks`) with the same result as one pass. Silence gives
-finite values everywhere.
+Version 1 stops there: absolute levels (dBFS), so a frame depends only on the audio within ±60 ms
+of its centre and long audio streams in chunks (:func:`compute_audio_features_streaming` takes
+blocks from :func:`..audio.iter_audio_blocks`) with the same result as one pass.
+
+Version 2 (the default) makes the levels relative to the clip itself (:func:`relative_levels`),
+because absolute levels tie a model to its training recordings: synthetic speech pauses in
+digital silence (−80 dB) at one gain, people pause in a room's noise (−70 to −40 dB) at any gain
+and through any microphone. Per mel band, the clip's speech level is the 95th percentile of that
+band and its noise floor the 10th; a band's value is its level in dB above (speech level − 30 dB)
+where it clears a gate at max(speech level − 30 dB, noise floor + 6 dB), and 0 below the gate. So
+pauses read 0 whatever the room, the gain or the microphone's tilt, and speech reads 0–40 dB,
+the same values in a quiet or a noisy room. ``mfcc`` is the DCT of those gated
+bands, ``rms_db`` is gated alike, ``onset`` is divided by its 95th percentile over the clip's
+speech and zeroed with pitch and voicing where the gated level is zero. Silence gives zeros.
 """
 from __future__ import annotations
 
@@ -62,7 +71,12 @@ _CHUNK_FRAMES = 100  # 5 s per pass: about 25 MB of working arrays, and faster t
 PARTS = (("log_mel", N_MELS), ("mfcc", N_MFCC), ("rms_db", 1), ("onset", 1), ("log_f0", 1), ("voicing", 1))
 BASE_DIMS = sum(dims for _, dims in PARTS)
 SPEC_NAME = "openhuman-audio"
-SPEC_VERSION = 1
+SPEC_VERSION = 2  # 2: levels relative to the clip (relative_levels); 1: absolute dBFS
+SPEC_VERSIONS = (1, 2)
+SPEECH_PERCENTILE, FLOOR_PERCENTILE = 95.0, 10.0
+GATE_RANGE_DB = 30.0  # a band quieter than the clip's speech level by more than this reads as silence
+NOISE_MARGIN_DB = 6.0  # and so does one within this of the clip's noise floor
+ONSET_CAP = 4.0
 WAVLM_PART = "wavlm"
 WAVLM_INSTALL_HINT = (
     "install transformers (pip install 'transformers>=4.40,<5') and give the path of a WavLM model "
@@ -70,23 +84,28 @@ WAVLM_INSTALL_HINT = (
 )
 
 
-def audio_feature_spec(wavlm_dims: int = 0) -> dict:
+def audio_feature_spec(wavlm_dims: int = 0, version: int = SPEC_VERSION) -> dict:
     """The feature spec a model file records; ``wavlm_dims`` > 0 adds a WavLM part after the rest."""
     parts = [[name, dims] for name, dims in PARTS]
     if wavlm_dims:
         parts.append([WAVLM_PART, int(wavlm_dims)])
+    params = {
+        "n_fft": N_FFT, "sub_hop": SUB_HOP, "n_mels": N_MELS, "fmin": FMIN, "fmax": FMAX,
+        "power_floor_db": -80.0, "f0_min": F0_MIN, "f0_max": F0_MAX, "f0_ref": F0_REF,
+        "yin_threshold": YIN_THRESHOLD,
+    }
+    if version >= 2:
+        params["relative"] = {"speech_percentile": SPEECH_PERCENTILE, "floor_percentile": FLOOR_PERCENTILE,
+                              "gate_range_db": GATE_RANGE_DB, "noise_margin_db": NOISE_MARGIN_DB,
+                              "onset_cap": ONSET_CAP}
     return {
         "name": SPEC_NAME,
-        "version": SPEC_VERSION,
+        "version": int(version),
         "dims": sum(dims for _, dims in parts),
         "fps": FPS,
         "sample_rate": SAMPLE_RATE,
         "parts": parts,
-        "params": {
-            "n_fft": N_FFT, "sub_hop": SUB_HOP, "n_mels": N_MELS, "fmin": FMIN, "fmax": FMAX,
-            "power_floor_db": -80.0, "f0_min": F0_MIN, "f0_max": F0_MAX, "f0_ref": F0_REF,
-            "yin_threshold": YIN_THRESHOLD,
-        },
+        "params": params,
     }
 
 
@@ -96,14 +115,14 @@ def check_audio_feature_spec(spec: dict, wavlm_dir=None) -> None:
         raise ModelFileError("the model file's audio feature spec is missing or damaged; get the model file again")
     if spec["name"] != SPEC_NAME:
         raise ModelFileError(f"the model uses audio features {spec['name']!r}, which this build cannot compute")
-    if not isinstance(spec["version"], int) or spec["version"] > SPEC_VERSION:
+    if not isinstance(spec["version"], int) or spec["version"] not in SPEC_VERSIONS:
         raise ModelFileError(
-            f"the model needs audio features version {spec['version']}, newer than this build's "
-            f"{SPEC_VERSION}; update OpenHuman"
+            f"the model needs audio features version {spec['version']}; this build computes versions "
+            f"{', '.join(map(str, SPEC_VERSIONS))}; update OpenHuman"
         )
     parts = [list(part) for part in spec["parts"]]
     wavlm = [dims for name, dims in parts if name == WAVLM_PART]
-    ours = audio_feature_spec(wavlm[0] if wavlm else 0)
+    ours = audio_feature_spec(wavlm[0] if wavlm else 0, spec["version"])
     for key in ("version", "fps", "sample_rate", "parts", "params", "dims"):
         if key in spec and _jsonable(spec[key]) != _jsonable(ours[key]):
             raise ModelFileError(
@@ -121,19 +140,60 @@ def n_frames(n_samples: int) -> int:
     return -(-int(n_samples) // HOP)
 
 
-def compute_audio_features(samples16k: np.ndarray) -> np.ndarray:
+def compute_audio_features(samples16k: np.ndarray, version: int = SPEC_VERSION) -> np.ndarray:
     """Features (n_frames, BASE_DIMS) float32 of a whole 16 kHz mono clip, computed in bounded chunks."""
+    if version not in SPEC_VERSIONS:
+        raise ModelFileError(f"audio features version {version} is not one this build computes {SPEC_VERSIONS}")
     samples = _as_mono_float(samples16k)
     total = n_frames(len(samples))
     chunks = [
         _frames(samples, 0, len(samples), k0, min(k0 + _CHUNK_FRAMES, total))
         for k0 in range(0, total, _CHUNK_FRAMES)
     ]
-    return np.concatenate(chunks) if chunks else np.zeros((0, BASE_DIMS), np.float32)
+    base = np.concatenate(chunks) if chunks else np.zeros((0, BASE_DIMS), np.float32)
+    return relative_levels(base) if version >= 2 else base
+
+
+def relative_levels(absolute: np.ndarray) -> np.ndarray:
+    """Version-2 features of a whole clip from its version-1 (absolute) features (see the module notes)."""
+    feats = np.array(absolute, dtype=np.float64)
+    if not len(feats):
+        return feats.astype(np.float32)
+    mel, rms = _part(feats, "log_mel"), _part(feats, "rms_db")
+    gated_mel = _gated(mel)
+    gated_rms = _gated(rms)
+    speaking = gated_rms[:, 0] > 0
+    onset = _part(feats, "onset")[:, 0]
+    scale = np.percentile(onset[speaking], SPEECH_PERCENTILE) if speaking.sum() >= 3 else 0.0
+    onset = np.clip(onset / scale, 0, ONSET_CAP) * speaking if scale > 1e-9 else np.zeros_like(onset)
+    out = np.concatenate([gated_mel, gated_mel @ _dct_basis().T, gated_rms, onset[:, None],
+                          (_part(feats, "log_f0")[:, 0] * speaking)[:, None],
+                          (_part(feats, "voicing")[:, 0] * speaking)[:, None]], axis=1)
+    return out.astype(np.float32)
+
+
+def _gated(levels: np.ndarray) -> np.ndarray:
+    """Per column: dB above (speech level − GATE_RANGE_DB) where the level clears the gate
+    max(speech level − GATE_RANGE_DB, noise floor + NOISE_MARGIN_DB), else 0."""
+    speech = np.percentile(levels, SPEECH_PERCENTILE, axis=0)
+    floor = np.percentile(levels, FLOOR_PERCENTILE, axis=0)
+    gate = np.maximum(speech - GATE_RANGE_DB, floor + NOISE_MARGIN_DB)
+    # measured from the speech level, not the gate, so a noisier room does not shift the speech
+    return np.where(levels > gate, levels - (speech - GATE_RANGE_DB), 0.0)
+
+
+def _part(feats: np.ndarray, name: str) -> np.ndarray:
+    start = 0
+    for part, dims in PARTS:
+        if part == name:
+            return feats[:, start:start + dims]
+        start += dims
+    raise KeyError(name)
 
 
 def compute_audio_features_streaming(blocks: Iterable[np.ndarray]) -> Iterator[np.ndarray]:
-    """Yield feature rows for a stream of 16 kHz blocks (any sizes); they concatenate to the whole-clip result.
+    """Yield version-1 (absolute) feature rows for a stream of 16 kHz blocks (any sizes); they concatenate
+    to the whole-clip result of version 1 (:func:`relative_levels` of the whole turns them into version 2).
 
     Memory holds one block plus about 0.1 s of context, so hours of audio stream through.
     """
@@ -214,7 +274,7 @@ def wavlm_features(samples16k: np.ndarray, model_dir, n_out: int | None = None) 
 def compute_audio_features_for_spec(samples16k: np.ndarray, spec: dict, wavlm_dir=None) -> np.ndarray:
     """The features a model recorded in ``spec`` (base parts, plus WavLM if it has that part)."""
     check_audio_feature_spec(spec, wavlm_dir)
-    base = compute_audio_features(samples16k)
+    base = compute_audio_features(samples16k, spec["version"])
     if any(name == WAVLM_PART for name, _ in spec["parts"]):
         return np.concatenate([base, wavlm_features(samples16k, wavlm_dir, len(base))], axis=1)
     return base

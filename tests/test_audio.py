@@ -21,6 +21,7 @@ from openhuman.engine.audio_features import (
     compute_audio_features_for_spec,
     compute_audio_features_streaming,
     n_frames,
+    relative_levels,
     wavlm_features,
 )
 from openhuman.engine.errors import AudioError, ModelFileError
@@ -269,7 +270,7 @@ def test_spec_is_consistent_and_json():
 def test_click_shows_at_frame_40():
     samples = np.zeros(4 * SAMPLE_RATE, np.float32)
     samples[2 * SAMPLE_RATE] = 0.9
-    features = compute_audio_features(samples)
+    features = compute_audio_features(samples, version=1)
     assert np.argmax(part(features, "onset")[:, 0]) == 40
     assert np.argmax(part(features, "rms_db")[:, 0]) == 40
     assert np.argmax(part(features, "log_mel").mean(axis=1)) == 40
@@ -278,7 +279,7 @@ def test_click_shows_at_frame_40():
 def test_tone_burst_pitch_energy_and_voicing():
     samples = np.zeros(4 * SAMPLE_RATE, np.float32)
     samples[2 * SAMPLE_RATE:3 * SAMPLE_RATE] = tone(1.0, SAMPLE_RATE, 200.0, 0.3)
-    features = compute_audio_features(samples)
+    features = compute_audio_features(samples, version=1)
     rms = part(features, "rms_db")[:, 0]
     assert np.argmax(part(features, "onset")[:, 0]) == 40
     assert (rms[41:60] > -20).all() and (rms[:39] == -80).all() and (rms[62:] == -80).all()
@@ -293,7 +294,7 @@ def test_pitch_of_real_speech_agrees_with_librosa_yin():
     import librosa
 
     samples = load_audio(speech_files()[0])
-    features = compute_audio_features(samples)
+    features = compute_audio_features(samples, version=1)
     log_f0 = part(features, "log_f0")[:, 0]
     voiced = log_f0 != 0
     assert 0.3 < voiced.mean() < 0.9
@@ -306,15 +307,16 @@ def test_pitch_of_real_speech_agrees_with_librosa_yin():
 
 def test_silence_and_near_silence_give_finite_features():
     for samples in (np.zeros(SAMPLE_RATE, np.float32), np.full(SAMPLE_RATE, 1e-9, np.float32)):
-        features = compute_audio_features(samples)
+        features = compute_audio_features(samples, version=1)
         assert np.isfinite(features).all()
         assert (part(features, "rms_db") == -80).all() and (part(features, "voicing") == 0).all()
+        assert not compute_audio_features(samples).any()  # version 2: silence reads zero
 
 
 def test_streaming_features_match_whole_clip(tmp_path, espeak_wav):
     speech = load_audio(espeak_wav)
     long_speech = np.concatenate([speech] * 4)  # several 5 s passes in the whole-clip path too
-    whole = compute_audio_features(long_speech)
+    whole = compute_audio_features(long_speech, version=1)
     rng = np.random.default_rng(3)
     cuts = np.sort(rng.integers(0, len(long_speech), 40))
     streamed = np.concatenate(list(compute_audio_features_streaming(np.split(long_speech, cuts))))
@@ -323,7 +325,8 @@ def test_streaming_features_match_whole_clip(tmp_path, espeak_wav):
     path = tmp_path / "speech44.wav"
     sf.write(path, resample(long_speech, SAMPLE_RATE, 44100), 44100)
     from_file = np.concatenate(list(compute_audio_features_streaming(iter_audio_blocks(path, 7.0))))
-    np.testing.assert_allclose(from_file, compute_audio_features(load_audio(path)), atol=1e-3)
+    np.testing.assert_allclose(from_file, compute_audio_features(load_audio(path), version=1), atol=1e-3)
+    np.testing.assert_allclose(relative_levels(streamed), compute_audio_features(long_speech), atol=1e-2)
 
 
 def test_features_refuse_bad_arrays():
@@ -388,3 +391,60 @@ def test_benchmark_reports_json():
     result = benchmark_audio_features(seconds=3.0)
     assert json.loads(json.dumps(result)) == result
     assert result["audio_seconds"] == 3.0 and result["frames"] == 60 and result["wall_seconds"] > 0
+
+
+# ---------------------------------------------------------------- version 2: levels relative to the clip
+
+def _room_noise(n, level_db, seed=0):
+    return (np.random.default_rng(seed).standard_normal(n) * 10 ** (level_db / 20)).astype(np.float32)
+
+
+def _reading_with_pauses():
+    """Real LibriVox speech with 1.5 s pauses of digital silence between the clips."""
+    gap = np.zeros(int(1.5 * SAMPLE_RATE), np.float32)
+    pieces = []
+    for path in speech_files()[:3]:
+        pieces += [load_audio(path), gap]
+    return np.concatenate(pieces)
+
+
+def test_relative_features_ignore_gain_and_room_noise_in_pauses():
+    speech = _reading_with_pauses()
+    base = compute_audio_features(speech)
+    quiet = compute_audio_features(0.1 * speech)  # 20 dB lower: another microphone gain
+    np.testing.assert_allclose(part(quiet, "rms_db"), part(base, "rms_db"), atol=0.5)
+    # bands well above the digital floor keep their values (this MP3-born reading has almost nothing
+    # above 5 kHz: those bands sink into the −80 dB floor at the lower gain)
+    assert np.mean(np.abs(part(quiet, "log_mel")[:, :48] - part(base, "log_mel")[:, :48]) < 1.0) > 0.97
+    silent = part(compute_audio_features(speech, version=1), "rms_db")[:, 0] <= -79
+    assert silent.sum() > 40
+    noisy = compute_audio_features(speech + _room_noise(len(speech), -55))
+    # a room's noise floor in the pauses reads as the silence it stands for
+    assert np.mean(part(noisy, "rms_db")[silent, 0] == 0) > 0.95 and (part(base, "rms_db")[silent, 0] == 0).all()
+    assert np.mean(part(noisy, "voicing")[silent, 0] == 0) > 0.95
+    # and speech still reads as speech, at nearly the same levels
+    loud = part(base, "rms_db")[:, 0] > 10
+    assert np.mean(part(noisy, "rms_db")[loud, 0] > 0) > 0.97
+    assert np.corrcoef(part(noisy, "rms_db")[loud, 0], part(base, "rms_db")[loud, 0])[0, 1] > 0.9
+
+
+def test_absolute_features_are_far_apart_where_relative_ones_agree():
+    speech = _reading_with_pauses()
+    noisy = speech + _room_noise(len(speech), -50)
+    v1 = [part(compute_audio_features(x, version=1), "rms_db")[:, 0] for x in (speech, noisy)]
+    v2 = [part(compute_audio_features(x), "rms_db")[:, 0] for x in (speech, noisy)]
+    pause, speaking = v1[0] <= -79, v2[0] > 5
+    assert np.mean(np.abs(v1[0] - v1[1])[pause]) > 25 and np.mean(np.abs(v2[0] - v2[1])[pause]) < 0.5
+    assert np.mean(np.abs(v2[0] - v2[1])[speaking]) < 1.0  # speech reads the same in the noisier room
+
+
+def test_both_versions_are_computed_for_their_specs():
+    samples = _reading_with_pauses()[: 3 * SAMPLE_RATE]
+    for version in (1, 2):
+        spec = json.loads(json.dumps(audio_feature_spec(version=version)))
+        check_audio_feature_spec(spec)
+        np.testing.assert_array_equal(compute_audio_features_for_spec(samples, spec),
+                                      compute_audio_features(samples, version=version))
+    assert "relative" in audio_feature_spec()["params"] and "relative" not in audio_feature_spec(version=1)["params"]
+    with pytest.raises(ModelFileError, match="params"):
+        check_audio_feature_spec({**audio_feature_spec(version=1), "params": audio_feature_spec()["params"]})

@@ -10,6 +10,9 @@ def test_bundled_model_is_small_and_has_the_six_emotions():
     bundle = load_model()
     assert bundle.emotions == ["Neutral", "Happy", "Sad", "Angry", "Old", "Relaxed"]
     assert bundle.metadata["training"]["samples_seen"] > 0
+    # trained for real voices: audio levels relative to the clip, on speech heard through rooms
+    assert bundle.metadata["audio_features"]["version"] == 2
+    assert bundle.metadata["training"]["data"]["rooms"] is True
 
 
 def test_bundled_model_gestures_to_the_example_clip():

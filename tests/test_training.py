@@ -65,7 +65,7 @@ def _two_emotion_data(zeggs_dir, out):
 def two_emotion_model(zeggs_dir, tmp_path_factory):
     root = tmp_path_factory.mktemp("two")
     data = _two_emotion_data(zeggs_dir, root / "data")
-    steps = int(os.environ.get("OPENHUMAN_TRAIN_TEST_STEPS", "300"))
+    steps = int(os.environ.get("OPENHUMAN_TRAIN_TEST_STEPS", "500"))
     path = train(_cfg(data, root / "model", steps=steps, lr=2e-3, warmup=20, ema_decay=0.99, stride=80), progress=False)
     return data, load_model_file(path), steps
 

@@ -13,8 +13,11 @@ emotions. A take is either
   the take is long enough (there are only about 25 s of them), their words force-aligned to the
   audio once per build (``engine.words_from_speech.words_for_clip``).
 
-For each take the procedural synthesiser makes the motion in the take's emotion, then pose
-(1141), audio and text features at 20 fps go to a :class:`windows_dataset.DatasetWriter`.
+For each take the procedural synthesiser makes the motion in the take's emotion from the clean
+speech; the audio features are computed from the speech as recorded through a random room,
+microphone, noise floor and gain (training/augment.py, drawn from the take's seed; 15 % stay clean),
+so the model learns from audio like its users'. Pose (1141), audio and text features at 20 fps go
+to a :class:`windows_dataset.DatasetWriter`.
 
 Reproducible: a take depends only on the corpus seed and its index (and on which LibriVox folder
 was found, recorded in the dataset's meta.json), never on the number of workers: each take is
@@ -191,7 +194,8 @@ def build_take(plan: ItemPlan, librivox: list[LibriVoxClip] | None = None) -> Bu
     from .sentences import SentenceGenerator
     from .speech_synth import synthesise_speech
 
-    speech_seed, sentence_seed, motion_seed = (int(s) for s in np.random.SeedSequence(plan.seed).generate_state(3))
+    speech_seed, sentence_seed, motion_seed, room_seed = (
+        int(s) for s in np.random.SeedSequence(plan.seed).generate_state(4))
     if plan.kind == "espeak":
         speech = synthesise_speech(SentenceGenerator(sentence_seed), plan.emotion, plan.voice, seed=speech_seed,
                                    min_seconds=plan.seconds)
@@ -207,12 +211,20 @@ def build_take(plan: ItemPlan, librivox: list[LibriVoxClip] | None = None) -> Bu
     if abs(motion.fps - FPS) > 1e-9:
         motion = motion.resampled(FPS)
     motion_features = pose.encode(motion)
-    audio_features = compute_audio_features(samples)
+    audio_features = compute_audio_features(recorded(samples, room_seed))
     n = min(len(motion_features), len(audio_features))
     if abs(len(motion_features) - len(audio_features)) > 2:
         raise RuntimeError(f"take {plan.index}: the synthesiser made {len(motion_features)} frames for "
                            f"{len(audio_features)} frames of audio")
     return BuiltTake(plan, source, motion_features[:n], audio_features[:n], compute_text_features(words, n), words)
+
+
+def recorded(samples: np.ndarray, room_seed: int) -> np.ndarray:
+    """A take's clean speech as the model hears it: through the room its seed draws (training/augment.py)."""
+    from .augment import apply_room, draw_room
+
+    rng = np.random.default_rng(room_seed)
+    return apply_room(samples, draw_room(rng), rng)
 
 
 def _build_in_worker(plan: ItemPlan) -> BuiltTake:
@@ -266,6 +278,7 @@ def build_corpus(out, hours: float, seed: int = 0, workers: int | None = None, l
         "kind": "openhuman-synth", "seed": seed, "hours_requested": hours, "librivox": str(folder) if folder else None,
         "librivox_every": librivox_every, "voices": list(VOICES), "item_seconds": list(item_seconds),
         "prosody": {name: vars(p) for name, p in EMOTION_PROSODY.items()}, "synthesiser": "engine.procedural",
+        "rooms": True,  # audio features through training/augment.py rooms (corpus.recorded)
     }
     writer = DatasetWriter(out, fps=FPS, window=WINDOW, seed_frames=SEED_FRAMES, audio_spec=audio_feature_spec(),
                            text_spec=text_feature_spec(), emotions=list(EMOTIONS), info=info)

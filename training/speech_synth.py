@@ -21,7 +21,8 @@ volume 0–200, word gap in 10 ms steps), with pauses in seconds after sentences
 | Old     | 115  | 38    | 30    | 80     | 3        | 0.60–1.10      | 0.20–0.45   |
 | Relaxed | 145  | 44    | 40    | 90     | 1        | 0.50–0.90      | 0.15–0.30   |
 
-Each sentence varies around these (rate and volume ×(1 ± 7 %), pitch ± 6, range ± 8) so no two
+After LONG_PAUSE_SHARE of the sentences the speaker stops for LONG_PAUSE_S instead (people pause
+to think; the gestures rest there). Each sentence varies around these (rate and volume ×(1 ± 7 %), pitch ± 6, range ± 8) so no two
 sentences sound alike. An emotion may be a mix ({"Happy": 0.7, "Sad": 0.3}): the numbers blend.
 
 espeak-ng keeps internal state between calls (its waveform generator's phase and libc's
@@ -78,6 +79,8 @@ VOICES: tuple[str, ...] = (
     "en-gb-x-rp+f5", "en-gb-scotland", "en-gb-scotland+f2", "en-029", "en-gb-x-gbclan+f1", "en-us+m7",
 )
 
+LONG_PAUSE_SHARE = 0.15  # of sentence ends, a pause of LONG_PAUSE_S instead of the emotion's own
+LONG_PAUSE_S = (1.2, 3.5)
 SILENCE_DB = -40.0  # below this, relative to the sentence's peak, a 5 ms stretch counts as silent
 
 
@@ -163,6 +166,7 @@ def synthesise_speech(sentences: Iterable[str], emotion: str | dict[str, float] 
 def _synthesise_here(sentences, emotion, voice, seed, min_seconds, lead_in, tail) -> Speech:
     base = prosody_for(emotion)
     rng = random.Random(seed)
+    pause_rng = random.Random(seed * 7919 + 17)  # its own stream: the other draws stay as they were
     engine = _engine()
     rate = engine.sample_rate
     pieces = [np.zeros(int(round(rng.uniform(*lead_in) * rate)), np.int16)]
@@ -180,11 +184,15 @@ def _synthesise_here(sentences, emotion, voice, seed, min_seconds, lead_in, tail
             audio, spans = _sentence(engine, part, base, voice, rng)
             words += [WordSpan(w, (cursor + a) / rate, (cursor + b) / rate) for w, a, b in spans]
             scale = 1.0 if k == len(parts) - 1 else 0.5
-            pause = np.zeros(int(round(scale * rng.uniform(*base.sentence_pause) * rate)), np.int16)
+            pause_s = scale * rng.uniform(*base.sentence_pause)
+            if pause_rng.random() < LONG_PAUSE_SHARE:  # people stop to think: pauses long enough to rest the hands
+                pause_s = pause_rng.uniform(*LONG_PAUSE_S)
+            pause = np.zeros(int(round(pause_s * rate)), np.int16)
             pieces += [audio, pause]
             cursor += len(audio) + len(pause)
         spoken.append(" ".join(tokens))
-        if min_seconds is not None and cursor / rate >= min_seconds:
+        # the last pause gives way to the tail, so only the speech up to it counts
+        if min_seconds is not None and (cursor - len(pieces[-1])) / rate >= min_seconds:
             break
     if not spoken:
         raise SpeechSynthError("nothing to say: the sentences hold no words")

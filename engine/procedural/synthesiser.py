@@ -30,6 +30,11 @@ _NAMES = _SKELETON.names
 _IDX = {n: i for i, n in enumerate(_NAMES)}
 _Y, _Z = np.array([0.0, 1.0, 0.0]), np.array([0.0, 0.0, 1.0])
 _HEAD_SHARE = (("Neck", 0.3), ("Neck1", 0.3), ("Head", 0.4))
+# People's hands stay under about 2.5 m/s in conversation (captured angry strokes reach about 3):
+# wrist targets are held under MAX_WRIST_SPEED (world frame), and with the body-clearance pushes
+# under MAX_PUSHED_SPEED, so no hand passes 3 m/s; lower limits would flatten Angry's strokes.
+MAX_WRIST_SPEED = 2.6
+MAX_PUSHED_SPEED = 2.8
 # Clearance the synthesiser keeps between hand/finger joints and the body's centre line (m).
 # Larger than the check in training/gesture_detectors.CLEARANCE_RADII, so there is a margin.
 BODY_CAPSULES = (("Hips", "Spine", 0.13), ("Spine", "Spine1", 0.13), ("Spine1", "Spine2", 0.135),
@@ -154,7 +159,8 @@ def _render(t: np.ndarray, fps: float, style: Style, plan: gestures.Plan, rngs) 
     heading = quat.from_axis_angle(_Y, np.arctan2(*quat.rotate(trunk.hips_rotation, _Z)[:, [0, 2]].T))
 
     for side in keys.SIDES:
-        _solve_arm(local, pos, rot, chest_r, arms[side], side, _wrist_targets(pos, chest_p, chest_r, heading, arms[side], side))
+        target = limit_speed(_wrist_targets(pos, chest_p, chest_r, heading, arms[side], side), fps, MAX_WRIST_SPEED)
+        _solve_arm(local, pos, rot, chest_r, arms[side], side, target)
         # relaxed fingers curl and uncurl a little, slowly
         tension = style.tension + 0.25 * smooth_noise(hand_rng, t, 0.1)
         fingers = finger_rotations(arms[side][:, keys.SHAPE], side, tension)
@@ -165,6 +171,28 @@ def _render(t: np.ndarray, fps: float, style: Style, plan: gestures.Plan, rngs) 
         for name, q in body.leg_rotations(trunk.hips_position, trunk.hips_rotation, _SKELETON, side).items():
             local[:, _IDX[name]] = q
     return Motion(trunk.hips_position, quat.normalize(local), fps, _SKELETON)
+
+
+def limit_speed(path: np.ndarray, fps: float, limit: float) -> np.ndarray:
+    """(F, 3) positions moved as little as it takes for no step to exceed ``limit`` m/s.
+
+    Clamped forwards and backwards, then averaged: each pass keeps every step under the limit, so
+    their mean does too, and the average spreads a too-fast stroke evenly before and after it
+    instead of only delaying it.
+    """
+    step = limit / fps
+
+    def clamp(points):
+        out = points.copy()
+        for i in range(1, len(out)):
+            d = points[i] - out[i - 1]
+            norm = np.linalg.norm(d)
+            out[i] = out[i - 1] + d * (step / norm) if norm > step else points[i]
+        return out
+
+    if len(path) < 2 or np.linalg.norm(np.diff(path, axis=0), axis=1).max() <= step:
+        return path
+    return 0.5 * (clamp(path) + clamp(path[::-1])[::-1])
 
 
 _ARM_CACHE: dict[str, tuple] = {}
@@ -244,6 +272,7 @@ def _clear_body(local, hips_p, chest_p, chest_r, heading, track, side, fps, roun
         return
     extra = np.zeros((n, 3))
     worst = np.zeros((n, 3))
+    base = None
     for attempt in range(rounds + 1):
         pos, rot = _fk(local[sel], hips_p[sel], upto)
         caps = [(pos[:, _IDX[a]], pos[:, _IDX[b]], r) for a, b, r in BODY_CAPSULES]
@@ -255,6 +284,11 @@ def _clear_body(local, hips_p, chest_p, chest_r, heading, track, side, fps, roun
         worst[sel] = off[np.arange(len(sel)), size.argmax(1)]
         # smoothed for the glide, plus a share of the frame's own push so no frame is left inside
         extra += gaussian_filter1d(worst, sigma=max(0.1 * fps, 0.5), axis=0, mode="nearest") + 0.6 * worst
+        if base is None:  # every frame's unpushed target: the pushed path's speed is limited as a whole
+            shoulders, _ = _fk(local, hips_p, upto)
+            base = _wrist_targets(shoulders, chest_p, chest_r, heading, track, side)
+        # a push must not jerk the hand faster than people move theirs: spread it over more frames
+        extra = limit_speed(base + extra, fps, MAX_PUSHED_SPEED) - base
         moved = np.nonzero(np.abs(extra).max(axis=1) > 1e-6)[0]
         pos_m, rot_m = _fk(local[moved], hips_p[moved], upto)
         sub = local[moved]

@@ -117,9 +117,13 @@ def derangement(segments: list[Segment]) -> list[int]:
     n = len(segments)
     if n < 2:
         raise OpenHumanError("pairing motion with the wrong audio needs at least two test segments")
+    shifts = list(range(n // 2, n)) + list(range(1, n // 2))
+    for shift in shifts:  # one rotation for all: every motion is used exactly once
+        if all(segments[(i + shift) % n].take.id != segments[i].take.id for i in range(n)):
+            return [(i + shift) % n for i in range(n)]
     out = []
     for i in range(n):
-        for shift in list(range(n // 2, n)) + list(range(1, n // 2)):
+        for shift in shifts:
             j = (i + shift) % n
             if segments[j].take.id != segments[i].take.id:
                 break

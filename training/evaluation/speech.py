@@ -66,7 +66,7 @@ class TakeSpeech:
         return np.pad(part, (0, frames * hop - len(part)))
 
     def _synth(self, take: Take) -> np.ndarray:
-        from ..corpus import find_librivox, librivox_take, load_librivox, plan_corpus
+        from ..corpus import find_librivox, librivox_take, load_librivox, plan_corpus, recorded
         from ..sentences import SentenceGenerator
         from ..speech_synth import synthesise_speech
 
@@ -81,17 +81,19 @@ class TakeSpeech:
         if plan.emotion != take.emotion:
             raise OpenHumanError(f"take {take.id}: the recomputed plan says {plan.emotion}; the corpus was built "
                                  "by another version of the corpus code")
-        speech_seed, sentence_seed, _ = (int(s) for s in np.random.SeedSequence(plan.seed).generate_state(3))
+        speech_seed, sentence_seed, _, room_seed = (int(s) for s in np.random.SeedSequence(plan.seed).generate_state(4))
         if plan.kind == "espeak":
-            return synthesise_speech(SentenceGenerator(sentence_seed), plan.emotion, plan.voice, seed=speech_seed,
-                                     min_seconds=plan.seconds).samples
+            clean = synthesise_speech(SentenceGenerator(sentence_seed), plan.emotion, plan.voice, seed=speech_seed,
+                                      min_seconds=plan.seconds).samples
+            return recorded(clean, room_seed) if self.info.get("rooms") else clean
         if self._librivox is None:
             folder = find_librivox(self.info["librivox"]) if Path(self.info["librivox"]).exists() else None
             if folder is None:
                 raise OpenHumanError(f"take {take.id} speaks LibriVox clips from {self.info['librivox']}, "
                                      "which is not on this machine")
             self._librivox = load_librivox(folder)
-        return librivox_take(self._librivox, speech_seed, plan.seconds)[0]
+        clean = librivox_take(self._librivox, speech_seed, plan.seconds)[0]
+        return recorded(clean, room_seed) if self.info.get("rooms") else clean
 
     def _zeggs(self, take: Take) -> np.ndarray:
         from ...engine.audio import load_audio
@@ -108,7 +110,7 @@ class TakeSpeech:
         stored = np.asarray(self.take_audio(take))
         parts = [p for p, _ in self.meta["audio_spec"]["parts"]]
         offset = sum(d for p, d in self.meta["audio_spec"]["parts"][:parts.index("rms_db")])
-        rebuilt = compute_audio_features(samples)[:, offset]
+        rebuilt = compute_audio_features(samples, self.meta["audio_spec"].get("version", 1))[:, offset]
         diff, corr = loudness_agreement(rebuilt, stored[:, offset])
         if abs(len(rebuilt) - len(stored)) > 2 * MAX_DRIFT_FRAMES or diff > MAX_MEDIAN_LOUDNESS_DIFF_DB \
                 or corr < MIN_LOUDNESS_CORRELATION:

@@ -46,6 +46,11 @@ class Systems:
             missing = [e for e in split.emotions if e.casefold() not in [x.casefold() for x in bundle.emotions]]
             if missing:
                 raise OpenHumanError(f"the model does not know the dataset's emotions {missing}; it knows {bundle.emotions}")
+            ours, theirs = split.meta["audio_spec"], bundle.metadata["audio_features"]
+            if ours.get("version", 1) != theirs.get("version", 1) or ours["dims"] != theirs["dims"]:
+                raise OpenHumanError(f"the model takes audio features version {theirs.get('version', 1)} "
+                                     f"({theirs['dims']} dims) but the dataset holds version {ours.get('version', 1)} "
+                                     f"({ours['dims']} dims); evaluate it on a dataset built for it")
             self.model_skeleton = Skeleton.from_dict(bundle.metadata["skeleton"])
 
     def decode(self, features: np.ndarray, skeleton: Skeleton | None = None) -> Motion:

@@ -1,0 +1,89 @@
+"""The real-speech evaluation: its measures on real captures and speech, and `openhuman eval --real-speech`."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from openhuman.engine import bvh
+from openhuman.engine.audio import load_audio
+from openhuman.engine.procedural import synthesise
+from openhuman.engine.speech_activity import pauses, speech_activity
+from openhuman.training.evaluation import real_measures as rm
+from openhuman.training.evaluation.real_speech import RoomNoise, gather_clips, joined_reading
+
+TAKE = "067_Speech_2_part1"
+
+
+@pytest.fixture(scope="module")
+def zeggs_take(zeggs_dir):
+    return load_audio(zeggs_dir / f"{TAKE}.wav"), bvh.load(zeggs_dir / f"{TAKE}.bvh").scaled(0.01)
+
+
+def test_a_real_speaker_moves_with_their_own_voice_not_another(zeggs_take):
+    samples, capture = zeggs_take
+    tracks = rm.HandTracks(capture)
+    assert tracks.n == pytest.approx(len(samples) / 16000 * 20, abs=2)
+    own = rm.speech_motion_correlation(samples, tracks)
+    shifted = rm.speech_motion_correlation(np.roll(samples, 12 * 16000), tracks)
+    assert own > 0.2 and own > shifted + 0.15
+
+
+def test_real_capture_measures_are_human(zeggs_take):
+    samples, capture = zeggs_take
+    tracks = rm.HandTracks(capture)
+    m = rm.measures(samples, tracks, pauses(speech_activity(samples)))
+    assert 0.15 < m["hand_speed"] < 0.6 and 0.1 < m["hand_height"] < 0.4
+    assert m["fastest_hand"] < 3.0 and 10 < m["jerk"] < 80
+    assert m["pause_seconds"] > 2 and 0 <= m["pause_still_fraction"] <= 1
+    windows = rm.window_kinematics(tracks)
+    assert windows.shape[1] == 8 and len(windows) == (tracks.n - 40) // 5 + 1
+    assert rm.frechet(windows, windows) == pytest.approx(0, abs=1e-6)
+    moved = windows + np.array([0.1, 0, 0, 0, 0, 0, 0, 0])
+    assert rm.frechet(moved, windows) == pytest.approx(0.01, rel=1e-3)
+
+
+def test_procedural_hands_rest_in_long_pauses_and_stay_under_3_m_s(zeggs_take, speech_dir):
+    reading = gather_clips([speech_dir])[0]
+    samples = reading.samples
+    clip_pauses = pauses(speech_activity(samples))
+    assert sum(b - a > rm.LONG_PAUSE_S for a, b in clip_pauses) >= 2
+    tracks = rm.HandTracks(synthesise(samples, None, "Neutral", fps=20.0, seed=1))
+    drops = rm.long_pause_drops(tracks, clip_pauses)
+    assert drops and min(drops) > 0.1
+    for emotion in ("Neutral", "Happy", "Sad", "Angry", "Old", "Relaxed"):
+        fastest = rm.HandTracks(synthesise(zeggs_take[0], None, emotion, fps=20.0, seed=0)).speed.max()
+        assert fastest < 3.0, emotion
+
+
+def test_readings_join_real_clips_with_their_room_noise(speech_dir):
+    clips = gather_clips([speech_dir])
+    assert len(clips) == 1 and clips[0].name == "speech-reading" and len(clips[0].sources) == 5
+    parts = [(p.stem, load_audio(p), "x") for p in sorted(speech_dir.glob("*.wav"))[:2]]
+    joined = joined_reading("two", parts)
+    gap = joined.samples[len(parts[0][1]) + 8000:len(parts[0][1]) + 16000]  # inside the first pause
+    floor = RoomNoise([p[1] for p in parts]).rms
+    assert 0.5 * floor < np.sqrt(np.mean(gap ** 2)) < 2 * floor and floor > 1e-4  # room noise, not zeros
+
+
+def test_eval_real_speech_command(tmp_path, speech_dir):
+    out = tmp_path / "rs"
+    run = subprocess.run([sys.executable, "-m", "openhuman.cli", "eval", "--real-speech", str(speech_dir),
+                          "--neutral-only", "--out", str(out)], capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr[-2000:]
+    results = json.loads(run.stdout)
+    summary = results["summary"]
+    assert set(summary) == {"procedural", "model"}
+    for system in ("procedural", "model"):
+        row = summary[system]
+        assert -1 <= row["correlation"] <= 1 and 0 <= row["pause_still_fraction"] <= 1 and row["fastest_hand"] > 0
+    assert any(t["target"].startswith("correlation") for t in results["targets"])
+    assert (out / "real_speech.json").is_file() and "Mean over clips" in (out / "real_speech.md").read_text()
+    png = out / "real_speech_speech-reading.png"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_eval_needs_data_or_real_speech():
+    run = subprocess.run([sys.executable, "-m", "openhuman.cli", "eval"], capture_output=True, text=True)
+    assert run.returncode != 0 and "--real-speech" in run.stderr

@@ -175,8 +175,9 @@ def evaluate_real_speech(cfg: RealSpeechConfig, log=_log) -> dict:
                 per_emotion[method][emotion] = generate_for_words(clip.samples, words, opts, bundle=bundle).motion
         motions["procedural"] = per_emotion["procedural"]["Neutral"]
         motions["model"] = per_emotion["model"]["Neutral"]
-        n = min(rm.HandTracks(m).n for m in motions.values())
-        tracks = {name: rm.HandTracks(m).slice(0, n) for name, m in motions.items()}
+        full = {name: rm.HandTracks(m) for name, m in motions.items()}
+        n = min(t.n for t in full.values())
+        tracks = {name: t.slice(0, n) for name, t in full.items()}
         starts = plan_windows(n, bundle.config.frames, DEFAULT_OVERLAP)
         row = {"seconds": round(clip.seconds, 2), "sources": clip.sources, "words": len(words),
                "speech_fraction": float(active.mean()),

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from . import quat
+from .atomic_file import write_text
 from .errors import BVHError
 from .motion import Motion, Skeleton
 
@@ -328,12 +328,4 @@ def save(path, motion: Motion, rotation_order: str = "ZYX") -> None:
     """Write a BVH file atomically: a failure never leaves a half-written file behind."""
     path = Path(path)
     text = dumps(motion, rotation_order)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
-    try:
-        with os.fdopen(fd, "w", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    write_text(path, text)

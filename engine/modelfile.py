@@ -23,6 +23,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
+from .atomic_file import atomic_path
 from .denoiser import Denoiser, DenoiserConfig
 from .errors import ModelFileError, OpenHumanError
 from .windows import pick_device
@@ -131,9 +132,8 @@ def save_model_file(
         "weights_sha256": weights_digest(tensors),
     }
     path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    save_file(tensors, str(tmp), metadata={METADATA_KEY: json.dumps(metadata)})
-    os.replace(tmp, path)
+    with atomic_path(path, suffix=".safetensors") as tmp:
+        save_file(tensors, tmp, metadata={METADATA_KEY: json.dumps(metadata)})
     return path
 
 

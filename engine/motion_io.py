@@ -1,12 +1,11 @@
 """Save a generated motion: BVH (centimetres, like ZeroEGGs) or NPZ (metres, with settings)."""
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 from . import bvh
+from .atomic_file import atomic_path
 from .motion import Motion, Skeleton
 
 
@@ -15,15 +14,9 @@ def save_motion(path, motion: Motion, settings: dict | None = None) -> None:
     if path.suffix.lower() == ".bvh":
         bvh.save(path, motion.scaled(100.0))
         return
-    fd, tmp = tempfile.mkstemp(suffix=".npz", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path, suffix=".npz") as tmp:
         np.savez(tmp, root_positions=motion.root_positions, rotations=motion.rotations, fps=motion.fps,
                  skeleton=json.dumps(motion.skeleton.to_dict()), settings=json.dumps(settings or {}))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def load_motion_npz(path) -> Motion:

@@ -32,13 +32,13 @@ def add_arguments(p):
 def run(args) -> int:
     from ..engine.api import GenerateOptions, generate
     from ..engine.motion_io import save_motion
+    from ..engine.output_check import check_output
     from .progress import ProgressBar
 
     out = Path(args.out)
     if out.suffix.lower() not in (".bvh", ".npz"):
         raise OpenHumanError(f"--out must end in .bvh or .npz, got {out.name!r}")
-    if not out.parent.exists():
-        raise OpenHumanError(f"output folder {out.parent} does not exist")
+    check_output(out, inputs=[args.audio, args.transcript, args.model])
     options = GenerateOptions(emotion=args.emotion, emotion_b=args.emotion_b, gamma=args.gamma,
                               intensity=args.intensity, seed=args.seed, method=args.method, sampler=args.sampler,
                               steps=args.steps, device=args.device, model=args.model)

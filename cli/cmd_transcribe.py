@@ -27,6 +27,7 @@ def add_arguments(parser) -> None:
 
 def run(args) -> int:
     from ..engine.audio import load_audio
+    from ..engine.output_check import check_output
     from ..engine.transcript import save_word_spans
     from ..engine.words_from_speech import words_for_clip
 
@@ -36,6 +37,7 @@ def run(args) -> int:
                               "name the output .json, .srt, .vtt or .TextGrid")
     if args.text is not None and not Path(args.text).is_file():
         raise TranscriptError(f"{args.text}: no such transcript file")
+    check_output(out, inputs=[args.audio, args.text])
     samples = load_audio(args.audio)
     bar = ProgressBar()
     stage = "aligning" if args.text else "recognising speech"
@@ -43,8 +45,6 @@ def run(args) -> int:
         spans, report = words_for_clip(samples, args.text, progress=lambda done, total: bar(done / total, stage))
     finally:
         bar.close()
-    if not out.parent.exists():
-        out.parent.mkdir(parents=True)
     save_word_spans(out, spans)
     print(f"{out}: {report.summary()}")
     return 0

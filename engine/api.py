@@ -59,6 +59,7 @@ _model_cache: dict = {}
 def load_model(path=None, device: str = "auto"):
     """The model bundle for a path (cached per path and device)."""
     from .audio_features import check_audio_feature_spec
+    from .model_checks import check_pose_codec
     from .modelfile import load_model_file
     from .text_features import check_text_feature_spec
     from .windows import pick_device
@@ -70,7 +71,8 @@ def load_model(path=None, device: str = "auto"):
         if not path.exists():
             hint = "" if path != BUNDLED_MODEL else " (the bundled model is missing: use --method procedural, or --model FILE)"
             raise OpenHumanError(f"model file {path} not found{hint}")
-        checks = [lambda m: check_audio_feature_spec(m["audio_features"]), lambda m: check_text_feature_spec(m["text_features"])]
+        checks = [lambda m: check_audio_feature_spec(m["audio_features"]),
+                  lambda m: check_text_feature_spec(m["text_features"]), check_pose_codec]
         _model_cache.clear()
         _model_cache[key] = load_model_file(path, map_location=dev, spec_checks=checks)
     return _model_cache[key]
@@ -94,8 +96,7 @@ def generate(audio_path, transcript=None, options: GenerateOptions | None = None
 
     options = options or GenerateOptions()
     report = progress or (lambda fraction, stage: None)
-    if options.method not in METHODS:
-        raise OpenHumanError(f"unknown method {options.method!r}; use one of {', '.join(METHODS)}")
+    _check_method_and_options(options)
 
     def check_cancel():
         if cancel is not None and cancel():
@@ -126,6 +127,7 @@ def generate_for_words(samples16k: np.ndarray, words: list[WordSpan], options: G
                        bundle=None) -> GenerationResult:
     """Motion for 16 kHz samples whose words are already known (the second half of `generate`)."""
     options = options or GenerateOptions()
+    _check_method_and_options(options)
     report = progress or (lambda fraction, stage: None)
     if options.method == "procedural":
         from .paths import DEFAULT_EMOTIONS
@@ -140,6 +142,14 @@ def generate_for_words(samples16k: np.ndarray, words: list[WordSpan], options: G
     bundle = bundle or load_model(options.model, options.device)
     _check_emotions(options, bundle.emotions)
     return _generate_with_model(bundle, samples16k, words, options, report, cancel)
+
+
+def _check_method_and_options(options: GenerateOptions) -> None:
+    from .option_checks import check_options
+
+    if options.method not in METHODS:
+        raise OpenHumanError(f"unknown method {options.method!r}; use one of {', '.join(METHODS)}")
+    check_options(options)
 
 
 def _check_emotions(options: GenerateOptions, labels: list[str]) -> None:
@@ -191,6 +201,24 @@ def _generate_with_model(bundle, samples, words, options, report, cancel) -> Gen
     )
     report(0.97, "decoding motion")
     skeleton = Skeleton.from_dict(bundle.metadata["skeleton"])
-    motion = decode(features, skeleton, bundle.fps)
+    motion = decode(_plausible(features, bundle), skeleton, bundle.fps)
     report(1.0, "done")
     return GenerationResult(motion, words, options, {"method": "model", "model": str(bundle.path)})
+
+
+MAX_ROOT_DISTANCE_M = 50.0  # a speaker gestures in place; farther means a damaged model
+
+
+def _plausible(features: np.ndarray, bundle) -> np.ndarray:
+    """The network's output, refused when it is not finite or puts the body absurdly far away."""
+    from .errors import ModelFileError
+    from .pose import SLICES
+
+    if not np.isfinite(features).all():
+        raise ModelFileError(f"{bundle.path}: the model produced NaN or infinite poses; the model file is damaged "
+                             "(use the bundled model, or --method procedural)")
+    root = np.asarray(features)[:, SLICES["ROOT_POS"]]
+    if np.abs(root).max() > MAX_ROOT_DISTANCE_M:
+        raise ModelFileError(f"{bundle.path}: the model put the body {np.abs(root).max():.3g} m away; its output is "
+                             "not plausible and the model file is damaged (use the bundled model)")
+    return features

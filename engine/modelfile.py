@@ -24,6 +24,7 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 
 from .atomic_file import atomic_path
+from . import model_checks
 from .denoiser import Denoiser, DenoiserConfig
 from .errors import ModelFileError, OpenHumanError
 from .windows import pick_device
@@ -140,6 +141,8 @@ def save_model_file(
 def read_metadata(path: str | os.PathLike) -> dict:
     """The OpenHuman metadata of a model file; refuses files that are not model files."""
     path = Path(path)
+    if path.is_dir():
+        raise ModelFileError(f"{path}: is a folder, not a model file; give the path of an OpenHuman .safetensors model")
     if not path.is_file():
         raise ModelFileError(f"{path}: no such model file; give the path of an OpenHuman .safetensors model")
     try:
@@ -193,52 +196,41 @@ def load_model_file(
     path = Path(path)
     metadata = read_metadata(path)
     _check_metadata(path, metadata)
-    _run_spec_checks(path, metadata, spec_checks)
     try:
         config = DenoiserConfig.from_dict(metadata["architecture"])
     except (ValueError, TypeError) as exc:
         raise ModelFileError(f"{path}: bad architecture in metadata: {exc}") from None
+    model_checks.check_architecture(path, config)
     emotions = metadata["emotions"]
     if not isinstance(emotions, list) or len(emotions) != config.n_emotions:
         raise ModelFileError(f"{path}: metadata lists {emotions!r} but the model has {config.n_emotions} emotions")
+    model_checks.check_values(path, metadata)
+    _run_spec_checks(path, metadata, spec_checks)
 
     try:
         with safe_open(str(path), framework="pt", device="cpu") as f:
+            # Shapes come from the header: a file that lies about its architecture is refused before
+            # any tensor is read or any network allocated.
+            shapes = {k[len(WEIGHT_PREFIX):]: tuple(f.get_slice(k).get_shape())
+                      for k in f.keys() if k.startswith(WEIGHT_PREFIX)}
+            model_checks.check_shapes(path, model_checks.expected_shapes(config), shapes)
             tensors = {k: f.get_tensor(k) for k in f.keys()}
+    except ModelFileError:
+        raise
     except Exception as exc:
         raise ModelFileError(f"{path}: tensors could not be read (damaged or truncated file): {exc}") from None
     if weights_digest(tensors) != metadata["weights_sha256"]:
         raise ModelFileError(f"{path}: weights do not match their checksum; the file is damaged or was modified")
-
-    model = Denoiser(config)
-    state = {k[len(WEIGHT_PREFIX):]: v for k, v in tensors.items() if k.startswith(WEIGHT_PREFIX)}
-    _check_state(path, model, state)
-    model.load_state_dict(state)
     mean, std = tensors.get(MEAN_KEY), tensors.get(STD_KEY)
     for name, t in ((MEAN_KEY, mean), (STD_KEY, std)):
         if t is None or tuple(t.shape) != (config.pose_dim,):
             raise ModelFileError(f"{path}: normalisation tensor {name} is missing or not of shape ({config.pose_dim},)")
+    model_checks.check_tensors(path, tensors, MEAN_KEY, STD_KEY)
+
+    model = Denoiser(config)
+    model.load_state_dict({k[len(WEIGHT_PREFIX):]: v for k, v in tensors.items() if k.startswith(WEIGHT_PREFIX)})
     model.to(pick_device(map_location)).eval()
     return LoadedModel(model, config, metadata, mean.float().numpy(), std.float().numpy(), path)
-
-
-def _check_state(path: Path, model: Denoiser, state: dict) -> None:
-    expected = model.state_dict()
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    wrong = [
-        f"{k} {tuple(state[k].shape)} != {tuple(v.shape)}"
-        for k, v in expected.items() if k in state and state[k].shape != v.shape
-    ]
-    problems = []
-    if missing:
-        problems.append(f"missing weights {missing[:5]}{' …' if len(missing) > 5 else ''}")
-    if unexpected:
-        problems.append(f"unexpected weights {unexpected[:5]}{' …' if len(unexpected) > 5 else ''}")
-    if wrong:
-        problems.append(f"shape mismatch {wrong[:5]}{' …' if len(wrong) > 5 else ''}")
-    if problems:
-        raise ModelFileError(f"{path}: weights do not fit the architecture in its metadata: {'; '.join(problems)}")
 
 
 def model_info(path: str | os.PathLike) -> dict:

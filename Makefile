@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBIAN_PACKAGES := espeak-ng sox ffmpeg pocketsphinx-testdata
 
-.PHONY: setup demo test test-all bench clean
+.PHONY: setup demo test test-all test-bad-input bench clean
 
 setup: $(STAMP)
 
@@ -24,6 +24,9 @@ demo: setup
 
 test: setup
 	$(PY) -m pytest -q -m "not slow" tests
+
+test-bad-input: setup
+	$(PY) -m pytest -q -m bad_input tests
 
 test-all: setup
 	$(PY) -m pytest -q tests

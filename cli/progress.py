@@ -1,22 +1,39 @@
-"""A terminal progress bar for engine progress callbacks (fraction, stage)."""
+"""Progress for engine callbacks (fraction, stage): a live bar on a terminal; in a log file or a batch
+job, one line per stage and every 10 % within a stage, with the elapsed time."""
 import sys
 import time
 
+LOG_STEP = 0.10
+
 
 class ProgressBar:
-    def __init__(self, stream=sys.stderr, width: int = 30):
-        self.stream, self.width, self.start = stream, width, time.perf_counter()
+    def __init__(self, stream=None, width: int = 30, live: bool | None = None):
+        self.stream = stream or sys.stderr
+        self.width, self.start = width, time.perf_counter()
+        self.live = self.stream.isatty() if live is None else live
         self.last = ""
+        self.logged_stage, self.logged_fraction = None, -1.0
 
     def __call__(self, fraction: float, stage: str) -> None:
-        filled = int(self.width * max(0.0, min(1.0, fraction)))
+        fraction = max(0.0, min(1.0, fraction))
         elapsed = time.perf_counter() - self.start
-        line = f"\r[{'#' * filled}{'.' * (self.width - filled)}] {fraction * 100:5.1f}% {elapsed:6.1f}s {stage[:40]:<40}"
-        if line != self.last:
-            self.stream.write(line)
+        if self.live:
+            filled = int(self.width * fraction)
+            line = f"\r[{'#' * filled}{'.' * (self.width - filled)}] {fraction * 100:5.1f}% {elapsed:6.1f}s {stage[:40]:<40}"
+            if line != self.last:
+                self.stream.write(line)
+                self.stream.flush()
+                self.last = line
+            return
+        # A stage text that counts ("window 3 of 9") is one stage: only its first word is compared.
+        kind = stage.split(" ")[0]
+        if kind != self.logged_stage or fraction >= self.logged_fraction + LOG_STEP or (
+                fraction == 1.0 and self.logged_fraction < 1.0):
+            self.stream.write(f"{elapsed:7.1f}s {fraction * 100:5.1f}% {stage}\n")
             self.stream.flush()
-            self.last = line
+            self.logged_stage, self.logged_fraction = kind, fraction
 
     def close(self) -> None:
-        self.stream.write("\n")
-        self.stream.flush()
+        if self.live:
+            self.stream.write("\n")
+            self.stream.flush()

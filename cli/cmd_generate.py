@@ -26,6 +26,8 @@ def add_arguments(p):
     p.add_argument("--steps", type=int, help="sampler steps (default: the sampler's, see --sampler)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--model", help="model file (default: the bundled model)")
+    p.add_argument("--no-words-cache", action="store_true",
+                   help="find the words again instead of reusing those found before for this clip and transcript")
     p.add_argument("--out", required=True, help="output .bvh (centimetres, like ZeroEGGs) or .npz")
 
 
@@ -33,6 +35,7 @@ def run(args) -> int:
     from ..engine.api import GenerateOptions, generate
     from ..engine.motion_io import save_motion
     from ..engine.output_check import check_output
+    from ..engine.words_cache import WordsCache
     from .progress import ProgressBar
 
     out = Path(args.out)
@@ -44,9 +47,11 @@ def run(args) -> int:
                               steps=args.steps, device=args.device, model=args.model)
     bar = ProgressBar()
     try:
-        result = generate(args.audio, args.transcript or args.text, options, progress=bar)
+        cache = None if args.no_words_cache else WordsCache()
+        result = generate(args.audio, args.transcript or args.text, options, progress=bar, words_cache=cache)
     finally:
         bar.close()
     save_motion(out, result.motion, settings={"audio": str(args.audio), **options.to_dict()})
-    print(f"wrote {out} ({result.motion.n_frames} frames at {result.motion.fps:g} fps, {len(result.words)} words)")
+    print(f"wrote {out} ({result.motion.n_frames} frames at {result.motion.fps:g} fps; "
+          f"{result.info.get('words') or str(len(result.words)) + ' words'})")
     return 0

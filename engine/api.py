@@ -78,19 +78,54 @@ def load_model(path=None, device: str = "auto"):
     return _model_cache[key]
 
 
-def find_words(samples16k: np.ndarray, transcript, progress: Progress | None = None, cancel=None):
-    """Word spans for the clip: from the transcript (file or text), else recognised from the speech."""
+def find_words(samples16k: np.ndarray, transcript, progress: Progress | None = None, cancel=None, cache=None):
+    """Word spans for the clip: from the transcript (file or text), else recognised from the speech.
+
+    cache: a WordsCache (engine/words_cache.py) to reuse words found before for the same clip and
+    transcript, or None to always find them.
+    """
     from .words_from_speech import words_for_clip
 
     on_progress = None
     if progress is not None:
         on_progress = lambda done, total: progress(0.05 + 0.05 * done / max(total, 1e-9), "finding words")  # noqa: E731
-    return words_for_clip(samples16k, transcript, progress=on_progress, cancel=cancel)
+    key = None
+    if cache is not None:
+        from .words_cache import words_key
+
+        key = words_key(samples16k, transcript)
+        cached = _cached_words(cache, key)
+        if cached is not None:
+            return cached
+    spans, report = words_for_clip(samples16k, transcript, progress=on_progress, cancel=cancel)
+    if key is not None:
+        cache.put(key, spans, report.to_dict())
+    return spans, report
+
+
+def _cached_words(cache, key: str):
+    from dataclasses import fields
+
+    from .words_from_speech import WordsReport
+
+    hit = cache.get(key)
+    if hit is None:
+        return None
+    spans, stored = hit
+    known = {f.name for f in fields(WordsReport)}
+    try:
+        report = WordsReport(**{k: v for k, v in stored.items() if k in known})
+    except TypeError:  # stored by a build whose report had other fields: find the words again
+        return None
+    report.notes = [*report.notes, "words reused from the cache"]
+    return spans, report
 
 
 def generate(audio_path, transcript=None, options: GenerateOptions | None = None,
-             progress: Progress | None = None, cancel: Callable[[], bool] | None = None) -> GenerationResult:
-    """Motion for a whole clip. progress(fraction 0..1, stage text); cancel() -> True stops."""
+             progress: Progress | None = None, cancel: Callable[[], bool] | None = None,
+             words_cache=None) -> GenerationResult:
+    """Motion for a whole clip. progress(fraction 0..1, stage text); cancel() -> True stops;
+    words_cache: a WordsCache to find the clip's words only once (see find_words)."""
     from .audio import load_audio
     from .errors import Cancelled
 
@@ -115,7 +150,7 @@ def generate(audio_path, transcript=None, options: GenerateOptions | None = None
 
         _check_emotions(options, list(DEFAULT_EMOTIONS))
     report(0.05, "finding words")
-    words, words_report = find_words(samples, transcript, progress=report, cancel=cancel)
+    words, words_report = find_words(samples, transcript, progress=report, cancel=cancel, cache=words_cache)
     check_cancel()
     result = generate_for_words(samples, words, options, report, cancel, bundle=bundle)
     result.info["words"] = words_report.summary()

@@ -54,7 +54,9 @@ def load_rig(job: dict):
 def run_job(job: dict) -> dict:
     """Everything one job does; returns {"outputs": {...}, ...}. Raises on failure."""
     from ..engine import bvh
+    from ..cli.progress import ProgressBar
     from ..engine.api import GenerateOptions, generate
+    from ..engine.words_cache import WordsCache
     from .preview import render_video
     from .retarget_ops import apply_generated
 
@@ -76,10 +78,8 @@ def run_job(job: dict) -> dict:
                               method=job.get("method") or "model", sampler=sampler, steps=steps,
                               device=job.get("device") or "auto", model=job.get("model"))
 
-    def progress(fraction, stage):
-        print(f"OpenHuman: {fraction * 100:5.1f}% {stage}", flush=True)
-
-    result = generate(clip, job.get("transcript"), options, progress=progress)
+    progress = ProgressBar(stream=sys.stdout, live=False)  # a job's log: a line per stage and per 10 %
+    result = generate(clip, job.get("transcript"), options, progress=progress, words_cache=WordsCache())
     settings = {"clip": clip, **result.options.to_dict(), "words": len(result.words), "batch_job": job.get("id")}
     start_frame = int(job.get("start_frame", 1))
     action = apply_generated(bpy.context, arm, result.motion, clip, start_frame, settings, True)

@@ -46,3 +46,9 @@ def speech_dir(shared_data) -> Path:
 @pytest.fixture(scope="session")
 def bandai_dir(shared_data) -> Path:
     return _need(shared_data / "bandai")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_words_cache(tmp_path_factory):
+    """The suite's commands (and their child processes) cache words in a folder of their own, not the user's."""
+    os.environ["OPENHUMAN_CACHE"] = str(tmp_path_factory.mktemp("openhuman-cache"))

@@ -1,0 +1,97 @@
+"""Words found once per clip: recognised or aligned words cached by the audio's content, the
+transcript's content and the recogniser's version, so a new emotion, γ, seed or sampler never waits
+for recognition again. A damaged entry or one from another version is ignored and rebuilt."""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from importlib import metadata as package_metadata
+from pathlib import Path
+
+import numpy as np
+
+from .atomic_file import write_text
+from .words import WordSpan
+
+FORMAT = 1
+MAX_ENTRIES = 2000
+# The words depend on these modules' code: any change to them is a new recogniser version.
+_RECOGNISER_MODULES = ("asr.py", "g2p.py", "transcript.py", "words_from_speech.py", "words.py")
+
+
+def default_cache_dir() -> Path:
+    """$OPENHUMAN_CACHE/words, else $XDG_CACHE_HOME/openhuman/words, else ~/.cache/openhuman/words."""
+    if os.environ.get("OPENHUMAN_CACHE"):
+        return Path(os.environ["OPENHUMAN_CACHE"]) / "words"
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "openhuman" / "words"
+
+
+def recogniser_version() -> str:
+    sha = hashlib.sha256()
+    here = Path(__file__).resolve().parent
+    for name in _RECOGNISER_MODULES:
+        sha.update(name.encode() + b"\0" + (here / name).read_bytes())
+    try:
+        sha.update(package_metadata.version("pocketsphinx").encode())
+    except package_metadata.PackageNotFoundError:
+        sha.update(b"no-pocketsphinx")
+    return sha.hexdigest()[:16]
+
+
+def words_key(samples16k: np.ndarray, transcript) -> str:
+    """A digest of what decides the words: the samples, the transcript (file bytes or text), the recogniser."""
+    sha = hashlib.sha256(f"openhuman-words/{FORMAT}/{recogniser_version()}\0".encode())
+    sha.update(np.ascontiguousarray(samples16k, dtype=np.float32).tobytes())
+    if transcript is None:
+        sha.update(b"\0recognise")
+    elif isinstance(transcript, (str, os.PathLike)) and Path(transcript).is_file():
+        path = Path(transcript)
+        sha.update(b"\0file" + path.suffix.lower().encode() + b"\0" + path.read_bytes())
+    else:
+        sha.update(b"\0text\0" + str(transcript).encode("utf-8", "surrogatepass"))
+    return sha.hexdigest()
+
+
+class WordsCache:
+    """A folder of small JSON files, one per (clip, transcript, recogniser)."""
+
+    def __init__(self, folder=None):
+        self.folder = Path(folder) if folder else default_cache_dir()
+
+    def _path(self, key: str) -> Path:
+        return self.folder / f"{key}.json"
+
+    def get(self, key: str):
+        """(spans, report dict) or None when absent, damaged or from another format."""
+        try:
+            data = json.loads(self._path(key).read_text(encoding="utf-8"))
+            if data.get("format") != FORMAT or data.get("key") != key:
+                return None
+            spans = [WordSpan(str(w), float(s), float(e)) for w, s, e in data["words"]]
+            report = data["report"]
+            if not isinstance(report, dict):
+                return None
+            return spans, report
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return None
+
+    def put(self, key: str, spans: list[WordSpan], report: dict) -> None:
+        """Store quietly: a cache that cannot be written only costs time later."""
+        data = {"format": FORMAT, "key": key, "report": report,
+                "words": [[s.word, s.start, s.end] for s in spans]}
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            write_text(self._path(key), json.dumps(data))
+            self._prune()
+        except OSError:
+            pass
+
+    def _prune(self) -> None:
+        entries = list(self.folder.glob("*.json"))
+        if len(entries) <= MAX_ENTRIES:
+            return
+        entries.sort(key=lambda p: p.stat().st_mtime)
+        for old in entries[: len(entries) - MAX_ENTRIES]:
+            old.unlink(missing_ok=True)

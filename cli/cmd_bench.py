@@ -5,8 +5,9 @@ import subprocess
 import sys
 
 NAME = "bench"
-HELP = "Measure feature extraction, sampling (CPU, and CUDA when present) and keyframe writing; print JSON."
-SECTIONS = ("features", "sampling", "keyframes")
+HELP = ("Measure a real clip end to end (process start to file written), feature extraction, sampling "
+        "(CPU, and CUDA when present) and keyframe writing; print JSON.")
+SECTIONS = ("end-to-end", "features", "sampling", "keyframes")
 
 
 def add_arguments(p):
@@ -27,6 +28,10 @@ def _keyframes_in_blender() -> dict:
 def run(args) -> int:
     sections = args.only or list(SECTIONS)
     report = {}
+    if "end-to-end" in sections:
+        from ..training.bench_end_to_end import benchmark_end_to_end
+
+        report["end_to_end"] = benchmark_end_to_end(args.model)
     if "features" in sections:
         from ..engine.audio_features import benchmark_audio_features
 

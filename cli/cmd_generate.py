@@ -1,4 +1,5 @@
 """`openhuman generate`: a voice clip to motion (.bvh or .npz)."""
+import json
 from pathlib import Path
 
 from ..engine.errors import OpenHumanError
@@ -28,6 +29,7 @@ def add_arguments(p):
     p.add_argument("--model", help="model file (default: the bundled model)")
     p.add_argument("--no-words-cache", action="store_true",
                    help="find the words again instead of reusing those found before for this clip and transcript")
+    p.add_argument("--timings", help="also write how long each stage took (seconds, JSON) to this file")
     p.add_argument("--out", required=True, help="output .bvh (centimetres, like ZeroEGGs) or .npz")
 
 
@@ -36,7 +38,9 @@ def run(args) -> int:
     from ..engine.motion_io import save_motion
     from ..engine.output_check import check_output
     from ..engine.words_cache import WordsCache
-    from .progress import ProgressBar
+    from ..engine.atomic_file import write_text
+    from . import STARTED
+    from .progress import ProgressBar, StageTimes
 
     out = Path(args.out)
     if out.suffix.lower() not in (".bvh", ".npz"):
@@ -46,12 +50,17 @@ def run(args) -> int:
                               intensity=args.intensity, seed=args.seed, method=args.method, sampler=args.sampler,
                               steps=args.steps, device=args.device, model=args.model)
     bar = ProgressBar()
+    clock = StageTimes(bar, origin=STARTED)
     try:
         cache = None if args.no_words_cache else WordsCache()
-        result = generate(args.audio, args.transcript or args.text, options, progress=bar, words_cache=cache)
+        result = generate(args.audio, args.transcript or args.text, options, progress=clock, words_cache=cache)
     finally:
         bar.close()
+    clock.mark("writing")
     save_motion(out, result.motion, settings={"audio": str(args.audio), **options.to_dict()})
+    clock.mark("written")
+    if args.timings:
+        write_text(args.timings, json.dumps(clock.seconds(), indent=1))
     print(f"wrote {out} ({result.motion.n_frames} frames at {result.motion.fps:g} fps; "
           f"{result.info.get('words') or str(len(result.words)) + ' words'})")
     return 0

@@ -37,3 +37,36 @@ class ProgressBar:
         if self.live:
             self.stream.write("\n")
             self.stream.flush()
+
+
+class StageTimes:
+    """Forwards progress to another callback and notes when each stage began, for --timings."""
+
+    def __init__(self, forward, origin: float):
+        self.forward, self.origin = forward, origin
+        self.marks: list[tuple[str, float]] = []
+
+    def __call__(self, fraction: float, stage: str) -> None:
+        self.mark(_stage_name(stage))
+        self.forward(fraction, stage)
+
+    def mark(self, stage: str) -> None:
+        if not self.marks or self.marks[-1][0] != stage:
+            self.marks.append((stage, time.perf_counter() - self.origin))
+
+    def seconds(self) -> dict:
+        """{"start-up": s, stage: s, …, "total": s}: how long each stage took, in order; the last mark
+        ends the run."""
+        if not self.marks:
+            return {}
+        out = {"start-up": round(self.marks[0][1], 3)}
+        for (stage, at), (_, end) in zip(self.marks, self.marks[1:]):
+            if stage != "done":  # the engine's last report: its time goes to the stage after it
+                out[stage] = round(out.get(stage, 0.0) + end - at, 3)
+        out["total"] = round(self.marks[-1][1], 3)
+        return out
+
+
+def _stage_name(stage: str) -> str:
+    """'window 3 of 9' → 'sampling'; other stages keep their text."""
+    return "sampling" if stage.startswith("window ") else stage

@@ -1,0 +1,17 @@
+"""The end-to-end benchmark times real processes stage by stage; the cached run skips recognition."""
+from openhuman.engine.audio import load_audio
+from openhuman.training.bench_end_to_end import RUNS, benchmark_end_to_end
+
+from bad_input_support import VOICE
+
+
+def test_three_runs_with_stages_real_time_factors_and_the_cache_at_work():
+    report = benchmark_end_to_end(method="procedural", clip=(load_audio(VOICE), "a short test clip", "example"))
+    runs = report["runs"]
+    assert list(runs) == [label for label, *_ in RUNS]
+    for run in runs.values():
+        stages = run["stages_s"]
+        assert {"start-up", "reading audio", "finding words", "writing", "total"} <= set(stages)
+        assert 0 < stages["total"] <= run["wall_s"] and run["real_time_factor"] > 0 and run["peak_mb"] > 50
+    audio_only, _, cached = runs.values()
+    assert cached["stages_s"]["finding words"] < audio_only["stages_s"]["finding words"] / 3

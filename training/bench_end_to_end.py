@@ -1,0 +1,84 @@
+"""Benchmark: a real voice clip to a written file, timed from process start, stage by stage.
+
+Three runs of `openhuman generate` side by side: audio only (words recognised), audio with its
+transcript (words aligned), and the first again with another emotion (words from the cache). Each
+reports wall time from spawning the process, its stages (from --timings), the real-time factor and
+peak memory.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+import soundfile
+
+from ..engine.paths import BUNDLED_MODEL
+
+REPO = Path(__file__).resolve().parents[1]
+SPEECH_FOLDERS = (REPO.parent / "shared" / "data" / "speech", Path("/usr/share/pocketsphinx/test/data/librivox"))
+RUNS = (("audio only", "Neutral", False, "fresh"), ("with transcript", "Neutral", True, "fresh"),
+        ("again, another emotion (words cached)", "Sad", False, "first"))
+# Runs the command as this wrapper's only child, so RUSAGE_CHILDREN is the command's own peak.
+_MEASURE = textwrap.dedent("""
+    import json, resource, subprocess, sys, time
+    t = time.perf_counter()
+    done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    print(json.dumps({"rc": done.returncode, "stderr": done.stderr[-2000:], "wall_s": wall,
+                      "peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+""")
+
+
+def real_reading(folders=SPEECH_FOLDERS):
+    """(samples, transcript text, source) of the first folder with a LibriVox reading (60–90 s)."""
+    from .evaluation.real_speech import gather_clips
+
+    for folder in folders:
+        if Path(folder).is_dir():
+            clip = next((c for c in gather_clips([folder]) if c.transcript), None)
+            if clip is not None:
+                return clip.samples, clip.transcript, f"{folder} ({', '.join(clip.sources)})"
+    raise FileNotFoundError("no real speech found: put ../shared beside the checkout or install "
+                            "Debian's pocketsphinx-testdata")
+
+
+def _run(argv: list[str], env: dict) -> dict:
+    out = subprocess.run([sys.executable, "-c", _MEASURE, *argv], capture_output=True, text=True, env=env,
+                         check=True).stdout
+    return json.loads(out)
+
+
+def benchmark_end_to_end(model=None, method: str = "model", clip=None) -> dict:
+    """clip: (samples16k, transcript, source) to time instead of the LibriVox reading."""
+    samples, transcript, source = clip or real_reading()
+    seconds = len(samples) / 16000.0
+    report = {"clip": source, "clip_seconds": round(seconds, 2), "method": method,
+              "model": str(model or BUNDLED_MODEL) if method == "model" else None, "runs": {}}
+    with tempfile.TemporaryDirectory(prefix="openhuman-bench-") as tmp:
+        tmp = Path(tmp)
+        wav, text = tmp / "reading.wav", tmp / "reading.txt"
+        soundfile.write(wav, samples, 16000)
+        text.write_text(transcript + "\n")
+        for k, (label, emotion, with_text, cache) in enumerate(RUNS):
+            timings = tmp / f"timings{k}.json"
+            argv = [sys.executable, "-m", "openhuman.cli", "generate", "--audio", str(wav), "--emotion", emotion,
+                    "--method", method, "--out", str(tmp / f"out{k}.bvh"), "--timings", str(timings)]
+            argv += ["--transcript", str(text)] if with_text else []
+            argv += ["--model", str(model)] if model and method == "model" else []
+            cache_dir = tmp / ("cache0" if cache == "first" else f"cache{k}")
+            run = _run(argv, {**os.environ, "OPENHUMAN_CACHE": str(cache_dir)})
+            if run["rc"] != 0:
+                raise RuntimeError(f"{label}: openhuman generate failed: {run['stderr']}")
+            stages = json.loads(timings.read_text())
+            report["runs"][label] = {
+                "wall_s": round(run["wall_s"], 2), "real_time_factor": round(seconds / run["wall_s"], 2),
+                "peak_mb": round(run["peak_mb"]), "stages_s": stages,
+                # The interpreter's own start before the command's clock began, and its exit after.
+                "outside_command_s": round(run["wall_s"] - stages["total"], 2),
+            }
+    return report

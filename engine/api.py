@@ -166,10 +166,10 @@ def generate_for_words(samples16k: np.ndarray, words: list[WordSpan], options: G
     report = progress or (lambda fraction, stage: None)
     if options.method == "procedural":
         from .paths import DEFAULT_EMOTIONS
-        from .procedural.synthesiser import synthesise
 
         _check_emotions(options, list(DEFAULT_EMOTIONS))
         report(0.2, "synthesising gestures")
+        from .procedural.synthesiser import synthesise
         emotion = options.emotion if not options.emotion_b else _blend_weights(options)
         motion = synthesise(samples16k, words, emotion, fps=20.0, seed=options.seed)
         report(1.0, "done")

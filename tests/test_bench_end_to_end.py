@@ -14,4 +14,5 @@ def test_three_runs_with_stages_real_time_factors_and_the_cache_at_work():
         assert {"start-up", "reading audio", "finding words", "writing", "total"} <= set(stages)
         assert 0 < stages["total"] <= run["wall_s"] and run["real_time_factor"] > 0 and run["peak_mb"] > 50
     audio_only, _, cached = runs.values()
+    assert "recognised" in audio_only["words"] and "cache" in cached["words"], runs
     assert cached["stages_s"]["finding words"] < audio_only["stages_s"]["finding words"] / 3

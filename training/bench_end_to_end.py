@@ -29,7 +29,8 @@ _MEASURE = textwrap.dedent("""
     t = time.perf_counter()
     done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
     wall = time.perf_counter() - t
-    print(json.dumps({"rc": done.returncode, "stderr": done.stderr[-2000:], "wall_s": wall,
+    print(json.dumps({"rc": done.returncode, "stderr": done.stderr[-2000:], "stdout": done.stdout[-2000:],
+                      "wall_s": wall,
                       "peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
 """)
 
@@ -76,6 +77,7 @@ def benchmark_end_to_end(model=None, method: str = "model", clip=None) -> dict:
                 raise RuntimeError(f"{label}: openhuman generate failed: {run['stderr']}")
             stages = json.loads(timings.read_text())
             report["runs"][label] = {
+                "words": run["stdout"].strip().rpartition("; ")[2].rstrip(")"),
                 "wall_s": round(run["wall_s"], 2), "real_time_factor": round(seconds / run["wall_s"], 2),
                 "peak_mb": round(run["peak_mb"]), "stages_s": stages,
                 # The interpreter's own start before the command's clock began, and its exit after.

@@ -9,7 +9,9 @@ A bone map is a JSON file:
 Presets live in engine/bonemaps/; user maps in `user_dir()` ($OPENHUMAN_BONEMAP_DIR, else
 $XDG_CONFIG_HOME/openhuman/bonemaps, else ~/.config/openhuman/bonemaps). A rig's bone names are
 matched exactly, or after dropping a namespace prefix ("mixamorig:Hips" matches "Hips"), so one
-map serves prefixed and plain rigs. `detect` scores every map against a rig's bone names.
+map serves prefixed and plain rigs. `detect` picks the map for a rig from its bone names: the rig
+must have the map's core chain (hips, spine, neck or head, both arms to the hands); fingers, toes and
+end bones are optional. Among those maps, the one naming the largest share of the rig's bones wins.
 """
 from __future__ import annotations
 
@@ -23,7 +25,10 @@ from .errors import RetargetError
 from .skeleton_zeggs import JOINT_NAMES
 
 PRESET_DIR = Path(__file__).resolve().with_name("bonemaps")
-MIN_DETECT_SCORE = 0.75  # share of a map's bones a rig must have for the map to be picked by itself
+MIN_DETECT_SCORE = 0.75  # a map naming only part of the core chain: share of its bones a rig must have
+# What every retarget needs, as groups of joints (any one of a group will do). Fingers, toes and ends are optional.
+CORE_CHAIN = (("Hips",), ("Spine", "Spine1", "Spine2", "Spine3"), ("Neck", "Neck1", "Head"),
+              ("LeftArm",), ("LeftForeArm",), ("LeftHand",), ("RightArm",), ("RightForeArm",), ("RightHand",))
 _NAME = re.compile(r"^[A-Za-z0-9_.\- ]{1,64}$")
 
 
@@ -121,33 +126,85 @@ def resolve(bone_map: BoneMap, bone_names) -> tuple[dict[str, str], list[str]]:
     return found, missing
 
 
+@dataclass(frozen=True)
+class Fit:
+    """How well a map fits a rig's bone names."""
+
+    bone_map: BoneMap
+    rig_share: float  # share of the rig's bones the map names
+    map_share: float  # share of the map's bones the rig has
+    found: int  # map bones the rig has
+    missing_core: tuple[str, ...]  # core-chain bones of the map the rig lacks ("Neck or Head")
+    whole_core: bool  # the map names every group of the core chain
+
+    @property
+    def score(self) -> float:
+        """0..1: the larger share, so a big rig (Rigify: ~700 bones) and a small one both score high."""
+        return max(self.rig_share, self.map_share)
+
+    @property
+    def usable(self) -> bool:
+        """Picked by detection: the core chain is there (a partial map needs most of its bones)."""
+        return not self.missing_core and (self.whole_core or self.map_share >= MIN_DETECT_SCORE)
+
+    def rank(self) -> tuple:
+        # Equal rig shares (a finger-less Mixamo rig is also all OpenHuman names) go to the map it fills more of.
+        return (not self.usable, -self.rig_share, -self.map_share, -self.found, self.bone_map.name)
+
+
+def fit(bone_map: BoneMap, bone_names) -> Fit:
+    """How `bone_map` fits a rig with these bone names."""
+    names = list(bone_names)
+    found, _ = resolve(bone_map, names)
+    wanted = sum(1 for b in bone_map.bones.values() if b)
+    missing, whole = [], True
+    for group in CORE_CHAIN:
+        named = [bone_map.bones[j] for j in group if bone_map.bones.get(j)]
+        if not named:
+            whole = False
+        elif not any(j in found for j in group):
+            missing.append(" or ".join(named))
+    named_rig_bones = len(set(found.values()))
+    return Fit(bone_map, named_rig_bones / len(names) if names else 0.0, len(found) / wanted if wanted else 0.0,
+               len(found), tuple(missing), whole)
+
+
 def score(bone_map: BoneMap, bone_names) -> float:
-    """Share of the map's bones the rig has (0..1)."""
-    wanted = [b for b in bone_map.bones.values() if b]
-    if not wanted:
-        return 0.0
-    found, _ = resolve(bone_map, bone_names)
-    return len(found) / len(wanted)
+    """How well the map fits the rig (0..1): the larger of the share of the rig's bones it names and
+    the share of its bones the rig has."""
+    return fit(bone_map, bone_names).score
+
+
+def rank_maps(bone_names, maps: list[BoneMap] | None = None) -> list[Fit]:
+    """Every map's fit to the rig, best first: usable maps, then by the share of the rig's bones named."""
+    names = list(bone_names)
+    maps = list_bone_maps() if maps is None else maps
+    return sorted((fit(m, names) for m in maps), key=Fit.rank)
 
 
 def detect(bone_names, maps: list[BoneMap] | None = None) -> tuple[BoneMap | None, list[tuple[str, float]]]:
-    """The best-scoring map (None below MIN_DETECT_SCORE) and every map's score, best first.
+    """The map for a rig (None when no map has its core chain in the rig) and every map's score, best first."""
+    fits = rank_maps(bone_names, maps)
+    scores = [(f.bone_map.name, round(f.score, 4)) for f in fits]
+    best = fits[0] if fits and fits[0].usable else None
+    return (best.bone_map if best else None), scores
 
-    Ties go to the map matching more bones (the 75-joint map beats Mixamo on an OpenHuman rig).
-    """
-    names = list(bone_names)
-    maps = list_bone_maps() if maps is None else maps
-    rated = []
-    for m in maps:
-        found, _ = resolve(m, names)
-        wanted = sum(1 for b in m.bones.values() if b)
-        rated.append((len(found) / wanted if wanted else 0.0, len(found), m))
-    rated.sort(key=lambda r: (-r[0], -r[1], r[2].name))
-    scores = [(m.name, round(s, 4)) for s, _, m in rated]
-    best = rated[0] if rated else None
-    if best is None or best[0] < MIN_DETECT_SCORE:
-        return None, scores
-    return best[2], scores
+
+def pick(bone_names, rig: str = "the armature", maps: list[BoneMap] | None = None) -> tuple[BoneMap, float]:
+    """(map, score) as `detect`, or a RetargetError saying which core bones the closest map misses."""
+    fits = rank_maps(bone_names, maps)
+    if fits and fits[0].usable:
+        return fits[0].bone_map, fits[0].score
+    head = f"Armature '{rig}' lacks a bone map: "
+    tail = "; choose a Bone map or save your own"
+    if not fits or fits[0].found == 0:
+        raise RetargetError(head + "its bone names match no known rig" + tail)
+    closest = fits[0]
+    if closest.missing_core:
+        raise RetargetError(head + f"closest is '{closest.bone_map.name}', but the rig lacks its core bones "
+                            f"{', '.join(closest.missing_core)}" + tail)
+    raise RetargetError(head + f"closest is '{closest.bone_map.name}', with {closest.map_share:.0%} of its bones "
+                        f"(a map without the whole core chain needs {MIN_DETECT_SCORE:.0%})" + tail)
 
 
 def _plain(name: str) -> str:

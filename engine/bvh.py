@@ -1,15 +1,16 @@
 """BVH motion files: `load(path) -> Motion` and `save(path, motion)`.
 
 Reading accepts any channel order per joint, position channels on any joint, End Sites,
-any frame time, CRLF line ends, blank lines and `#` or `//` comment lines. Position
-channels give the joint's translation from its parent (replacing its OFFSET), as in
-Blender's importer. Anything malformed raises `BVHError` with the line number; the
-reader never trusts the declared frame count for memory, so it cannot be made to
-allocate more than the file's own size warrants.
+frame rates of 1 to 1000 fps, UTF-8, Latin-1 or UTF-16/32 text (with a byte-order mark),
+CRLF line ends, tabs, blank lines and `#` or `//` comment lines. Position channels give
+the joint's translation from its parent (replacing its OFFSET), as in Blender's importer.
+Anything malformed raises `BVHError` (and nothing else) with the line number; the reader
+never trusts the declared frame count for memory, so it cannot be made to allocate more
+than the file's own size warrants.
 """
 from __future__ import annotations
 
-import os
+import codecs
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,10 @@ from .errors import BVHError
 from .motion import Motion, Skeleton
 
 MAX_JOINTS = 1000
+MIN_FRAME_TIME, MAX_FRAME_TIME = 0.001, 1.0  # 1000 fps to 1 fps: anything else is a damaged file
+_WHOLE = re.compile(r"^[0-9]+$")  # str.isdigit() also takes '²', which int() refuses
+_BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 _AXES = {"X": 0, "Y": 1, "Z": 2}
 _CHANNEL = re.compile(r"^([XYZ])(position|rotation)$", re.IGNORECASE)
 
@@ -61,7 +66,7 @@ def _parse_hierarchy(lines, path) -> tuple[list[_Joint], int]:
     end_site_owner: int | None = None
     seen_header = False
     for number, s in lines:
-        head, _, rest = s.partition(" ")
+        head, rest = (s.split(None, 1) + [""])[:2]
         rest = rest.strip()
         keyword = head.upper()
         if keyword == "HIERARCHY" and not seen_header:
@@ -130,12 +135,15 @@ def _parse_hierarchy(lines, path) -> tuple[list[_Joint], int]:
             if pending or not stack or stack[-1] < 0:
                 raise BVHError("CHANNELS outside of a joint block", number, path)
             tokens = rest.split()
-            if not tokens or not tokens[0].isdigit():
+            if not tokens or not _WHOLE.match(tokens[0]):
                 raise BVHError("CHANNELS needs a count and channel names", number, path)
             count = int(tokens[0])
             names = tokens[1:]
-            if count != len(names) or count > 6:
-                raise BVHError(f"CHANNELS says {tokens[0]} but lists {len(names)} channels (at most 6)", number, path)
+            if count > 6 or len(names) > 6:
+                raise BVHError(f"CHANNELS lists {max(count, len(names))} channels; a joint has at most 6 "
+                               "(3 positions, 3 rotations)", number, path)
+            if count != len(names):
+                raise BVHError(f"CHANNELS says {count} channels but names {len(names)}", number, path)
             channels = []
             for name in names:
                 m = _CHANNEL.match(name)
@@ -149,27 +157,31 @@ def _parse_hierarchy(lines, path) -> tuple[list[_Joint], int]:
 
 
 def _parse_motion_header(lines, path) -> tuple[int, float, int]:
-    """Frames and Frame Time lines; returns (frames, frame_time, last header line)."""
-    frames = frame_time = None
+    """Frames and Frame Time lines; returns (frames, frame_time, line of 'Frames:')."""
+    frames = frame_time = frames_line = None
     number = None
     for number, s in lines:
         if s.lower().startswith("frames:"):
             value = s.split(":", 1)[1].strip()
-            if not value.isdigit():
-                raise BVHError(f"Frames must be a whole number, got {value!r}", number, path)
-            frames = int(value)
+            if not _WHOLE.match(value):
+                raise BVHError(f"Frames must be a whole number, got {value[:40]!r}", number, path)
+            frames, frames_line = int(value), number
+            if frames == 0:
+                raise BVHError("'Frames: 0': the file holds no motion; export at least one frame", number, path)
         elif s.lower().startswith("frame time:"):
             value = s.split(":", 1)[1].strip()
             try:
                 frame_time = float(value)
             except ValueError:
-                raise BVHError(f"Frame Time must be a number, got {value!r}", number, path) from None
-            if not (np.isfinite(frame_time) and frame_time > 0):
-                raise BVHError("Frame Time must be a positive number of seconds", number, path)
+                raise BVHError(f"Frame Time must be a number, got {value[:40]!r}", number, path) from None
+            if not MIN_FRAME_TIME <= frame_time <= MAX_FRAME_TIME:  # also refuses nan
+                raise BVHError(f"Frame Time {value[:40]} s is not a frame rate (1 to 1000 fps, a Frame Time of "
+                               f"{MIN_FRAME_TIME} to {MAX_FRAME_TIME:g} s); the file is damaged: export it again",
+                               number, path)
         else:
             raise BVHError(f"expected 'Frames:' and 'Frame Time:', got {s[:40]!r}", number, path)
         if frames is not None and frame_time is not None:
-            return frames, frame_time, number
+            return frames, frame_time, frames_line
     raise BVHError("the MOTION section ends before 'Frames:' and 'Frame Time:'", number, path)
 
 
@@ -240,13 +252,13 @@ def loads(text: str, path: str | None = None) -> Motion:
     """Parse BVH text (see `load`)."""
     lines = _content_lines(text)
     joints, _ = _parse_hierarchy(lines, path)
-    n_frames, frame_time, header_line = _parse_motion_header(lines, path)
+    n_frames, frame_time, frames_line = _parse_motion_header(lines, path)
     n_channels = sum(len(j.channels) for j in joints)
-    # A frame line has at least one character per channel: a declared count the file
-    # cannot hold is refused before anything is allocated for it.
-    if n_frames * max(n_channels, 1) > len(text):
+    # A frame line holds at least a digit and a separator per channel: a declared count the
+    # file cannot hold is refused before anything is allocated for it.
+    if n_frames * 2 * max(n_channels, 1) > len(text):
         raise BVHError(f"'Frames:' declares {n_frames} frames but the file is far too short to hold them "
-                       "(truncated or corrupt)", header_line, path)
+                       "(truncated or corrupt)", frames_line, path)
     data = _read_frames(lines, n_frames, n_channels, path)
     return _build_motion(joints, data, frame_time)
 
@@ -258,15 +270,38 @@ def load(path) -> Motion:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise BVHError("file not found: check the path", None, str(path)) from None
+    except IsADirectoryError:
+        raise BVHError("this is a folder, not a BVH file: choose the .bvh file inside it", None, str(path)) from None
     except OSError as exc:
         raise BVHError(f"cannot read the file ({exc.strerror})", None, str(path)) from None
+    return loads(_decode(raw, str(path)), str(path))
+
+
+def _decode(raw: bytes, path: str) -> str:
+    """Text of a BVH file: UTF-8, UTF-16/32 with a byte-order mark, else Latin-1."""
+    for bom, codec in _BOMS:
+        if raw.startswith(bom):
+            try:
+                return raw.decode(codec)
+            except UnicodeDecodeError:
+                raise BVHError(f"the file starts like {codec.upper()} text but is not valid {codec.upper()}; "
+                               "save it again as UTF-8", None, path) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         text = raw.decode("latin-1")
     if "\x00" in text:
-        raise BVHError("this is a binary file, not a BVH text file", None, str(path))
-    return loads(text, str(path))
+        if _looks_utf16(raw):
+            raise BVHError("this looks like UTF-16 text without a byte-order mark; save it as UTF-8", None, path)
+        raise BVHError("this is a binary file, not a BVH text file", None, path)
+    return text
+
+
+def _looks_utf16(raw: bytes) -> bool:
+    """ASCII text saved as UTF-16: every other byte of the start is zero."""
+    head = raw[:400]
+    odd, even = head[1::2], head[0::2]
+    return len(odd) >= 8 and max(odd.count(0), even.count(0)) >= 0.9 * len(odd)
 
 
 def _fmt(values: np.ndarray) -> str:
@@ -285,8 +320,17 @@ def dumps(motion: Motion, rotation_order: str = "ZYX") -> str:
     rot_channels = " ".join(f"{a}rotation" for a in rotation_order)
     out = ["HIERARCHY"]
 
-    def write(j: int, depth: int):
+    # Iterative (a stack of open joints), so a 1000-deep chain cannot exhaust Python's recursion limit.
+    stack: list[tuple[int, int, bool]] = [(0, 0, False)]  # (joint, depth, its children written)
+    while stack:
+        j, depth, closing = stack.pop()
         pad = "\t" * depth
+        if closing:
+            if j in sk.end_sites or not children[j]:
+                end = sk.end_sites.get(j, np.zeros(3))
+                out.extend([f"{pad}\tEnd Site", pad + "\t{", f"{pad}\t\tOFFSET {_fmt(end)}", pad + "\t}"])
+            out.append(pad + "}")
+            continue
         out.append(f"{pad}{'ROOT' if j == 0 else 'JOINT'} {sk.names[j]}")
         out.append(pad + "{")
         out.append(f"{pad}\tOFFSET {_fmt(sk.offsets[j])}")
@@ -294,14 +338,9 @@ def dumps(motion: Motion, rotation_order: str = "ZYX") -> str:
             out.append(f"{pad}\tCHANNELS 6 Xposition Yposition Zposition {rot_channels}")
         else:
             out.append(f"{pad}\tCHANNELS 3 {rot_channels}")
-        for c in children[j]:
-            write(c, depth + 1)
-        if j in sk.end_sites or not children[j]:
-            end = sk.end_sites.get(j, np.zeros(3))
-            out.extend([f"{pad}\tEnd Site", pad + "\t{", f"{pad}\t\tOFFSET {_fmt(end)}", pad + "\t}"])
-        out.append(pad + "}")
+        stack.append((j, depth, True))
+        stack.extend((c, depth + 1, False) for c in reversed(children[j]))
 
-    write(0, 0)
     f = motion.n_frames
     columns = []
     euler = np.degrees(quat.quat_to_euler(quat.normalize(motion.rotations), rotation_order))

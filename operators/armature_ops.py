@@ -7,6 +7,7 @@ from bpy_extras.io_utils import ExportHelper, ImportHelper
 from ..engine.errors import OpenHumanError
 from ..engine.skeleton_zeggs import zeggs_skeleton
 from .armature_builder import create_armature
+from .keyframes import current_action_name, keying_problem, kept_note
 from .scene_writer import apply_result
 
 
@@ -42,6 +43,9 @@ class OPENHUMAN_OT_import_bvh(bpy.types.Operator, ImportHelper):
         if arm is None:
             self.report({"ERROR"}, "Choose a target armature (or create the OpenHuman armature) first")
             return {"CANCELLED"}
+        if keying_problem(arm):
+            self.report({"ERROR"}, keying_problem(arm))
+            return {"CANCELLED"}
         try:
             motion = bvh.load(self.filepath).scaled(self.scale)
         except OpenHumanError as exc:
@@ -51,9 +55,12 @@ class OPENHUMAN_OT_import_bvh(bpy.types.Operator, ImportHelper):
         if missing:
             self.report({"ERROR"}, f"Armature '{arm.name}' has no bone '{missing[0]}' (and {len(missing) - 1} more)")
             return {"CANCELLED"}
-        apply_result(context, arm, motion, None, context.scene.openhuman.start_frame,
-                     {"imported": os.path.basename(self.filepath)}, False)
-        arm.animation_data.action.name = os.path.splitext(os.path.basename(self.filepath))[0]
+        previous = current_action_name(arm)
+        action = apply_result(context, arm, motion, None, context.scene.openhuman.start_frame,
+                              {"imported": os.path.basename(self.filepath)}, False,
+                              action_name=os.path.splitext(os.path.basename(self.filepath))[0])
+        self.report({"INFO"}, f"Imported {motion.n_frames} frames onto '{arm.name}' as the action '{action.name}'"
+                    + kept_note(previous))
         return {"FINISHED"}
 
 
@@ -67,13 +74,29 @@ class OPENHUMAN_OT_export_bvh(bpy.types.Operator, ExportHelper):
 
     def execute(self, context):
         from ..engine import bvh
+        from ..engine.output_check import check_output
         from .motion_reader import read_motion
 
         arm = context.scene.openhuman.armature
         if arm is None:
             self.report({"ERROR"}, "Choose the armature to export first")
             return {"CANCELLED"}
-        motion = read_motion(context, arm, zeggs_skeleton())
-        bvh.save(self.filepath, motion.scaled(100.0))
+        skeleton = zeggs_skeleton()
+        missing = [n for n in skeleton.names if n not in arm.pose.bones]
+        if missing:
+            self.report({"ERROR"}, f"Armature '{arm.name}' has no bone '{missing[0]}' ({len(missing)} missing): "
+                        "BVH export writes the 75-bone OpenHuman armature; choose one")
+            return {"CANCELLED"}
+        try:  # before reading any frame: a folder or read-only place is refused at once
+            check_output(bpy.path.abspath(self.filepath), what="BVH file")
+        except OpenHumanError as exc:
+            self.report({"ERROR"}, f"Cannot export: {exc}")
+            return {"CANCELLED"}
+        motion = read_motion(context, arm, skeleton)
+        try:
+            bvh.save(bpy.path.abspath(self.filepath), motion.scaled(100.0))
+        except OSError as exc:
+            self.report({"ERROR"}, f"Cannot write {self.filepath}: {exc.strerror or exc}; choose another place")
+            return {"CANCELLED"}
         self.report({"INFO"}, f"Wrote {motion.n_frames} frames to {self.filepath}")
         return {"FINISHED"}

@@ -4,19 +4,21 @@ from __future__ import annotations
 import os
 import threading
 import traceback
+from dataclasses import dataclass
 
 import bpy
 
-from ..engine.errors import OpenHumanError
+from ..engine.errors import AudioError, OpenHumanError
 from ..engine.paths import DEFAULT_EMOTIONS
 from ..engine.quality import QUALITY
 from . import model_labels
+from .keyframes import current_action_name, kept_note
 from .retarget_ops import apply_generated
 
 QUALITY_TO_SAMPLER = {name.upper(): preset for name, preset in QUALITY.items()}
 
 
-def gamma_curve(scene, settings, n_frames: int, model_fps: float):
+def gamma_curve(scene, settings, n_frames: int, model_fps: float, start_frame: int | None = None):
     """γ per model frame, read from the slider's F-curve when it is animated; else a number."""
     anim = scene.animation_data
     fcurve = None
@@ -29,13 +31,70 @@ def gamma_curve(scene, settings, n_frames: int, model_fps: float):
     if fcurve is None:
         return float(settings.gamma)
     fps = scene.render.fps / scene.render.fps_base
-    return [min(1.0, max(0.0, fcurve.evaluate(settings.start_frame + k / model_fps * fps))) for k in range(n_frames)]
+    start = settings.start_frame if start_frame is None else start_frame
+    return [min(1.0, max(0.0, fcurve.evaluate(start + k / model_fps * fps))) for k in range(n_frames)]
 
 
 def _model_frames(audio_path: str) -> int:
-    import librosa
+    """Frames of the model's 20 fps in the clip; AudioError naming the problem when it cannot be read."""
+    import soundfile
 
-    return int(librosa.get_duration(path=audio_path) * 20.0) + 1
+    try:
+        info = soundfile.info(audio_path)
+        seconds = info.frames / info.samplerate
+    except Exception:  # not a libsndfile format: the engine's reader reads it or says what is wrong
+        from ..engine.audio import SAMPLE_RATE, load_audio
+
+        seconds = len(load_audio(audio_path)) / SAMPLE_RATE
+    return int(seconds * 20.0) + 1
+
+
+@dataclass
+class Voice:
+    """The clip to gesture to: a file, or the file of a sound strip already in the sequencer."""
+
+    path: str
+    start_frame: int
+    strip: str | None = None  # the sound strip's name when the voice comes from the sequencer
+
+
+def _voice_strip(scene):
+    """(the selected, else the only, sound strip in the sequencer, None) or (None, why there is none)."""
+    editor = scene.sequence_editor
+    sounds = [s for s in editor.strips_all if s.type == "SOUND" and s.sound] if editor else []
+    if not sounds:
+        return None, "Choose a voice clip first (or add the voice to the sequencer as a sound strip)"
+    selected = [s for s in sounds if s.select]
+    if len(selected) == 1:
+        return selected[0], None
+    if len(sounds) == 1:
+        return sounds[0], None
+    return None, (f"{len(sounds)} sound strips are in the sequencer: select the voice's strip alone, "
+                  "or choose a voice clip file")
+
+
+def find_voice(context) -> tuple[Voice | None, str | None]:
+    """(Voice, None), or (None, why there is no usable voice). The clip file wins over the sequencer."""
+    s = context.scene.openhuman
+    if s.audio_path:
+        path = bpy.path.abspath(s.audio_path)
+        if os.path.isdir(path):
+            return None, f"The voice clip {path} is a folder: choose an audio file"
+        if not os.path.isfile(path):
+            return None, f"Voice clip not found: {path}"
+        return Voice(path, s.start_frame), None
+    strip, problem = _voice_strip(context.scene)
+    if strip is None:
+        return None, problem
+    sound = strip.sound
+    if sound.packed_file is not None:
+        return None, (f"The sound strip '{strip.name}' is packed into the .blend: unpack it "
+                      "(File > External Data > Unpack Resources) or choose a voice clip file")
+    path = bpy.path.abspath(sound.filepath, library=sound.library)
+    if not os.path.isfile(path):
+        return None, (f"The sound strip '{strip.name}' plays {path}, which is not found: "
+                      "relink it or choose a voice clip")
+    return Voice(path, int(round(strip.frame_start)), strip.name), None
 
 
 def check_inputs(context) -> str | None:
@@ -48,11 +107,9 @@ def check_inputs(context) -> str | None:
     names = dependencies.missing()
     if names:
         return "Missing Python packages: " + ", ".join(names) + " (Preferences > Add-ons > OpenHuman)"
-    if not s.audio_path:
-        return "Choose a voice clip first"
-    path = bpy.path.abspath(s.audio_path)
-    if not os.path.isfile(path):
-        return f"Voice clip not found: {path}"
+    _voice, problem = find_voice(context)
+    if problem:
+        return problem
     arm = s.armature or (context.active_object if context.active_object and context.active_object.type == "ARMATURE" else None)
     if arm is None:
         return "Choose a target armature (or create the OpenHuman armature)"
@@ -98,10 +155,10 @@ class OPENHUMAN_OT_generate(bpy.types.Operator):
         if transcript and os.path.isfile(bpy.path.abspath(transcript)):
             transcript = bpy.path.abspath(transcript)
         arm = s.armature or context.active_object
-        audio = bpy.path.abspath(s.audio_path)
+        voice, _problem = find_voice(context)  # check_inputs has made sure there is one
         if options.method == "model":
-            options.gamma = gamma_curve(context.scene, s, _model_frames(audio), 20.0)
-        return audio, transcript, options, arm
+            options.gamma = gamma_curve(context.scene, s, _model_frames(voice.path), 20.0, voice.start_frame)
+        return voice, transcript, options, arm
 
     def _run_engine(self, audio, transcript, options):
         from ..engine.api import generate
@@ -134,12 +191,19 @@ class OPENHUMAN_OT_generate(bpy.types.Operator):
             self.report({"ERROR"}, problem)
             return {"CANCELLED"}
         try:
-            audio, transcript, options, arm = self._request(context)
-        except Exception as exc:  # e.g. a clip that is not audio: report, change nothing
+            voice, transcript, options, arm = self._request(context)
+        except AudioError as exc:  # e.g. a text file renamed .wav: the message names the file and the problem
             self.report({"ERROR"}, f"Cannot read the voice clip: {exc}")
             return {"CANCELLED"}
+        except OpenHumanError as exc:
+            self.report({"ERROR"}, str(exc))
+            return {"CANCELLED"}
+        except Exception as exc:  # a bug, not bad input: some exceptions have an empty message, so name the type
+            self.report({"ERROR"}, f"Cannot prepare the generation: {type(exc).__name__}: {str(exc) or 'no details'}")
+            return {"CANCELLED"}
         self._arm_name = arm.name
-        self._audio = audio
+        self._voice = voice
+        audio = voice.path
         self._state = {"progress": 0.0, "stage": "starting", "done": False, "cancel": False}
         if bpy.app.background or not context.window:
             job = context.window_manager.openhuman_job
@@ -188,14 +252,21 @@ class OPENHUMAN_OT_generate(bpy.types.Operator):
             self.report({"ERROR"}, "The target armature was deleted while generating: nothing was changed")
             return {"CANCELLED"}
         s = context.scene.openhuman
-        settings = {"clip": self._audio, **result.options.to_dict(), "words": len(result.words)}
+        voice = self._voice
+        settings = {"clip": voice.path, **result.options.to_dict(), "words": len(result.words)}
+        if voice.strip:
+            settings["sound_strip"] = voice.strip
+        previous = current_action_name(arm)
         try:  # straight onto the OpenHuman armature; through the bone map onto any other rig
-            apply_generated(context, arm, result.motion, self._audio, s.start_frame, settings, s.set_frame_range)
+            action = apply_generated(context, arm, result.motion, voice.path, voice.start_frame, settings,
+                                     s.set_frame_range, sound_strip=voice.strip is None)
         except OpenHumanError as exc:
             self.report({"ERROR"}, f"Cannot key '{arm.name}': {exc}")
             return {"CANCELLED"}
         s.words_summary = result.info.get("words", "")
-        self.report({"INFO"}, f"OpenHuman: {result.motion.duration:.1f} s of motion on '{arm.name}'")
+        source = f" from the sound strip '{voice.strip}'" if voice.strip else ""
+        self.report({"INFO"}, f"OpenHuman: {result.motion.duration:.1f} s of motion{source} on '{arm.name}' "
+                              f"as the action '{action.name}'" + kept_note(previous))
         return {"FINISHED"}
 
 

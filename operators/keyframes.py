@@ -11,6 +11,57 @@ from .armature_builder import bone_rest_quaternions
 from .rig_maths import pose_basis_rotations, root_basis_location_armature, to_blender_vectors
 
 _LINEAR = 1  # index of 'LINEAR' in the keyframe interpolation enum
+STASH_TRACK = "[Action Stash]"  # the name Blender's action editor gives the tracks it stashes into
+
+
+def keying_problem(obj) -> str | None:
+    """Why keys put on `obj` would not be kept (it is linked from a library), or None."""
+    if obj.library is None and obj.is_editable:
+        return None
+    where = obj.library.filepath if obj.library is not None else "a library"
+    return (f"Armature '{obj.name}' is linked from {where} and cannot be keyed (the keys would be lost on save): "
+            "make a library override (Object > Library Override > Make) and key that")
+
+
+def stash_action(obj) -> str | None:
+    """Keep the object's current action in a muted NLA track, as Blender's action editor does when it
+    makes a new action, so the action keeps a user and survives the next save. Returns its name."""
+    anim = obj.animation_data
+    old = anim.action if anim else None
+    if old is None:
+        return None
+    stashed = any(strip.action == old for track in anim.nla_tracks for strip in track.strips)
+    if not stashed:
+        track = anim.nla_tracks.new()
+        track.name = STASH_TRACK
+        strip = track.strips.new(old.name, int(old.frame_range[0]), old)
+        if getattr(anim, "action_slot", None) is not None:
+            strip.action_slot = anim.action_slot
+        track.mute = True
+    return old.name
+
+
+def new_action(obj, name: str):
+    """A new action for `obj` alone, with its own slot; its earlier action is stashed, never overwritten.
+
+    Blender names it `name`, or `name.001`… when another action has that name already.
+    """
+    anim = obj.animation_data or obj.animation_data_create()
+    stash_action(obj)
+    action = bpy.data.actions.new(name)
+    anim.action = action
+    return action
+
+
+def current_action_name(obj) -> str | None:
+    """The name of the action `obj` plays now (read before keying, for the report)."""
+    anim = obj.animation_data
+    return anim.action.name if anim and anim.action else None
+
+
+def kept_note(name: str | None) -> str:
+    """The sentence for an operator's report when an earlier action was stashed."""
+    return f"; the earlier action '{name}' is kept in its NLA stash" if name else ""
 
 
 def _channelbag(action, obj):
@@ -22,7 +73,7 @@ def _channelbag(action, obj):
     anim = obj.animation_data
     slot = anim.action_slot
     if slot is None:
-        slot = next((s for s in action.slots if s.target_id_type == "OBJECT"), None) or action.slots.new("OBJECT", obj.name)
+        slot = action.slots.new("OBJECT", obj.name)
         anim.action_slot = slot
     return action_ensure_channelbag_for_slot(action, slot)
 
@@ -43,7 +94,7 @@ def _write_curve(fcurves, data_path: str, index: int, group: str, frames: np.nda
 
 
 def write_action(obj, motion: Motion, action_name: str, start_frame: int, fps: float, settings: dict | None = None):
-    """Keys for every bone's quaternion and the root's location; replaces this action's old keys.
+    """Keys for every bone's quaternion and the root's location, in a new action of `obj`'s own.
 
     The motion is resampled to `fps` (the scene's rate) and starts at `start_frame`.
     Bones are matched by name; every joint of the motion must exist on the armature.
@@ -60,12 +111,8 @@ def write_action(obj, motion: Motion, action_name: str, start_frame: int, fps: f
                                             bone_rest_quaternions(obj, names[:1])[0])
     frames = start_frame + np.arange(motion.n_frames, dtype=np.float64)
 
-    action = bpy.data.actions.get(action_name) or bpy.data.actions.new(action_name)
-    if obj.animation_data is None:
-        obj.animation_data_create()
-    obj.animation_data.action = action
+    action = new_action(obj, action_name)
     fcurves = _channelbag(action, obj).fcurves
-    fcurves.clear()
     for j, name in enumerate(names):
         pb = obj.pose.bones[name]
         pb.rotation_mode = "QUATERNION"

@@ -25,7 +25,9 @@ def _is_armature(self, obj):
 
 class OpenHumanSettings(bpy.types.PropertyGroup):
     audio_path: bpy.props.StringProperty(
-        name="Voice clip", description="Speech audio to gesture to (WAV, FLAC, OGG, MP3…)", subtype="FILE_PATH"
+        name="Voice clip", subtype="FILE_PATH",
+        description="Speech audio to gesture to (WAV, FLAC, OGG, MP3…). Empty: the selected (or only) sound strip "
+        "in the sequencer, from its frame"
     )
     transcript: bpy.props.StringProperty(
         name="Transcript",

@@ -19,7 +19,7 @@ from ..engine.errors import OpenHumanError, RetargetError
 from ..engine.motion import Motion
 from ..engine.retarget import RigRest, plan_retarget, retarget
 from ..engine.skeleton_zeggs import JOINT_NAMES, zeggs_skeleton
-from .keyframes import _channelbag, _write_curve
+from .keyframes import _channelbag, _write_curve, current_action_name, keying_problem, kept_note, new_action
 
 OPENHUMAN_SKELETON = "zeggs-75"
 _PROBE = Quaternion((0.6, 0.5, 0.62), 0.6)  # a turn off every bone axis, so followers always move
@@ -38,23 +38,22 @@ def chosen_bone_map(arm, override: str = ""):
     if choice:
         m = bonemaps.load_bone_map(bpy.path.abspath(choice) if choice.startswith("//") else choice)
         return m, bonemaps.score(m, names)
-    m, scores = bonemaps.detect(names)
-    if m is None:
-        best = scores[0] if scores else ("none", 0.0)
-        raise RetargetError(f"Armature '{arm.name}' lacks a bone map: its bone names match no known rig "
-                            f"(closest: {best[0]}, {best[1]:.0%} of its bones). Choose a Bone map or save your own")
-    return m, scores[0][1]
+    return bonemaps.pick(names, arm.name)
 
 
 def target_problem(arm) -> str | None:
     """Why keys cannot go onto this armature now, or None. Cheap: the panel calls it on every redraw."""
+    linked = keying_problem(arm)
+    if linked:
+        return linked
     if is_openhuman_rig(arm):
         return None
     try:
         m, score = chosen_bone_map(arm)
     except OpenHumanError as exc:
         return str(exc)
-    if score < 0.3:
+    # A detected map already has the rig's core chain; only a map the user chose can miss most bones.
+    if getattr(arm, "openhuman_bone_map", "") and score < 0.3:
         return f"Armature '{arm.name}' lacks most bones of the bone map '{m.name}' ({score:.0%} found)"
     return None
 
@@ -176,15 +175,12 @@ def plan_for(arm, bone_map_name: str = ""):
 
 def write_retargeted_action(arm, motion: Motion, plan, bone_map, action_name: str, start_frame: int, fps: float,
                             settings: dict | None = None):
-    """Keys on `arm` for `motion` (any fps; resampled to `fps`), in bulk; replaces the action's old keys."""
+    """Keys on `arm` for `motion` (any fps; resampled to `fps`), in bulk, in a new action of `arm`'s own
+    (its earlier action is stashed in its NLA)."""
     result = retarget(motion.resampled(fps), plan)
     frames = start_frame + np.arange(result.n_frames, dtype=np.float64)
-    action = bpy.data.actions.get(action_name) or bpy.data.actions.new(action_name)
-    if arm.animation_data is None:
-        arm.animation_data_create()
-    arm.animation_data.action = action
+    action = new_action(arm, action_name)
     fcurves = _channelbag(action, arm).fcurves
-    fcurves.clear()
     for c, name in enumerate(result.bones):
         pb = arm.pose.bones[name]
         path, values = _rotation_channels(pb, result.rotations[:, c])
@@ -227,24 +223,22 @@ def _rotation_channels(pb, basis: np.ndarray) -> tuple[str, np.ndarray]:
 
 
 def apply_generated(context, arm, motion: Motion, audio_path: str | None, start_frame: int, settings: dict,
-                    set_frame_range: bool = True, bone_map_name: str = ""):
-    """Generate's last step: keys on the OpenHuman armature directly, on any other rig through its map."""
-    from pathlib import Path
+                    set_frame_range: bool = True, bone_map_name: str = "", *, sound_strip: bool = True):
+    """Generate's last step: keys on the OpenHuman armature directly, on any other rig through its map.
 
-    from .scene_writer import add_sound_strip, apply_result
+    The keys go into a new action of `arm`'s own; `sound_strip=False` when the voice is in the sequencer already.
+    """
+    from .scene_writer import action_name_for, apply_result, finish_scene
 
     if is_openhuman_rig(arm) and not bone_map_name:
-        return apply_result(context, arm, motion, audio_path, start_frame, settings, set_frame_range)
+        return apply_result(context, arm, motion, audio_path, start_frame, settings, set_frame_range,
+                            sound_strip=sound_strip)
     scene = context.scene
     fps = scene.render.fps / scene.render.fps_base
     plan, bone_map = plan_for(arm, bone_map_name)
-    name = Path(audio_path).stem if audio_path else "OpenHuman"
-    action = write_retargeted_action(arm, motion, plan, bone_map, name, start_frame, fps, settings)
-    if audio_path:
-        add_sound_strip(scene, audio_path, start_frame)
-    if set_frame_range:
-        scene.frame_start = start_frame
-        scene.frame_end = start_frame + max(1, int(round(motion.duration * fps))) - 1
+    action = write_retargeted_action(arm, motion, plan, bone_map, action_name_for(audio_path), start_frame, fps,
+                                     settings)
+    finish_scene(scene, motion, audio_path, start_frame, set_frame_range, sound_strip)
     return action
 
 
@@ -324,6 +318,9 @@ class OPENHUMAN_OT_retarget_action(bpy.types.Operator):
         if not is_openhuman_rig(source):
             self.report({"ERROR"}, f"'{source.name}' is not an OpenHuman armature (Create OpenHuman armature makes one)")
             return {"CANCELLED"}
+        if keying_problem(target):
+            self.report({"ERROR"}, keying_problem(target))
+            return {"CANCELLED"}
         action = bpy.data.actions.get(self.action) if self.action else None
         if self.action and action is None:
             self.report({"ERROR"}, f"No action named '{self.action}'")
@@ -334,12 +331,13 @@ class OPENHUMAN_OT_retarget_action(bpy.types.Operator):
             name = f"{(action or source.animation_data.action).name}_{target.name}"
             fps = context.scene.render.fps / context.scene.render.fps_base
             start = int(round((action or source.animation_data.action).frame_range[0]))
+            previous = current_action_name(target)
             write_retargeted_action(target, motion, plan, bone_map, name, start, fps,
                                     {"retargeted_from": source.name})
         except OpenHumanError as exc:
             self.report({"ERROR"}, str(exc))
             return {"CANCELLED"}
-        _report_plan(self, plan, bone_map, target)
+        _report_plan(self, plan, bone_map, target, kept_note(previous))
         return {"FINISHED"}
 
 
@@ -382,7 +380,7 @@ class OPENHUMAN_OT_save_bone_map(bpy.types.Operator):
         return {"FINISHED"}
 
 
-def _report_plan(op, plan, bone_map, target) -> None:
+def _report_plan(op, plan, bone_map, target, note: str = "") -> None:
     lines = [f"'{target.name}': {len(plan.pairs)} bones keyed with the '{bone_map.name}' map"]
     if plan.unmapped_source:
         lines.append(f"{len(plan.unmapped_source)} OpenHuman joints unmapped (e.g. {', '.join(plan.unmapped_source[:3])})")
@@ -390,7 +388,7 @@ def _report_plan(op, plan, bone_map, target) -> None:
         lines.append(f"{len(plan.missing_targets)} map bones missing on the rig (e.g. {plan.missing_targets[0]})")
     if plan.target_without_source:
         lines.append(f"{len(plan.target_without_source)} rig bones get no motion of their own")
-    op.report({"INFO"}, "; ".join(lines))
+    op.report({"INFO"}, "; ".join(lines) + note)
     for note in plan.notes:
         op.report({"WARNING"}, note)
 

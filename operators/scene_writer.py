@@ -21,16 +21,30 @@ def add_sound_strip(scene, audio_path: str, start_frame: int):
     return editor.strips.new_sound(name, str(audio_path), channel, start_frame)
 
 
-def apply_result(context, armature_obj, motion: Motion, audio_path: str | None, start_frame: int,
-                 settings: dict, set_frame_range: bool = True):
-    """Keys on the armature (an action named after the clip), the sound strip and frame range."""
-    scene = context.scene
+def action_name_for(audio_path: str | None) -> str:
+    """Actions are named after the clip (Blender adds .001… when the name is taken)."""
+    return Path(audio_path).stem if audio_path else "OpenHuman"
+
+
+def finish_scene(scene, motion: Motion, audio_path: str | None, start_frame: int, set_frame_range: bool,
+                 sound_strip: bool) -> None:
+    """The voice's sound strip (unless it is already in the sequencer) and the frame range."""
     fps = scene.render.fps / scene.render.fps_base
-    name = Path(audio_path).stem if audio_path else "OpenHuman"
-    action = write_action(armature_obj, motion, name, start_frame, fps, settings)
-    if audio_path:
+    if audio_path and sound_strip:
         add_sound_strip(scene, audio_path, start_frame)
     if set_frame_range:
         scene.frame_start = start_frame
         scene.frame_end = start_frame + max(1, int(round(motion.duration * fps))) - 1
+
+
+def apply_result(context, armature_obj, motion: Motion, audio_path: str | None, start_frame: int,
+                 settings: dict, set_frame_range: bool = True, *, action_name: str | None = None,
+                 sound_strip: bool = True):
+    """Keys on the armature in a new action of its own (the earlier one is stashed), the sound strip
+    and frame range."""
+    scene = context.scene
+    fps = scene.render.fps / scene.render.fps_base
+    name = action_name or action_name_for(audio_path)
+    action = write_action(armature_obj, motion, name, start_frame, fps, settings)
+    finish_scene(scene, motion, audio_path, start_frame, set_frame_range, sound_strip)
     return action

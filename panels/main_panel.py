@@ -10,13 +10,17 @@ class OPENHUMAN_PT_main(bpy.types.Panel):
     bl_category = "OpenHuman"
 
     def draw(self, context):
-        from ..operators.generate import check_inputs
+        from ..operators.generate import check_inputs, find_voice
 
         s = context.scene.openhuman
         job = context.window_manager.openhuman_job
         layout = self.layout
         col = layout.column()
         col.prop(s, "audio_path")
+        if not s.audio_path:  # the voice may already be in the sequencer
+            voice, _problem = find_voice(context)
+            if voice is not None:
+                col.label(text=f"Voice: sound strip '{voice.strip}' from frame {voice.start_frame}", icon="SOUND")
         row = col.row(align=True)
         row.prop(s, "transcript")
         row.operator("openhuman.transcribe", text="", icon="REC")
@@ -43,7 +47,9 @@ class OPENHUMAN_PT_main(bpy.types.Panel):
             row.prop(s.armature, "openhuman_bone_map", text="Bone map", icon="GROUP_BONE")
             row.operator("openhuman.save_bone_map", text="", icon="FILE_TICK")
             col.operator("openhuman.retarget_action", icon="ARMATURE_DATA")
-        col.prop(s, "start_frame")
+        row = col.row()
+        row.enabled = bool(s.audio_path)  # a sound strip's voice starts at the strip's own frame
+        row.prop(s, "start_frame")
         col.prop(s, "set_frame_range")
         col.separator()
         if job.running:

@@ -324,13 +324,13 @@ def test_regenerate_keyframed_gamma_bvh_export_and_preview(tmp_path, tiny_model)
             scene.frame_set(f)
             ev = s.armature.evaluated_get(bpy.context.evaluated_depsgraph_get())
             heads.append([list(ev.matrix_world @ pb.head) for pb in ev.pose.bones])
-        settings = json.loads(first["openhuman_settings"])
+        settings = json.loads(s.armature.animation_data.action["openhuman_settings"])
         print("JSON:" + json.dumps({{"curve": [curve[0], curve[50], curve[99]], "actions": actions, "curves": n_curves,
                                     "keys": n_keys, "frame_end": scene.frame_end, "names": [b.name for b in s.armature.pose.bones],
                                     "heads": heads, "settings": settings, "first_settings": first_settings}}))
     """)
     assert result["curve"][0] == 0.0 and 0.45 < result["curve"][1] < 0.55 and result["curve"][2] > 0.99
-    assert result["actions"] == ["voice"]  # regenerating replaced the keys of the one action
+    assert result["actions"] == ["voice", "voice.001"]  # each run a new action; the earlier one stashed
     assert result["curves"] == 75 * 4 + 3 and result["keys"] == result["frame_end"] - 1
     assert result["first_settings"]["emotion_b"] == "Sad" and len(result["first_settings"]["gamma"]) > 100
     assert result["settings"]["method"] == "procedural"
@@ -344,7 +344,7 @@ def test_regenerate_keyframed_gamma_bvh_export_and_preview(tmp_path, tiny_model)
     for k, f in enumerate((1, 100)):
         assert np.abs(world[f - 1][order] - np.array(result["heads"][k])).max() < 1e-3
 
-    sheet = tmp_path / "voice_sheet.png"
+    sheet = tmp_path / "voice.001_sheet.png"  # named after the armature's current action
     import matplotlib.image
 
     pixels = matplotlib.image.imread(sheet)[..., :3]

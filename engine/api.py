@@ -79,7 +79,8 @@ def load_model(path=None, device: str = "auto"):
 
 
 def find_words(samples16k: np.ndarray, transcript, progress: Progress | None = None, cancel=None, cache=None):
-    """Word spans for the clip: from the transcript (file or text), else recognised from the speech.
+    """Word spans for the clip: from the transcript (file, text, or a list of WordSpan used as they
+    are), else recognised from the speech.
 
     cache: a WordsCache (engine/words_cache.py) to reuse words found before for the same clip and
     transcript, or None to always find them.
@@ -89,6 +90,10 @@ def find_words(samples16k: np.ndarray, transcript, progress: Progress | None = N
     on_progress = None
     if progress is not None:
         on_progress = lambda done, total: progress(0.05 + 0.05 * done / max(total, 1e-9), "finding words")  # noqa: E731
+    if isinstance(transcript, list):  # words the user has already corrected
+        from .words_from_speech import WordsReport
+
+        return list(transcript), WordsReport("edited words", words=len(transcript))
     key = None
     if cache is not None:
         from .words_cache import words_key

@@ -95,3 +95,47 @@ class WordsCache:
         entries.sort(key=lambda p: p.stat().st_mtime)
         for old in entries[: len(entries) - MAX_ENTRIES]:
             old.unlink(missing_ok=True)
+
+
+class MemoryWordsCache:
+    """The same interface in memory, kept as JSON text (the add-on stores it in the .blend); the
+    `last` entry is what the user can open and correct."""
+
+    def __init__(self, entries: dict | None = None, last: str | None = None, max_entries: int = 8):
+        self.entries, self.last, self.max_entries = dict(entries or {}), last, max_entries
+
+    def get(self, key: str):
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        try:
+            spans = [WordSpan(str(w), float(s), float(e)) for w, s, e in entry["words"]]
+        except (ValueError, TypeError, KeyError):
+            return None
+        self.last = key
+        return spans, dict(entry.get("report") or {})
+
+    def put(self, key: str, spans: list[WordSpan], report: dict) -> None:
+        self.entries.pop(key, None)
+        self.entries[key] = {"report": report, "words": [[s.word, s.start, s.end] for s in spans]}
+        while len(self.entries) > self.max_entries:
+            self.entries.pop(next(iter(self.entries)))
+        self.last = key
+
+    def last_words(self) -> list[WordSpan]:
+        hit = self.get(self.last) if self.last else None
+        return hit[0] if hit else []
+
+    def to_json(self) -> str:
+        return json.dumps({"format": FORMAT, "last": self.last, "entries": self.entries})
+
+    @classmethod
+    def from_json(cls, text: str) -> "MemoryWordsCache":
+        """Never fails: damaged or foreign text gives an empty cache."""
+        try:
+            data = json.loads(text) if text else {}
+            if data.get("format") == FORMAT and isinstance(data.get("entries"), dict):
+                return cls(data["entries"], data.get("last") if isinstance(data.get("last"), str) else None)
+        except (ValueError, AttributeError):
+            pass
+        return cls()

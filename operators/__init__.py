@@ -8,6 +8,7 @@ from .generate import OPENHUMAN_OT_cancel, OPENHUMAN_OT_generate, OPENHUMAN_OT_n
 from .preferences import OpenHumanPreferences
 from .preview import OPENHUMAN_OT_render_preview
 from .transcribe import OPENHUMAN_OT_transcribe
+from .words_edit import OPENHUMAN_OT_edit_words, OPENHUMAN_OT_forget_edited_words
 
 _classes = (
     OpenHumanPreferences,
@@ -20,6 +21,8 @@ _classes = (
     OPENHUMAN_OT_new_seed,
     OPENHUMAN_OT_render_preview,
     OPENHUMAN_OT_transcribe,
+    OPENHUMAN_OT_edit_words,
+    OPENHUMAN_OT_forget_edited_words,
 )
 
 

@@ -11,6 +11,7 @@ import bpy
 from ..engine.errors import AudioError, OpenHumanError
 from ..engine.paths import DEFAULT_EMOTIONS
 from ..engine.quality import QUALITY
+from ..engine.words_cache import MemoryWordsCache
 from . import model_labels
 from .keyframes import current_action_name, kept_note
 from .retarget_ops import apply_generated
@@ -154,6 +155,10 @@ class OPENHUMAN_OT_generate(bpy.types.Operator):
         transcript = s.transcript.strip() or None
         if transcript and os.path.isfile(bpy.path.abspath(transcript)):
             transcript = bpy.path.abspath(transcript)
+        if s.words_text is not None:  # words the user corrected win over finding them again
+            from ..engine.word_lines import parse_word_lines
+
+            transcript = parse_word_lines(s.words_text.as_string(), f"the text '{s.words_text.name}'")
         arm = s.armature or context.active_object
         voice, _problem = find_voice(context)  # check_inputs has made sure there is one
         if options.method == "model":
@@ -168,7 +173,8 @@ class OPENHUMAN_OT_generate(bpy.types.Operator):
         try:
             extra = getattr(self, "_cancel_flag", None)
             state["result"] = generate(audio, transcript, options, progress=self._on_progress,
-                                       cancel=lambda: state["cancel"] or bool(extra and extra()))
+                                       cancel=lambda: state["cancel"] or bool(extra and extra()),
+                                       words_cache=self._words_cache)
         except Cancelled:
             state["cancelled"] = True
         except Exception as exc:  # reported to the user on the main thread
@@ -203,6 +209,8 @@ class OPENHUMAN_OT_generate(bpy.types.Operator):
             return {"CANCELLED"}
         self._arm_name = arm.name
         self._voice = voice
+        # Read here, written back on success only: the engine thread never touches Blender data.
+        self._words_cache = MemoryWordsCache.from_json(context.scene.openhuman.words_cache)
         audio = voice.path
         self._state = {"progress": 0.0, "stage": "starting", "done": False, "cancel": False}
         if bpy.app.background or not context.window:
@@ -264,6 +272,7 @@ class OPENHUMAN_OT_generate(bpy.types.Operator):
             self.report({"ERROR"}, f"Cannot key '{arm.name}': {exc}")
             return {"CANCELLED"}
         s.words_summary = result.info.get("words", "")
+        s.words_cache = self._words_cache.to_json()  # the .blend keeps the words: no recognition next time
         source = f" from the sound strip '{voice.strip}'" if voice.strip else ""
         self.report({"INFO"}, f"OpenHuman: {result.motion.duration:.1f} s of motion{source} on '{arm.name}' "
                               f"as the action '{action.name}'" + kept_note(previous))

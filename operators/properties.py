@@ -46,6 +46,15 @@ class OpenHumanSettings(bpy.types.PropertyGroup):
         name="Intensity", description="Guidance strength: 1 is plain conditioning, more shows the emotion more strongly",
         default=DEFAULT_INTENSITY, min=0.0, max=4.0
     )
+    words_cache: bpy.props.StringProperty(
+        name="Words found", options={"HIDDEN"},
+        description="Words found for recent clips (JSON), so a new emotion, γ or seed does not recognise them again",
+    )
+    words_text: bpy.props.PointerProperty(
+        type=bpy.types.Text, name="Edited words",
+        description="Corrected words as 'start end word' lines (Edit words fills it): when set, Generate uses "
+        "these words instead of the transcript",
+    )
     words_summary: bpy.props.StringProperty(
         name="Words", description="How the words of the last transcription or generation were found"
     )

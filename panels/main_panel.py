@@ -24,8 +24,14 @@ class OPENHUMAN_PT_main(bpy.types.Panel):
         row = col.row(align=True)
         row.prop(s, "transcript")
         row.operator("openhuman.transcribe", text="", icon="REC")
-        if s.words_summary:
-            col.label(text=s.words_summary, icon="SYNTAX_OFF")
+        if s.words_text is not None:
+            row = col.row(align=True)
+            row.label(text=f"Using the edited words in '{s.words_text.name}'", icon="TEXT")
+            row.operator("openhuman.forget_edited_words", text="", icon="X")
+        elif s.words_summary:
+            row = col.row(align=True)
+            row.label(text=s.words_summary, icon="SYNTAX_OFF")
+            row.operator("openhuman.edit_words", text="", icon="GREASEPENCIL")
         col.separator()
         col.prop(s, "method", text="")
         col.prop(s, "emotion_a")

@@ -1,5 +1,4 @@
 """Transcribe: fill the transcript field from the voice clip (offline recognition, off the main thread)."""
-import os
 import threading
 
 import bpy
@@ -36,11 +35,13 @@ class OPENHUMAN_OT_transcribe(bpy.types.Operator):
         return not context.window_manager.openhuman_job.running
 
     def execute(self, context):
-        s = context.scene.openhuman
-        path = bpy.path.abspath(s.audio_path)
-        if not s.audio_path or not os.path.isfile(path):
-            self.report({"ERROR"}, "Choose an existing voice clip first")
+        from .generate import find_voice
+
+        voice, problem = find_voice(context)  # the clip file, else the sequencer's sound strip
+        if problem:
+            self.report({"ERROR"}, problem)
             return {"CANCELLED"}
+        path = voice.path
         self._state = {"done": False, "cancel": False, "progress": 0.0}
         if bpy.app.background:
             _work(self._state, path)

@@ -83,3 +83,17 @@ def test_word_lines_round_trip_and_name_the_bad_line():
             parse_word_lines("0 0.1 ok\n" + bad)
     with pytest.raises(TranscriptError, match="no words"):
         parse_word_lines("# only a comment\n")
+
+
+def test_transcribe_reads_the_sequencer_s_sound_strip_when_no_clip_is_chosen():
+    result = run_blender(f"""
+        import json, bpy
+        bpy.ops.preferences.addon_enable(module="openhuman")
+        scene = bpy.context.scene
+        scene.sequence_editor_create()
+        scene.sequence_editor.strips.new_sound("voice", {str(VOICE)!r}, 1, 30)
+        s = scene.openhuman
+        status = bpy.ops.openhuman.transcribe()
+        print("JSON:" + json.dumps({{"status": sorted(status), "transcript": s.transcript}}))
+    """)
+    assert result["status"] == ["FINISHED"] and len(result["transcript"].split()) > 10

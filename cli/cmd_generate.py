@@ -53,7 +53,9 @@ def run(args) -> int:
     clock = StageTimes(bar, origin=STARTED)
     try:
         cache = None if args.no_words_cache else WordsCache()
-        result = generate(args.audio, args.transcript or args.text, options, progress=clock, words_cache=cache)
+        # A --transcript is always a file (a missing one is an error, not text to align).
+        transcript = Path(args.transcript) if args.transcript else args.text
+        result = generate(args.audio, transcript, options, progress=clock, words_cache=cache)
     finally:
         bar.close()
     clock.mark("writing")

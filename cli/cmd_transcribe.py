@@ -35,6 +35,8 @@ def run(args) -> int:
     if out.suffix.lower() not in OUT_SUFFIXES:
         raise TranscriptError(f"{out}: cannot write word timings as '{out.suffix or 'no suffix'}'; "
                               "name the output .json, .srt, .vtt or .TextGrid")
+    if args.text is not None and Path(args.text).is_dir():
+        raise TranscriptError(f"{args.text}: a folder, not a transcript file; give the transcript file itself")
     if args.text is not None and not Path(args.text).is_file():
         raise TranscriptError(f"{args.text}: no such transcript file")
     check_output(out, inputs=[args.audio, args.text])

@@ -12,13 +12,19 @@ decoder's memory stays bounded and progress can be reported between segments. Al
 the clip with a grammar that may stop after any word, so a segment takes exactly the words
 spoken in it; a word that touches the cut is left to the next segment, which starts right after
 the last word kept. On the LibriVox clips this lands within 30 ms of aligning the whole clip at once.
+Where the decoder fails (the text does not follow the audio: noise, music, a wrong transcript), the
+segment is retried once with twice the audio; failing again, that stretch takes its share of the
+remaining words (by speech time) timed by syllables, and the next stretch starts long at once. So
+every frame is decoded a bounded number of times: the work grows linearly with the clip, not with
+its square.
 
 ``progress(done_s, total_s)`` is called after each segment and ``cancel()`` (or
-``cancel.is_set()`` for a threading.Event) is checked before each one, so a caller can run
+``cancel.is_set()`` for a threading.Event) is checked before each decoder run, so a caller can run
 these functions off the main thread. pocketsphinx is imported only inside functions.
 """
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from dataclasses import dataclass, field
@@ -37,6 +43,8 @@ ALIGN_SEGMENT_S = 30.0
 _FILLERS = {"<s>", "</s>", "<sil>", "[NOISE]", "[SPEECH]"}
 _MIN_PAUSE_FRAMES = 15  # a pause of 150 ms or more is a good place to cut
 _TOUCH_FRAMES = 3  # a word ending this close to a cut may have been cut
+_OOV_NAMES = itertools.count()
+_STRETCH_SEGMENTS = 2  # a segment the decoder fails on is retried with more audio up to this many lengths
 
 
 
@@ -53,6 +61,7 @@ class Alignment:
     spans: list[WordSpan]
     how: list[str]
     segments: list[tuple[float, float]] = field(default_factory=list)
+    decoded_s: float = 0.0  # seconds of audio the decoder searched, retries included: the work done
 
     def count(self, how: str) -> int:
         return sum(1 for h in self.how if h == how)
@@ -108,6 +117,15 @@ class PauseCutter:
         edges = np.flatnonzero(np.diff(np.concatenate([[0], quiet.astype(np.int8), [0]])))
         self.pauses = [(int(a), int(b)) for a, b in zip(edges[0::2], edges[1::2]) if b - a >= _MIN_PAUSE_FRAMES]
         self.speech_s = (len(quiet) - int(quiet.sum())) / FRAME_RATE
+        self.speech_before = np.concatenate([[0], np.cumsum(~quiet)])  # speech frames before each frame
+
+    def share(self, start: int, end: int, count: int) -> int:
+        """How many of ``count`` words said over frames start..(the clip's end) fall before ``end``, by speech time."""
+        here = self.speech_before[end] - self.speech_before[start]
+        rest = self.speech_before[-1] - self.speech_before[start]
+        if rest <= 0:  # no speech left: by time
+            here, rest = end - start, max(self.n_frames - start, 1)
+        return min(count, int(round(count * here / rest)))
 
     def next_cut(self, start: int) -> tuple[int, bool]:
         """(end frame, whether it lies in a pause) of the segment starting at frame ``start``."""
@@ -186,6 +204,11 @@ def _cancelled(cancel) -> bool:
     return bool(cancel.is_set() if hasattr(cancel, "is_set") else cancel())
 
 
+def _check_cancel(cancel) -> None:
+    if _cancelled(cancel):
+        raise Cancelled("alignment cancelled")
+
+
 # ---------------------------------------------------------------- recognition
 
 def transcribe(samples16k, progress: Callable[[float, float], None] | None = None, cancel=None,
@@ -222,35 +245,44 @@ def align_text(text: str, samples16k, progress=None, cancel=None,
 
 
 def align_words(words: Sequence[str], samples16k, progress=None, cancel=None,
-                max_segment_s: float = ALIGN_SEGMENT_S) -> Alignment:
-    """Force-align a word list; every word gets a span (see Alignment.how for how it was timed)."""
+                max_segment_s: float = ALIGN_SEGMENT_S, decoder=None) -> Alignment:
+    """Force-align a word list; every word gets a span (see Alignment.how for how it was timed).
+
+    ``decoder``: one from ``alignment_decoder()`` to reuse across many short alignments (loading one takes 0.1 s).
+    """
     pcm = pcm16(samples16k)
     total = len(pcm) / SAMPLE_RATE
     words = list(words)
     if not words:
         return Alignment([], [], [])
-    decoder = _new_decoder(language_model=False)
-    entries, how = _dictionary_entries(decoder, words)
+    decoder = alignment_decoder() if decoder is None else decoder
+    entries, how = _dictionary_entries(decoder, words, cancel)
     times: list[tuple[int, int] | None] = [None] * len(words)
     cutter = PauseCutter(samples16k, max_segment_s)
     speech_s = max(cutter.speech_s, 1.0)
     words_per_s = max(len(entries) / speech_s, 1.0)
+    longest = _STRETCH_SEGMENTS * cutter.max_frames
     segments = []
     done = start = 0
+    lost = False  # whether the decoder failed on the stretch before
+    decoded: list[float] = []  # seconds of each decoder run
     while done < len(entries):
-        if _cancelled(cancel):
-            raise Cancelled("alignment cancelled")
+        _check_cancel(cancel)
         remaining = entries[done:]
         end, at_pause = cutter.next_cut(start)
+        if lost:  # audio the text does not follow (noise, music) goes on: try the longest stretch at once
+            end, at_pause = _longer(cutter, start, end, longest)
         while True:
             last = end >= cutter.n_frames
-            found = _align_segment(decoder, pcm, start, end, remaining, last, words_per_s)
-            if found is not None or last:
+            found = _align_segment(decoder, pcm, start, end, remaining, last, words_per_s, cancel, decoded)
+            if found is not None or last or end - start >= longest:
                 break
-            end, at_pause = cutter.next_cut(end)  # the decoder lost its way: retry with more audio
-        if found is None:
-            found = _syllable_frames([words[i] for i, _ in remaining], samples16k[start * HOP:], start)
-            for i, _ in remaining:
+            end, at_pause = _longer(cutter, start, end, longest)  # the decoder lost its way: retry with more audio
+        lost = found is None
+        if lost:  # the text does not follow the audio here: its share of the words, by syllables
+            share = remaining if last else remaining[:cutter.share(start, end, len(remaining))]
+            found = _syllable_frames([words[i] for i, _ in share], samples16k[start * HOP:end * HOP], start)
+            for i, _ in share:
                 how[i] = "fallback"
         elif not last and found:
             if _may_be_cut(found, end, at_pause):
@@ -265,23 +297,39 @@ def align_words(words: Sequence[str], samples16k, progress=None, cancel=None,
             progress(segments[-1][1], total)
     _spread_unplaced(times, cutter.n_frames)
     spans = [WordSpan(w, first / FRAME_RATE, (last + 1) / FRAME_RATE) for w, (first, last) in zip(words, times)]
-    return Alignment(spans, how, segments)
+    return Alignment(spans, how, segments, sum(decoded))
 
 
-def _dictionary_entries(decoder, words: list[str]) -> tuple[list[tuple[int, str]], list[str]]:
+def alignment_decoder():
+    """A decoder for ``align_words`` (no language model)."""
+    return _new_decoder(language_model=False)
+
+
+def _longer(cutter: PauseCutter, start: int, end: int, longest: int) -> tuple[int, bool]:
+    """The end of a stretch from ``start`` about twice as long as start..end (at most ``longest``)."""
+    goal = min(2 * (end - start), longest)
+    at_pause = True
+    while end < cutter.n_frames and end - start < goal:
+        end, at_pause = cutter.next_cut(end)
+    return end, at_pause
+
+
+def _dictionary_entries(decoder, words: list[str], cancel=None) -> tuple[list[tuple[int, str]], list[str]]:
     """(word index, decoder word) for every pronounceable word, adding generated pronunciations; and how each is known."""
     from .g2p import load_lexicon, pronounce
 
     lexicon = load_lexicon()
     entries, how = [], []
     for i, word in enumerate(words):
+        if i % 1000 == 999:
+            _check_cancel(cancel)
         key = word.lower().replace("\u2019", "'")
         phones = None if key in lexicon else pronounce(word, lexicon)
         if key in lexicon:
             entries.append((i, key))
             how.append("dictionary")
         elif phones:
-            name = f"_oov{i}_"  # cannot clash with a dictionary word or a filler
+            name = f"_oov{next(_OOV_NAMES)}_"  # cannot clash with a dictionary word, a filler or an earlier one
             decoder.add_word(name, " ".join(phones), False)
             entries.append((i, name))
             how.append("g2p")
@@ -290,15 +338,22 @@ def _dictionary_entries(decoder, words: list[str]) -> tuple[list[tuple[int, str]
     return entries, how
 
 
-def _align_segment(decoder, pcm, start, end, remaining, must_finish, words_per_s):
+def _align_segment(decoder, pcm, start, end, remaining, must_finish, words_per_s, cancel=None, decoded=None):
     """Align the next words to frames start..end: frame ranges of the words spoken there, or None."""
-    expected = words_per_s * (end - start) / FRAME_RATE
-    window = len(remaining) if must_finish else min(len(remaining), int(2 * expected) + 20)
+    from .transcript import most_words
+
+    seconds = (end - start) / FRAME_RATE
+    if must_finish and len(remaining) > most_words(seconds):
+        return None  # nobody says that many words in so little time: no need to search
+    window = len(remaining) if must_finish else min(len(remaining), int(2 * words_per_s * seconds) + 20)
     while True:
+        _check_cancel(cancel)
         names = [name for _, name in remaining[:window]]
         decoder.add_fsg("align", _grammar(decoder, names, free_exit=not must_finish))
         decoder.activate_search("align")
         segs = _decode(decoder, pcm[start * HOP:end * HOP], start)
+        if decoded is not None:
+            decoded.append(seconds)
         if segs is None:
             return None
         found = [(first, last) for word, first, last in segs if word not in _FILLERS]

@@ -5,7 +5,9 @@ Order of attempts for a word: the pocketsphinx English dictionary itself; number
 two dictionary words joined ("moonboat" = "moon" + "boat"); letters without a vowel spelt out ("BBC");
 finally ordered letter-to-sound rules (in the style of the NRL rules of Elovitz et al., 1976).
 A word with no Latin letter or digit has no pronunciation (None): the caller spreads it over
-its neighbours' gap instead of dropping it.
+its neighbours' gap instead of dropping it. So has a token of more than MAX_WORD_LETTERS characters
+(the dictionary's longest word has 28): it is not a word, and the rules would take time
+growing with the square of its length.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ PHONES = frozenset(
     "AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY P R S SH T TH UH UW V W Y Z ZH".split()
 )
 _VOWEL_PHONES = frozenset("AA AE AH AO AW AY EH ER EY IH IY OW OY UH UW".split())
+MAX_WORD_LETTERS = 40
 
 
 def dictionary_path() -> Path:
@@ -41,6 +44,8 @@ def load_lexicon() -> dict[str, tuple[str, ...]]:
 
 def pronounce(word: str, lexicon: dict[str, tuple[str, ...]] | None = None) -> list[str] | None:
     """ARPABET phones for one written word, or None when it has no Latin letter or digit."""
+    if too_long(word):
+        return None
     lexicon = load_lexicon() if lexicon is None else lexicon
     plain = _latin(word)
     if plain.lower() in lexicon:
@@ -53,6 +58,11 @@ def pronounce(word: str, lexicon: dict[str, tuple[str, ...]] | None = None) -> l
         else:
             phones += _pronounce_letters(piece, lexicon)
     return phones or None
+
+
+def too_long(word: str) -> bool:
+    """Whether a token has more than MAX_WORD_LETTERS characters: not a word to pronounce."""
+    return len(word) > MAX_WORD_LETTERS
 
 
 def _latin(word: str) -> str:
@@ -544,9 +554,9 @@ def _left_matches(pattern: str, text: str, pos: int) -> bool:
         first = pos - 1 if symbol == "#" else pos
         return any(_left_matches(rest, text, start) for start in range(longest_start, first + 1))
     if symbol == "&":
-        return any(text[:pos].endswith(s) and _left_matches(rest, text, pos - len(s)) for s in _SIBILANTS)
+        return any(text.endswith(s, 0, pos) and _left_matches(rest, text, pos - len(s)) for s in _SIBILANTS)
     if symbol == "@":
-        return any(text[:pos].endswith(s) and _left_matches(rest, text, pos - len(s)) for s in _LONG_U_AFTER)
+        return any(text.endswith(s, 0, pos) and _left_matches(rest, text, pos - len(s)) for s in _LONG_U_AFTER)
     ch = text[pos - 1] if pos >= 1 else " "
     return _symbol_matches(symbol, ch) and _left_matches(rest, text, pos - 1)
 

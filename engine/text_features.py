@@ -14,6 +14,8 @@ so no word is lost. Where spans overlap, the later word wins. Parts, in order:
   (fastText-style hashing: n = 3..5 over "<word>" plus the whole word, each hashed with 32-bit FNV-1a,
   each hash expanded to 48 uniform values in [-1, 1) by SplitMix64, summed, scaled to unit length).
   Any word gets a vector with no vocabulary download, and words sharing spelling share direction.
+  Only a word's first MAX_WORD_CHARS characters count: a longer token is no word, and its n-grams
+  would take memory growing with its length.
 
 Everything is zero outside words. Words are expected normalised (``transcript.normalise_word``);
 they are normalised again here, so raw text works too.
@@ -32,6 +34,7 @@ from .words import WordSpan
 FPS = 20
 EMBED_DIMS = 48
 NGRAM_SIZES = (3, 5)  # smallest and largest, inclusive
+MAX_WORD_CHARS = 64
 GESTURE_CATEGORIES = ("deictic", "iconic", "metaphoric", "negation", "affirmation")
 
 # Words that tend to come with a recognisable gesture, by the gesture's kind (McNeill's classes plus
@@ -129,7 +132,7 @@ def compute_text_features(spans: list[WordSpan] | None, n_frames: int) -> np.nda
         if category is not None:
             rows[:, _OFFSETS["category"] + GESTURE_CATEGORIES.index(category)] = 1.0
             rows[:, _OFFSETS["lexicon"] + LEXICON_WORDS.index(word)] = 1.0
-        rows[:, _OFFSETS["hashed_embedding"]:] = word_embedding(word)
+        rows[:, _OFFSETS["hashed_embedding"]:] = word_embedding(word[:MAX_WORD_CHARS])
     return out
 
 

@@ -23,25 +23,36 @@ Timing rules:
   audio holds no speech at all, the words spread over the whole clip.
 
 Malformed files raise :class:`TranscriptError` naming the file and line (``error.line``; None where no
-single line is to blame, as for a bad item of a JSON list, which is named by its number).
+single line is to blame, as for a bad item of a JSON list, which is named by its number). Nothing else
+escapes, whatever the bytes. Bounds: files up to MAX_TRANSCRIPT_BYTES and MAX_TRANSCRIPT_WORDS, JSON nested
+up to MAX_JSON_DEPTH; text to place over a clip may hold at most :func:`most_words` of its length. Files are UTF-8, UTF-16
+(with or without a byte order mark) or Windows-1252.
 """
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
 import re
 import unicodedata
 from pathlib import Path
+from typing import NoReturn
 
 import numpy as np
 
+from .atomic_file import write_text
 from .errors import TranscriptError
 from .words import WordSpan
 
 TRANSCRIPT_SUFFIXES = (".txt", ".srt", ".vtt", ".textgrid", ".json")
 SILENCE_LABELS = frozenset({"", "sil", "sp", "spn", "<sil>", "<unk>", "<s>", "</s>", "<eps>", "{sl}", "#"})
-_MAX_TRANSCRIPT_BYTES = 64 * 1024 * 1024
+MAX_TRANSCRIPT_BYTES = 32 * 1024 * 1024  # a 3-hour forced-alignment TextGrid in UTF-16 still fits
+MAX_WORDS_PER_S = 8.0  # people say at most about 7 words a second
+EXTRA_WORDS = 20  # and a short clip may hold a few more than its length suggests
+MAX_TRANSCRIPT_WORDS = 1_000_000  # over 100 hours of speech
+MAX_JSON_DEPTH = 32  # a Whisper word list is 4 levels deep
+_SEPARATOR = re.compile(r"[\s\u2014\u2013/]+|--")
 
 
 # ---------------------------------------------------------------- words and syllables
@@ -56,8 +67,45 @@ def normalise_word(token: str) -> str:
 
 def split_words(text: str) -> list[str]:
     """Normalised words of a piece of text, in order, empty tokens dropped."""
-    tokens = re.split(r"[\s\u2014\u2013/]+|--", text)
-    return [word for word in (normalise_word(token) for token in tokens) if word]
+    return list(iter_words(text))
+
+
+def iter_words(text: str):
+    """The words of :func:`split_words` one at a time (no list of the whole text's tokens)."""
+    position = 0
+    for match in _SEPARATOR.finditer(text):
+        word = normalise_word(text[position:match.start()])
+        if word:
+            yield word
+        position = match.end()
+    word = normalise_word(text[position:])
+    if word:
+        yield word
+
+
+def most_words(duration_s: float) -> int:
+    """The most words a clip of ``duration_s`` seconds can hold (MAX_WORDS_PER_S, plus EXTRA_WORDS)."""
+    return int(MAX_WORDS_PER_S * max(duration_s, 0.0)) + EXTRA_WORDS
+
+
+def check_words_fit(text: str, duration_s: float, source) -> None:
+    """Refuse a text with more words than anyone says in the clip, counting no further than needed."""
+    limit = most_words(duration_s)
+    count = 0
+    for count, _ in enumerate(iter_words(text), 1):
+        if count > limit:
+            break
+    if count > limit:
+        refuse_word_count(max(count, sum(1 for _ in re.finditer(r"[^\s\u2014\u2013/]+", text))), duration_s, source)
+
+
+def refuse_word_count(count: int, duration_s: float, source) -> NoReturn:
+    """Raise the error for a transcript of ``count`` words that cannot fit a clip of ``duration_s``."""
+    raise _error(
+        f"the transcript has {count:,} words but a {duration_s:.1f} s clip holds at most {most_words(duration_s):,} "
+        f"(about {MAX_WORDS_PER_S:g} words a second); give the transcript of this clip only, or the clip it belongs to",
+        None, source,
+    )
 
 
 def count_syllables(word: str) -> int:
@@ -77,11 +125,25 @@ def count_syllables(word: str) -> int:
 
 def spread_words(text: str, start: float, end: float) -> list[WordSpan]:
     """The words of ``text`` sharing [start, end] in proportion to their syllable counts."""
-    words = split_words(text)
-    if not words:
-        return []
+    return _spread(split_words(text), start, end)
+
+
+def _spread_into(spans: list[WordSpan], text: str, start: float, end: float, line: int | None, source) -> None:
+    """Append the words of ``text`` spread over [start, end], refusing more than MAX_TRANSCRIPT_WORDS in all."""
+    room = MAX_TRANSCRIPT_WORDS - len(spans)
+    words = list(itertools.islice(iter_words(text), room + 1))
+    if len(words) > room:
+        raise _error(f"more than {MAX_TRANSCRIPT_WORDS:,} words, over 100 hours of speech; "
+                     "give the transcript of this clip only", line, source)
+    spans += _spread(words, start, end)
+
+
+def _spread(words: list[str], start: float, end: float) -> list[WordSpan]:
+    if len(words) <= 1:  # the common case of word-timed files, without numpy's overhead
+        return [WordSpan(word, start, end) for word in words]
     weights = np.array([count_syllables(word) for word in words], dtype=np.float64)
     edges = start + (end - start) * np.concatenate([[0.0], np.cumsum(weights)]) / weights.sum()
+    edges = np.clip(edges, start, end)  # rounding may carry a huge time past the end
     edges[-1] = end
     return [WordSpan(word, float(edges[i]), float(edges[i + 1])) for i, word in enumerate(words)]
 
@@ -94,26 +156,40 @@ def load_transcript(path_or_text, audio=None) -> list[WordSpan]:
     ``audio`` (16 kHz samples, or an audio file path) is needed only for plain text, which carries
     no timings. A string that is not an existing file is read as transcript content.
     """
-    if isinstance(path_or_text, os.PathLike) or (
-        isinstance(path_or_text, str) and _looks_like_path(path_or_text)
-    ):
-        path = Path(path_or_text)
-        if not path.is_file():
-            raise _error("no such transcript file", None, path)
-        text = _read_text(path)
-        kind = _kind_from_suffix(path) or _sniff(text)
-        source = str(path)
-    else:
-        text = str(path_or_text)
-        kind = _sniff(text)
-        source = "<transcript text>"
+    kind, text, source = read_transcript(path_or_text)
     if kind == "text":
         if audio is None:
             raise _error(
                 "plain text carries no timings; give the audio clip too so the words can be placed over "
                 "the speech (or use an .srt, .vtt, .TextGrid or .json transcript)", None, source,
             )
-        return align_plain_text_by_syllables(text, _audio_samples(audio))
+        from .audio import SAMPLE_RATE
+
+        samples = _audio_samples(audio)
+        check_words_fit(text, len(samples) / SAMPLE_RATE, source)
+        return align_plain_text_by_syllables(text, samples)
+    return parse_timed(kind, text, source)
+
+
+def read_transcript(path_or_text) -> tuple[str, str, str]:
+    """(kind, text, source) of a transcript file or transcript content; kind is "text", "srt", "vtt",
+    "textgrid" or "json" (by the file's suffix, else sniffed from the content)."""
+    if isinstance(path_or_text, os.PathLike) or (
+        isinstance(path_or_text, str) and _looks_like_path(path_or_text)
+    ):
+        path = Path(path_or_text)
+        if not path.is_file():
+            if path.is_dir():
+                raise _error("a folder, not a transcript file; give the transcript file itself", None, path)
+            raise _error("no such transcript file", None, path)
+        text = _read_text(path)
+        return _kind_from_suffix(path) or _sniff(text), text, str(path)
+    text = str(path_or_text)
+    return _sniff(text), text, "<transcript text>"
+
+
+def parse_timed(kind: str, text: str, source) -> list[WordSpan]:
+    """Word spans of a transcript with timings, by its kind (see read_transcript)."""
     parser = {"srt": parse_srt, "vtt": parse_vtt, "textgrid": parse_textgrid, "json": parse_json_words}[kind]
     return parser(text, source)
 
@@ -184,12 +260,13 @@ def parse_srt(text: str, source: str = "<srt>") -> list[WordSpan]:
                 found = lines[i].strip()[:60] if i < len(lines) else "the end of the file"
                 raise _error(f"expected a time line like '00:00:01,000 --> 00:00:02,500', found {found!r}", i + 1, source)
         start, end = _cue_times(_SRT_TIMING.match(lines[i]).groups(), i + 1, source)
+        timing_line = i + 1
         i += 1
         cue = []
         while i < len(lines) and lines[i].strip() and not _starts_srt_cue(lines, i):
             cue.append(lines[i])
             i += 1
-        spans += spread_words(_strip_caption_markup(" ".join(cue)), start, end)
+        _spread_into(spans, _strip_caption_markup(" ".join(cue)), start, end, timing_line, source)
     return sorted(spans, key=lambda span: (span.start, span.end))
 
 
@@ -224,20 +301,18 @@ def parse_vtt(text: str, source: str = "<vtt>") -> list[WordSpan]:
         while i < len(lines) and lines[i].strip():
             cue.append(lines[i])
             i += 1
-        spans += _vtt_cue_words(" ".join(cue), start, end, timing_line, source)
+        _vtt_cue_words(spans, " ".join(cue), start, end, timing_line, source)
     return sorted(spans, key=lambda span: (span.start, span.end))
 
 
-def _vtt_cue_words(cue: str, start: float, end: float, line: int, source: str) -> list[WordSpan]:
+def _vtt_cue_words(spans: list[WordSpan], cue: str, start: float, end: float, line: int, source: str) -> None:
     pieces = _VTT_INLINE.split(cue)  # text, time, text, time, ...
     marks = [start]
     for stamp in pieces[1::2]:
         marks.append(min(max(_vtt_seconds(stamp, line, source), marks[-1]), end))
     marks.append(end)
-    spans = []
     for j, piece in enumerate(pieces[0::2]):
-        spans += spread_words(_strip_caption_markup(piece), marks[j], marks[j + 1])
-    return spans
+        _spread_into(spans, _strip_caption_markup(piece), marks[j], marks[j + 1], line, source)
 
 
 def _vtt_seconds(stamp: str, line: int, source: str) -> float:
@@ -262,6 +337,9 @@ def _cue_times(groups, line: int, source: str) -> tuple[float, float]:
 
 def _seconds(groups, line: int, source: str) -> float:
     hours, minutes, seconds, fraction = groups
+    hours = (hours or "").lstrip("0")  # int() refuses over 4300 digits, leading zeros too
+    if len(hours) > 6:
+        raise _error(f"bad time: {hours[:12]}{'...' if len(hours) > 12 else ''} hours; no clip is that long", line, source)
     minutes, seconds = int(minutes), int(seconds)
     if minutes >= 60 or seconds >= 60:
         raise _error(f"bad time: {minutes} minutes {seconds} seconds (both must be below 60)", line, source)
@@ -269,16 +347,19 @@ def _seconds(groups, line: int, source: str) -> float:
 
 
 def _strip_caption_markup(text: str) -> str:
-    text = re.sub(r"<[^>]*>|\{\\[^}]*\}", " ", text)
-    return re.sub(r"\[[^\]]*\]|\([^)]*\)", " ", text)
+    # An unclosed bracket must not be searched to the end once per bracket: no match spans an opening one.
+    text = re.sub(r"<[^<>]*>|\{\\[^{}]*\}", " ", text)
+    return re.sub(r"\[[^\[\]]*\]|\([^()]*\)", " ", text)
 
 
 # ---------------------------------------------------------------- Praat TextGrid
 
+# Atomic groups and a possessive label keep each token linear: a long run of digits or words that
+# is no token must not be tried again at every shorter length.
 _TEXTGRID_TOKEN = re.compile(
-    r'"(?P<string>(?:[^"]|"")*)"|(?P<flag><exists>|<absent>)|!.*'
-    r"|(?P<number>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)(?![^\s\"])"
-    r"|[A-Za-z][A-Za-z ]*(?:\[[^\]\n]*\])?\s*[=?:]"  # a label of the long format: skipped
+    r'"(?P<string>[^"]*+(?:""[^"]*+)*+)"|(?P<flag><exists>|<absent>)|!.*'
+    r"|(?P<number>(?>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?))(?![^\s\"])"
+    r"|[A-Za-z][A-Za-z ]*+(?:\[[^\]\n]*\])?\s*[=?:]"  # a label of the long format: skipped
     r'|(?P<junk>[^\s"]+)'
 )
 
@@ -292,7 +373,7 @@ def parse_textgrid(text: str, source: str = "<TextGrid>") -> list[WordSpan]:
     tokens.number()  # xmax
     if tokens.flag() != "<exists>":
         return []
-    tiers = []
+    best = None  # (rank, spans) of the word tier so far: only its words are kept, so memory follows one tier
     for _ in range(tokens.count("tiers")):
         kind = tokens.string()
         kind_line = tokens.line
@@ -300,63 +381,63 @@ def parse_textgrid(text: str, source: str = "<TextGrid>") -> list[WordSpan]:
         tokens.number()
         tokens.number()
         if kind == "IntervalTier":
-            intervals = []
+            rank = _tier_rank(name)
+            keep = best is None or rank < best[0]
+            spans = []
             for _ in range(tokens.count("intervals")):
                 start = tokens.number()
                 line = tokens.line
                 end, label = tokens.number(), tokens.string()
                 if end < start or start < 0:
                     raise _error(f"interval {start}..{end} on tier {name!r} has bad times", line, source)
-                intervals.append((start, end, label, line))
-            tiers.append((name, intervals))
+                if keep and label.strip().lower() not in SILENCE_LABELS:
+                    _spread_into(spans, label, start, end, tokens.line, source)
+            if keep:
+                best = (rank, spans)
         elif kind == "TextTier":
             for _ in range(tokens.count("points")):
                 tokens.number()
                 tokens.string()
         else:
             raise _error(f"unknown tier class {kind!r}; expected IntervalTier or TextTier", kind_line, source)
-    if not tiers:
+    if best is None:
         raise _error("the TextGrid has no interval tier with words", 1, source)
-    name, intervals = _word_tier(tiers)
-    spans = []
-    for start, end, label, _ in intervals:
-        if label.strip().lower() not in SILENCE_LABELS:
-            spans += spread_words(label, start, end)
-    return sorted(spans, key=lambda span: (span.start, span.end))
+    return sorted(best[1], key=lambda span: (span.start, span.end))
 
 
-def _word_tier(tiers):
-    for test in (lambda n: n.strip().lower() in ("words", "word"), lambda n: "word" in n.lower()):
-        for tier in tiers:
-            if test(tier[0]):
-                return tier
-    return tiers[0]
+def _tier_rank(name: str) -> int:
+    """0 for a tier named "words" or "word", 1 for a name holding "word", 2 for any other (lower wins)."""
+    if name.strip().lower() in ("words", "word"):
+        return 0
+    return 1 if "word" in name.lower() else 2
 
 
 class _TextGridTokens:
-    """Praat's text formats read as a stream of values; labels such as ``xmin =`` are skipped."""
+    """Praat's text formats read as a stream of values; labels such as ``xmin =`` are skipped.
+
+    Tokens are read one at a time as the parser asks, so a file that goes wrong early is refused
+    early, and memory does not grow with the file's number of values.
+    """
 
     def __init__(self, text: str, source: str):
         self.source = source
-        self.items = []
-        line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
-        for match in _TEXTGRID_TOKEN.finditer(text):
-            kind = match.lastgroup
-            if kind is None:
-                continue
-            line = int(np.searchsorted(line_starts, match.start(), side="right"))
-            self.items.append((kind, match.group(kind), line))
-        self.position = 0
+        self.text = text
+        self.matches = _TEXTGRID_TOKEN.finditer(text)
+        self.offset = 0  # where the last token started, and its line
         self.line = 1
 
     def _next(self, kind: str, what: str):
-        if self.position >= len(self.items):
-            raise _error(f"the TextGrid ends early: expected {what}", self.line, self.source)
-        found_kind, value, self.line = self.items[self.position]
-        self.position += 1
-        if found_kind != kind:
-            raise _error(f"expected {what}, found {value!r}", self.line, self.source)
-        return value
+        for match in self.matches:
+            found_kind = match.lastgroup
+            if found_kind is None:
+                continue
+            self.line += self.text.count("\n", self.offset, match.start())
+            self.offset = match.start()
+            value = match.group(found_kind)
+            if found_kind != kind:
+                raise _error(f"expected {what}, found {value[:60]!r}", self.line, self.source)
+            return value
+        raise _error(f"the TextGrid ends early: expected {what}", self.line, self.source)
 
     def string(self) -> str:
         return self._next("string", "a quoted text").replace('""', '"')
@@ -372,9 +453,10 @@ class _TextGridTokens:
 
     def count(self, what: str) -> int:
         value = self.number()
-        remaining = len(self.items) - self.position
-        if value != int(value) or value < 0 or value > remaining:
-            raise _error(f"bad number of {what}: {value} (the file holds at most {remaining} more values)", self.line, self.source)
+        most = (len(self.text) - self.offset) // 2  # each value takes a character and a separator
+        if value != int(value) or value < 0 or value > most:
+            raise _error(f"bad number of {what}: {value:g} (the rest of the file holds at most {most} values)",
+                         self.line, self.source)
         return int(value)
 
 
@@ -382,14 +464,12 @@ class _TextGridTokens:
 
 def parse_json_words(text: str, source: str = "<json>") -> list[WordSpan]:
     """Word spans from a JSON list of {word, start, end} (or Whisper's {"segments": [{"words": ...}]})."""
-    try:
-        data = json.loads(text.lstrip("\ufeff"))
-    except json.JSONDecodeError as error:
-        raise _error(f"not valid JSON: {error.msg}", error.lineno, source) from None
+    data = _load_json(text.lstrip("\ufeff"), source)
     if isinstance(data, dict) and isinstance(data.get("words"), list):
         items = data["words"]
     elif isinstance(data, dict) and isinstance(data.get("segments"), list):
-        items = [w for segment in data["segments"] if isinstance(segment, dict) for w in segment.get("words", [])]
+        items = [w for segment in data["segments"] if isinstance(segment, dict)
+                 for w in _list_or_empty(segment.get("words"))]
     elif isinstance(data, list):
         items = data
     else:
@@ -398,20 +478,80 @@ def parse_json_words(text: str, source: str = "<json>") -> list[WordSpan]:
     for index, item in enumerate(items):
         where = f"word {index + 1}"
         if not isinstance(item, dict):
-            raise _error(f'{where}: expected an object like {{"word": "hi", "start": 0.1, "end": 0.3}}, found {item!r:.60}', None, source)
+            raise _error(f'{where}: expected an object like {{"word": "hi", "start": 0.1, "end": 0.3}}, '
+                         f'found {_shown(item)}', None, source)
         word = item.get("word", item.get("text"))
         if not isinstance(word, str):
             raise _error(f'{where}: needs a "word" text', None, source)
-        times = []
-        for key in ("start", "end"):
-            value = item.get(key)
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-                raise _error(f'{where}: "{key}" must be a number of seconds, found {value!r}', None, source)
-            times.append(float(value))
+        times = [_json_seconds(item.get(key), f'{where}: "{key}"', source) for key in ("start", "end")]
         if not 0 <= times[0] <= times[1]:
             raise _error(f"{where}: bad times {times[0]}..{times[1]} (need 0 <= start <= end)", None, source)
-        spans += spread_words(word, times[0], times[1])
+        _spread_into(spans, word, times[0], times[1], None, source)
     return sorted(spans, key=lambda span: (span.start, span.end))
+
+
+def _list_or_empty(value) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _json_seconds(value, what: str, source) -> float:
+    try:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError
+        seconds = float(value)  # an integer of hundreds of digits overflows here
+        if not math.isfinite(seconds):
+            raise ValueError
+    except (ValueError, OverflowError):
+        raise _error(f"{what} must be a number of seconds, found {_shown(value)}", None, source) from None
+    return seconds
+
+
+def _load_json(text: str, source):
+    """Parsed JSON, its size bounded before parsing and its nesting after; any failure is a TranscriptError."""
+    containers = _json_containers(text)
+    if containers > 2 * MAX_TRANSCRIPT_WORDS:
+        raise _error(f"the JSON holds {containers:,} lists and objects, more than a word list of "
+                     f"{MAX_TRANSCRIPT_WORDS:,} words needs; give the transcript of this clip only", None, source)
+    too_deep = _error(f"the JSON is nested more than {MAX_JSON_DEPTH} levels deep; a word list needs at most 4: "
+                      'give a list of {"word", "start", "end"} objects', None, source)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise _error(f"not valid JSON: {error.msg}", error.lineno, source) from None
+    except RecursionError:
+        raise too_deep from None
+    except ValueError as error:  # e.g. an integer of over 4300 digits
+        raise _error(f"not valid JSON: {str(error)[:100]}", None, source) from None
+    if _nested_deeper_than(data, MAX_JSON_DEPTH):
+        raise too_deep
+    return data
+
+
+def _json_containers(text: str) -> int:
+    """An upper bound on the lists and objects of a JSON text (brackets in strings count too); no copies."""
+    return text.count("[") + text.count("{")
+
+
+def _nested_deeper_than(data, most: int) -> bool:
+    """Whether lists and objects nest more than ``most`` levels in parsed JSON (no recursion)."""
+    stack = [(data, 1)] if isinstance(data, (list, dict)) else []
+    while stack:
+        value, level = stack.pop()
+        for child in value.values() if isinstance(value, dict) else value:
+            if isinstance(child, (list, dict)):
+                if level >= most:
+                    return True
+                stack.append((child, level + 1))
+    return False
+
+
+def _shown(value) -> str:
+    """A short view of a JSON value for a message (containers by kind: they may be huge)."""
+    if isinstance(value, list):
+        return f"a list of {len(value)}"
+    if isinstance(value, dict):
+        return "an object"
+    return json.dumps(value)[:40]
 
 
 # ---------------------------------------------------------------- writers
@@ -434,7 +574,7 @@ def save_word_spans(path, spans: list[WordSpan]) -> None:
         body = _textgrid_text(spans)
     else:
         raise _error(f"cannot write word spans as {suffix or 'a file without suffix'}; use .json, .srt, .vtt or .TextGrid", None, path)
-    path.write_text(body, encoding="utf-8")
+    write_text(path, body)  # atomic: a failed write never leaves half a file
 
 
 def _clock(seconds: float, comma: bool) -> str:
@@ -482,7 +622,7 @@ def _error(message: str, line: int | None, source) -> TranscriptError:
 def _looks_like_path(text: str) -> bool:
     if "\n" in text or len(text) > 4096:
         return False
-    if os.path.isfile(text):
+    if os.path.isfile(text) or (os.sep in text and os.path.isdir(text)):
         return True
     # A single token ending like a transcript file is a path that does not exist (yet): say so.
     return not re.search(r"\s", text.strip()) and text.lower().endswith(TRANSCRIPT_SUFFIXES)
@@ -499,30 +639,64 @@ def _sniff(text: str) -> str:
     if head.startswith("File type") and "ooTextFile" in head[:200]:
         return "textgrid"
     if head[:1] in ("[", "{"):
+        if _json_containers(head) > 2 * MAX_TRANSCRIPT_WORDS:
+            return "json"  # its parser says what is wrong, before parsing
         try:
             json.loads(head)
             return "json"
+        except RecursionError:
+            return "json"  # its parser says how deep it is
         except ValueError:
             return "text"  # e.g. "[laughs] well..." in a plain text file
-    lines = [line for line in head.splitlines()[:3] if line.strip()]
+    lines = [line for line in head[:4096].splitlines()[:3] if line.strip()]
     if lines and (_SRT_TIMING.match(lines[0]) or (lines[0].strip().isdigit() and len(lines) > 1 and _SRT_TIMING.match(lines[1]))):
         return "srt"
     return "text"
 
 
 def _read_text(path: Path) -> str:
-    size = path.stat().st_size
-    if size > _MAX_TRANSCRIPT_BYTES:
-        raise _error(f"{size / 1e6:.0f} MB is far too large for a transcript", None, path)
-    data = path.read_bytes()
+    """The file's text: UTF-8, UTF-16 (with or without a byte order mark) or, failing those, Windows-1252."""
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_TRANSCRIPT_BYTES + 1)  # never more than the limit, whatever stat says
+    if len(data) > MAX_TRANSCRIPT_BYTES:
+        raise _error(f"the file is larger than {MAX_TRANSCRIPT_BYTES // 2 ** 20} MB, far too large for a transcript; "
+                     "give the transcript of this clip only", None, path)
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):  # Praat often writes UTF-16
-        return data.decode("utf-16")
+        return _decode_utf16(data, "utf-16", path)
     if b"\x00" in data:
-        raise _error("a binary file, not a transcript; give text, .srt, .vtt, .TextGrid or .json", None, path)
+        encoding = _utf16_without_bom(data)
+        if encoding is None:
+            raise _error("a binary file, not a transcript; give text, .srt, .vtt, .TextGrid or .json", None, path)
+        return _decode_utf16(data, encoding, path)
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return data.decode("cp1252", errors="replace")  # older subtitle files
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """The encoding, "utf-16-le" or "utf-16-be", when the zero bytes fall at alternate positions as in
+    UTF-16 text of mostly Latin letters; None otherwise (a binary file)."""
+    head = data[:65536]
+    if len(data) % 2 or len(head) < 2:
+        return None
+    even, odd = head[0::2].count(0), head[1::2].count(0)
+    pairs = len(head) // 2
+    if odd >= 0.3 * pairs and even <= pairs // 50:
+        return "utf-16-le"
+    if even >= 0.3 * pairs and odd <= pairs // 50:
+        return "utf-16-be"
+    return None
+
+
+def _decode_utf16(data: bytes, encoding: str, path) -> str:
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError:
+        raise _error(f"not valid {encoding.upper()} text; save the transcript as UTF-8", None, path) from None
+    if "\x00" in text:
+        raise _error("a binary file, not a transcript; give text, .srt, .vtt, .TextGrid or .json", None, path)
+    return text.lstrip("\ufeff")
 
 
 def _audio_samples(audio) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a transcript may hold a million of them
 class WordSpan:
     """One spoken word and when it is said, in seconds from the clip's start."""
 

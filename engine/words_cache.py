@@ -47,8 +47,12 @@ def words_key(samples16k: np.ndarray, transcript) -> str:
     if transcript is None:
         sha.update(b"\0recognise")
     elif isinstance(transcript, (str, os.PathLike)) and Path(transcript).is_file():
+        from .transcript import MAX_TRANSCRIPT_BYTES
+
         path = Path(transcript)
-        sha.update(b"\0file" + path.suffix.lower().encode() + b"\0" + path.read_bytes())
+        with open(path, "rb") as fh:  # a larger file is refused when it is read: never hash gigabytes
+            head = fh.read(MAX_TRANSCRIPT_BYTES + 1)
+        sha.update(b"\0file" + path.suffix.lower().encode() + b"\0" + head)
     else:
         sha.update(b"\0text\0" + str(transcript).encode("utf-8", "surrogatepass"))
     return sha.hexdigest()

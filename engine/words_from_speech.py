@@ -10,14 +10,14 @@
   syllable-proportional timing.
 - TextGrid / JSON word lists: their own timings, untouched.
 
+Timed words that start after the clip's end are left out, and the report says how many.
+
 Recognition and alignment use the bundled English model only; for other languages give a
 transcript with timings.
 """
 from __future__ import annotations
 
-import os
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 
 import numpy as np
 
@@ -61,34 +61,57 @@ def words_for_clip(samples16k, transcript=None, progress=None, cancel=None) -> t
     """(word spans, report) for a clip; ``transcript`` is None, a transcript file path, or transcript text.
 
     ``progress(done_s, total_s)`` and ``cancel()`` are passed to the recogniser / aligner (see asr).
+    Text to align may hold at most ``transcript.most_words`` of the clip's length, checked before any
+    alignment; timed words that start after the clip's end are dropped, and the report says how many.
     """
     from . import asr
+    from . import transcript as tr
 
     samples = np.asarray(samples16k, dtype=np.float32)
+    duration = len(samples) / SAMPLE_RATE
     if transcript is None:
         spans = asr.transcribe(samples, progress, cancel)
         report = WordsReport("recognised", words=len(spans))
         if not spans:
             report.notes.append("no English speech was recognised")
         return spans, report
-    kind, text, source = _read_transcript(transcript)
+    kind, text, source = tr.read_transcript(transcript)
     if kind == "text":
-        from .transcript import split_words
-
-        words = split_words(text)
+        tr.check_words_fit(text, duration, source)
+        words = tr.split_words(text)
         if not words:
             raise TranscriptError(f"{source}: the transcript holds no words; give the text that is spoken, or no transcript to recognise it")
         result = asr.align_words(words, samples, progress, cancel)
         report = WordsReport("aligned text", words=len(words))
         _count(report, result.how)
+        _note_long_tokens(report, words)
         return result.spans, report
-    from .transcript import parse_json_words, parse_srt, parse_textgrid, parse_vtt
-
-    parser = {"srt": parse_srt, "vtt": parse_vtt, "textgrid": parse_textgrid, "json": parse_json_words}[kind]
-    spans = parser(text, source)
+    timed = tr.parse_timed(kind, text, source)
+    inside = [span for span in timed if span.start < duration]
     if kind in ("textgrid", "json"):
-        return spans, WordsReport("timed transcript", words=len(spans))
-    return _refine_phrases(spans, samples, progress, cancel)
+        spans, report = inside, WordsReport("timed transcript", words=len(inside))
+    else:
+        if len(inside) > tr.most_words(duration):
+            tr.refuse_word_count(len(inside), duration, source)
+        spans, report = _refine_phrases(inside, samples, progress, cancel)
+        _note_long_tokens(report, [span.word for span in spans])
+    if len(inside) < len(timed):
+        report.notes.append(f"left out {_plural(len(timed) - len(inside), 'word')} timed after the clip's end "
+                            f"({duration:.1f} s)")
+    return spans, report
+
+
+def _note_long_tokens(report: WordsReport, words: list[str]) -> None:
+    from .g2p import MAX_WORD_LETTERS, too_long
+
+    count = sum(too_long(word) for word in words)
+    if count:
+        report.notes.append(f"{_plural(count, 'token')} over {MAX_WORD_LETTERS} characters long placed between "
+                            f"neighbours without alignment (not {'a word' if count == 1 else 'words'})")
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _count(report: WordsReport, how: list[str]) -> None:
@@ -125,6 +148,7 @@ def _refine_phrases(spans, samples, progress, cancel) -> tuple[list[WordSpan], W
     how = ["fallback"] * len(spans)
     groups = phrases(spans)
     realigned = 0
+    decoder = None  # made once, for the phrases that need aligning alone
     for g, group in enumerate(groups):
         cue = (spans[group[0]].start, max(spans[i].end for i in group))
         if all(whole.how[i] != "fallback" and _inside(whole.spans[i], cue) for i in group):
@@ -141,7 +165,9 @@ def _refine_phrases(spans, samples, progress, cancel) -> tuple[list[WordSpan], W
             continue
         if asr._cancelled(cancel):
             raise asr.Cancelled("alignment cancelled")
-        local = asr.align_words([spans[i].word for i in group], samples[a:b])
+        if decoder is None:
+            decoder = asr.alignment_decoder()
+        local = asr.align_words([spans[i].word for i in group], samples[a:b], cancel=cancel, decoder=decoder)
         for i, span, h in zip(group, local.spans, local.how):
             moved = WordSpan(span.word, span.start + a / SAMPLE_RATE, span.end + a / SAMPLE_RATE)
             if h != "fallback" and _inside(moved, cue):
@@ -154,17 +180,3 @@ def _refine_phrases(spans, samples, progress, cancel) -> tuple[list[WordSpan], W
 
 def _inside(span: WordSpan, cue: tuple[float, float]) -> bool:
     return cue[0] - CUE_TOLERANCE_S <= span.start and span.end <= cue[1] + CUE_TOLERANCE_S
-
-
-def _read_transcript(transcript) -> tuple[str, str, str]:
-    """(kind, text, source) of a transcript path or content; kind as transcript.py sniffs it."""
-    from . import transcript as tr
-
-    if isinstance(transcript, os.PathLike) or (isinstance(transcript, str) and tr._looks_like_path(transcript)):
-        path = Path(transcript)
-        if not path.is_file():
-            raise TranscriptError(f"{path}: no such transcript file")
-        text = tr._read_text(path)
-        return tr._kind_from_suffix(path) or tr._sniff(text), text, str(path)
-    text = str(transcript)
-    return tr._sniff(text), text, "<transcript text>"

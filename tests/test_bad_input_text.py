@@ -321,3 +321,31 @@ def test_any_bytes_on_disk_raise_only_transcript_errors(tmp_path_factory, data, 
     path = tmp_path_factory.mktemp("fuzz") / f"words{suffix}"
     path.write_bytes(data)
     _only_transcript_errors(tr.load_transcript, path, np.zeros(RATE, np.float32))
+
+
+def test_blender_reports_a_deeply_nested_json_transcript_in_one_line(tmp_path):
+    import subprocess
+    import sys
+    import textwrap
+
+    nested = tmp_path / "words.json"
+    nested.write_text("[" * 200000)
+    script = textwrap.dedent(f"""
+        import json, bpy
+        bpy.ops.preferences.addon_enable(module="openhuman")
+        bpy.ops.openhuman.create_armature()
+        s = bpy.context.scene.openhuman
+        s.audio_path, s.method, s.transcript = {str(VOICE)!r}, "PROCEDURAL", {str(nested)!r}
+        before = (len(bpy.data.actions), len(bpy.data.objects))
+        try:
+            status, message = sorted(bpy.ops.openhuman.generate()), ""
+        except RuntimeError as exc:
+            status, message = ["CANCELLED"], str(exc)
+        after = (len(bpy.data.actions), len(bpy.data.objects))
+        print("JSON:" + json.dumps({{"status": status, "message": message, "unchanged": before == after}}))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    line = next(x[5:] for x in done.stdout.splitlines() if x.startswith("JSON:"))
+    result = json.loads(line)
+    assert result["status"] == ["CANCELLED"] and result["unchanged"], result
+    assert "nested" in result["message"] and "Traceback" not in result["message"], result["message"]

@@ -113,9 +113,20 @@ def benchmark_end_to_end(model=None, method: str = "model", clip=None) -> dict:
 
 def _entry(run: dict, stages: dict, seconds: float) -> dict:
     return {
-        "words": run["stdout"].strip().splitlines()[-1].rpartition("; ")[2].rstrip(")") if run["stdout"].strip() else "",
+        "words": _words_summary(run["stdout"]),
         "wall_s": round(run["wall_s"], 2), "real_time_factor": round(seconds / run["wall_s"], 2),
         "peak_mb": round(run["peak_mb"]), "stages_s": stages,
         # The interpreter's own start before the command's clock began, and its exit after.
         "outside_command_s": round(run["wall_s"] - stages["total"], 2),
     }
+
+
+def _words_summary(stdout: str) -> str:
+    """The words part of `wrote X (N frames at 20 fps; SUMMARY)`, or Blender's printed summary."""
+    lines = stdout.strip().splitlines()
+    if not lines:
+        return ""
+    last = lines[-1]
+    if last.startswith("wrote ") and last.endswith(")"):
+        return last[:-1].partition("; ")[2]
+    return last

@@ -6,11 +6,11 @@ import math
 import numpy as np
 
 from .errors import OpenHumanError
-from .quality import SAMPLER_NAMES
+from .quality import DEFAULT_STEPS, SAMPLER_NAMES
 
 SEED_RANGE = (0, 2**32 - 1)  # what numpy's and torch's generators both take
 INTENSITY_RANGE = (0.0, 10.0)  # guidance beyond 10 only amplifies the network's errors
-MAX_STEPS = 1000  # the diffusion schedule's length
+MAX_STEPS = DEFAULT_STEPS["ddpm"]  # the reference sampler walks the whole schedule
 
 
 def check_options(options) -> None:

@@ -58,6 +58,15 @@ def words_key(samples16k: np.ndarray, transcript) -> str:
     return sha.hexdigest()
 
 
+def _rows(spans: list[WordSpan]) -> list[list]:
+    return [[s.word, s.start, s.end] for s in spans]
+
+
+def _spans(rows) -> list[WordSpan]:
+    """Spans from stored rows; ValueError or TypeError when a row is not (word, start, end)."""
+    return [WordSpan(str(w), float(s), float(e)) for w, s, e in rows]
+
+
 class WordsCache:
     """A folder of small JSON files, one per (clip, transcript, recogniser)."""
 
@@ -73,7 +82,7 @@ class WordsCache:
             data = json.loads(self._path(key).read_text(encoding="utf-8"))
             if data.get("format") != FORMAT or data.get("key") != key:
                 return None
-            spans = [WordSpan(str(w), float(s), float(e)) for w, s, e in data["words"]]
+            spans = _spans(data["words"])
             report = data["report"]
             if not isinstance(report, dict):
                 return None
@@ -83,8 +92,7 @@ class WordsCache:
 
     def put(self, key: str, spans: list[WordSpan], report: dict) -> None:
         """Store quietly: a cache that cannot be written only costs time later."""
-        data = {"format": FORMAT, "key": key, "report": report,
-                "words": [[s.word, s.start, s.end] for s in spans]}
+        data = {"format": FORMAT, "key": key, "report": report, "words": _rows(spans)}
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             write_text(self._path(key), json.dumps(data))
@@ -113,7 +121,7 @@ class MemoryWordsCache:
         if entry is None:
             return None
         try:
-            spans = [WordSpan(str(w), float(s), float(e)) for w, s, e in entry["words"]]
+            spans = _spans(entry["words"])
         except (ValueError, TypeError, KeyError):
             return None
         self.last = key
@@ -121,7 +129,7 @@ class MemoryWordsCache:
 
     def put(self, key: str, spans: list[WordSpan], report: dict) -> None:
         self.entries.pop(key, None)
-        self.entries[key] = {"report": report, "words": [[s.word, s.start, s.end] for s in spans]}
+        self.entries[key] = {"report": report, "words": _rows(spans)}
         while len(self.entries) > self.max_entries:
             self.entries.pop(next(iter(self.entries)))
         self.last = key

@@ -43,8 +43,8 @@ class OPENHUMAN_OT_import_bvh(bpy.types.Operator, ImportHelper):
         if arm is None:
             self.report({"ERROR"}, "Choose a target armature (or create the OpenHuman armature) first")
             return {"CANCELLED"}
-        if keying_problem(arm):
-            self.report({"ERROR"}, keying_problem(arm))
+        if problem := keying_problem(arm):
+            self.report({"ERROR"}, problem)
             return {"CANCELLED"}
         try:
             motion = bvh.load(self.filepath).scaled(self.scale)

@@ -318,8 +318,8 @@ class OPENHUMAN_OT_retarget_action(bpy.types.Operator):
         if not is_openhuman_rig(source):
             self.report({"ERROR"}, f"'{source.name}' is not an OpenHuman armature (Create OpenHuman armature makes one)")
             return {"CANCELLED"}
-        if keying_problem(target):
-            self.report({"ERROR"}, keying_problem(target))
+        if problem := keying_problem(target):
+            self.report({"ERROR"}, problem)
             return {"CANCELLED"}
         action = bpy.data.actions.get(self.action) if self.action else None
         if self.action and action is None:

@@ -8,30 +8,10 @@ from hypothesis import strategies as st
 from openhuman.engine import bvh
 from openhuman.engine.errors import BVHError
 from openhuman.engine.motion import Motion, Skeleton
+from test_bvh import SMALL  # the same two-joint file, one definition
 
 pytestmark = pytest.mark.bad_input
 
-SMALL = """HIERARCHY
-ROOT Hips
-{
-  OFFSET 0 90 0
-  CHANNELS 6 Xposition Yposition Zposition Zrotation Yrotation Xrotation
-  JOINT Spine
-  {
-    OFFSET 0 10 0
-    CHANNELS 3 Xrotation Yrotation Zrotation
-    End Site
-    {
-      OFFSET 0 5 0
-    }
-  }
-}
-MOTION
-Frames: 2
-Frame Time: 0.0333333
-0 90 0 0 0 0 10 20 30
-1 91 2 5 6 7 -10 20 30
-"""
 FRAME_TIME_LINE = 18
 
 

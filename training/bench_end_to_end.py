@@ -2,8 +2,8 @@
 
 Three runs of `openhuman generate` side by side: audio only (words recognised), audio with its
 transcript (words aligned), and the first again with another emotion (words from the cache); then
-Blender's Generate on the same clip (bpy: import, add-on, armature, Generate, save). Each reports wall
-time from spawning the process, its stages, the real-time factor and peak memory.
+Blender's Generate on the same clip (operators/bench_generate.py: add-on, armature, Generate, save).
+Each reports wall time from spawning the process, its stages, the real-time factor and peak memory.
 """
 from __future__ import annotations
 
@@ -48,30 +48,6 @@ def real_reading(folders=SPEECH_FOLDERS):
                             "Debian's pocketsphinx-testdata")
 
 
-# Blender as a Python module: import, enable the add-on, create the armature, Generate (synchronous when
-# headless), save the .blend — the same work as the command line's audio-only run, keys instead of a file.
-_BLENDER = textwrap.dedent("""
-    import json, sys, time
-    t0 = time.perf_counter()
-    import bpy
-    bpy.ops.preferences.addon_enable(module="openhuman")
-    bpy.ops.openhuman.create_armature()
-    s = bpy.context.scene.openhuman
-    s.audio_path, s.method, s.emotion_a = sys.argv[1], sys.argv[2].upper(), "Neutral"
-    if sys.argv[4]:
-        bpy.context.preferences.addons["openhuman"].preferences.model_path = sys.argv[4]
-    t1 = time.perf_counter()
-    bpy.ops.openhuman.generate()
-    t2 = time.perf_counter()
-    bpy.ops.wm.save_as_mainfile(filepath=sys.argv[3])
-    t3 = time.perf_counter()
-    print(s.words_summary)
-    with open(sys.argv[5], "w") as fh:
-        json.dump({"start-up": round(t1 - t0, 3), "generate": round(t2 - t1, 3), "saving": round(t3 - t2, 3),
-                   "total": round(t3 - t0, 3)}, fh)
-""")
-
-
 def _run(argv: list[str], env: dict) -> dict:
     out = subprocess.run([sys.executable, "-c", _MEASURE, *argv], capture_output=True, text=True, env=env,
                          check=True).stdout
@@ -101,8 +77,9 @@ def benchmark_end_to_end(model=None, method: str = "model", clip=None) -> dict:
                 raise RuntimeError(f"{label}: openhuman generate failed: {run['stderr']}")
             report["runs"][label] = _entry(run, json.loads(timings.read_text()), seconds)
         timings = tmp / "timings-blender.json"
-        argv = [sys.executable, "-c", _BLENDER, str(wav), method, str(tmp / "scene.blend"),
-                str(model or "") if method == "model" else "", str(timings)]
+        # Blender in its own process (operators/bench_generate.py): the same work, keys instead of a file.
+        argv = [sys.executable, "-m", "openhuman.operators.bench_generate", str(wav), method,
+                str(tmp / "scene.blend"), str(model or "") if method == "model" else "", str(timings)]
         run = _run(argv, {**os.environ, "OPENHUMAN_CACHE": str(tmp / "cache-blender")})
         if run["rc"] != 0:
             raise RuntimeError(f"Blender Generate failed: {run['stderr']}")

@@ -79,7 +79,7 @@ VOICES: tuple[str, ...] = (
     "en-gb-x-rp+f5", "en-gb-scotland", "en-gb-scotland+f2", "en-029", "en-gb-x-gbclan+f1", "en-us+m7",
 )
 
-LONG_PAUSE_SHARE = 0.15  # of sentence ends, a pause of LONG_PAUSE_S instead of the emotion's own
+LONG_PAUSE_SHARE = 0.3  # of sentence ends, a pause of LONG_PAUSE_S instead of the emotion's own
 LONG_PAUSE_S = (1.2, 3.5)
 SILENCE_DB = -40.0  # below this, relative to the sentence's peak, a 5 ms stretch counts as silent
 

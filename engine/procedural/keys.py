@@ -48,6 +48,7 @@ class Action:
     keys: list[tuple[float, np.ndarray, float]]
     apex: float
     kind: str  # 'beat' or a template name
+    prep: float | None = None  # seconds to prepare the stroke; None: the style's prep_time
 
     @property
     def first(self) -> float:

@@ -1,6 +1,7 @@
 """The six emotion styles as continuous parameters, and blending them.
 
-The numbers were fitted (regularised Gauss-Newton on measured sensitivities) until the
+The numbers were fitted (``python -m openhuman.training.style_fit``: Levenberg-Marquardt or
+Nelder-Mead on the measured quantities, with a pull towards the previous values) until the
 synthesiser's style-minus-Neutral differences match the captured emotional motion of
 engine/style_reference.py (Bandai-Namco dataset 1) on every measured quantity: same sign and
 within a factor of two, or no real change where the capture shows none
@@ -12,21 +13,22 @@ Style    What it looks like (captured targets relative to Neutral in brackets)
 ======== ===================================================================================
 Neutral  Upright; hands mostly up in front between belly and chest, a stroke on the stronger
          accents, small flicks on the others, both hands together about half the time.
-Happy    Open, upward, bouncy, faster: hands ~7 cm higher [+8.5 cm], bigger (spread x1.3
+Happy    Open, upward, bouncy, faster: hands ~6 cm higher [+8.5 cm], bigger (spread x1.3
          [x1.6]) and faster (hand speed x2.0 [x1.9]) strokes, short holds, the hips bob on
          beats, palms up, elbows out, chin up ~3 deg [-3.4], two-handed.
 Sad      Slumped, low, slow, small: head hangs ~16 deg [+16.4] with rounded shoulders, hands
-         ~7 cm lower [-8.6 cm], hand speed x0.4 [x0.45], movements twice as long [x1.9],
-         very smooth (jerk x0.15 [x0.19]), mostly one hand [symmetry -0.24 / -0.28].
+         ~6 cm lower [-8.6 cm], hand speed x0.5 [x0.45], movements x1.5 as long [x1.9],
+         very smooth (jerk x0.3 [x0.19]), mostly one hand [symmetry -0.21 / -0.28].
 Angry    Tense, sharp, forward: leans ~3 deg forward [+2.8] on bent knees, frequent hard
-         strokes (hand speed x1.8 [x1.9], jerk x2.9 [x3.6], movements x0.6 [x0.63]) of
+         strokes (hand speed x1.6 [x1.9], jerk x2.3 [x3.6], movements x0.65 [x0.63]) of
          normal size [x1.03], fists and palm-down chops, shoulders held up.
 Old      Hunched: leans ~15 deg [+15.6] on bent knees, head ~5 cm lower [-5.7 cm] but
          looking up to the listener, shoulders down ~5 cm [-4.7], hands held close in front,
-         small (x0.74 [x0.61]) slow (x0.45 [x0.56]) movements, a fine 5-7 Hz tremor.
+         small (x0.76 [x0.61]) slow (x0.35 [x0.56]) movements, a fine 5-7 Hz tremor; they
+         rarely drop to rest.
 Relaxed  Loose, slow, asymmetric, low energy: weight on one leg with the hips shifted, head
          tilted and ~7 deg down [+7.3], slumped ~3 deg [+2.7], loose fingers, longer, softer
-         movements (x1.04 [x1.07], jerk x0.83 [x0.84]), one hand at a time [-0.20 / -0.23].
+         movements (x1.05 [x1.07], jerk x0.82 [x0.84]), one hand at a time [-0.21 / -0.23].
 ======== ===================================================================================
 
 Beyond the captured quantities a few parameters are set by hand to make each style read as
@@ -88,30 +90,12 @@ RATIO_FIELDS = frozenset({"amplitude", "speed", "rate", "width", "hold", "drift"
                           "breath_hz", "sharpness"})
 
 STYLES: dict[str, Style] = {
-    "Neutral": Style(),
-    "Happy": Style(lean_deg=2.21, head_pitch_deg=-5.12, shoulder_raise_deg=3.0, shoulder_forward_deg=-2.0,
-                   knee_bend_m=0.0109, amplitude=2.0, speed=1.541, rate=2.178, height_m=0.12, width=0.985,
-                   sharpness=1.329, hold=0.306, symmetry=0.864, palm_up=0.8, elbow_out=0.7, tension=-0.1,
-                   bounce_m=0.012, drift=0.703, flick=1.592, idle=1.3, breath_hz=0.3, head_motion=1.3,
-                   rest_gap_s=2.521),
-    "Sad": Style(lean_deg=3.93, slump_deg=8.0, head_pitch_deg=12.49, shoulder_raise_deg=-1.58, shoulder_forward_deg=8.0,
-                 knee_bend_m=0.0115, amplitude=1.4, speed=0.38, rate=0.5, height_m=-0.014, width=0.67,
-                 sharpness=0.541, hold=1.724, symmetry=0.244, palm_up=0.2, elbow_out=0.2, tension=-0.3, drift=1.036,
-                 flick=0.57, idle=0.6, breath_hz=0.18, head_motion=0.6, rest_gap_s=1.092),
-    "Angry": Style(lean_deg=3.94, head_pitch_deg=-2.24, shoulder_raise_deg=3.74, shoulder_forward_deg=3.0,
-                   knee_bend_m=0.0224, amplitude=0.638, speed=2.402, rate=2.5, height_m=0.028, width=0.885,
-                   forward_m=0.05, sharpness=1.967, hold=0.511, symmetry=0.588, palm_up=-0.6, elbow_out=0.55,
-                   tension=0.8, drift=1.003, flick=0.991, idle=1.1, breath_hz=0.33, head_motion=1.2, rest_gap_s=2.0),
-    "Old": Style(lean_deg=22.49, slump_deg=4.0, head_pitch_deg=-16.03, shoulder_raise_deg=-0.9,
-                 shoulder_forward_deg=8.0, knee_bend_m=0.0411, amplitude=0.272, speed=0.7, rate=0.667,
-                 height_m=0.18, width=0.775, sharpness=0.896, hold=2.158, symmetry=0.387, palm_up=0.2, elbow_out=0.35,
-                 tension=0.2, tremor=1.0, drift=0.693, flick=0.411, idle=0.8, breath_hz=0.28, head_motion=0.7,
-                 rest_gap_s=1.613),
-    "Relaxed": Style(lean_deg=4.69, slump_deg=2.0, head_pitch_deg=2.09, head_roll_deg=5.0, shoulder_raise_deg=2.97,
-                     shoulder_forward_deg=3.0, knee_bend_m=0.03, hip_shift_m=0.035, amplitude=0.975, speed=0.86,
-                     rate=1.25, height_m=0.082, width=0.977, sharpness=0.733, hold=0.436, symmetry=0.34, palm_up=0.4,
-                     elbow_out=0.4, tension=-0.8, drift=0.717, flick=0.81, idle=1.3, breath_hz=0.2, head_motion=0.8,
-                     rest_gap_s=1.21),
+    "Neutral": Style(speed=1.3, height_m=0.07, sharpness=0.96, drift=1.775, flick=0.864),
+    "Happy": Style(lean_deg=2.21, head_pitch_deg=-5.12, shoulder_raise_deg=3.0, shoulder_forward_deg=-2.0, knee_bend_m=0.011, amplitude=2.454, speed=1.731, rate=2.62, height_m=0.193, width=0.765, sharpness=1.368, hold=0.498, symmetry=0.72, palm_up=0.8, elbow_out=0.7, tension=-0.1, bounce_m=0.012, drift=1.247, flick=1.375, idle=1.3, breath_hz=0.3, head_motion=1.3, rest_gap_s=2.518),
+    "Sad": Style(lean_deg=3.93, slump_deg=8.0, head_pitch_deg=12.49, shoulder_raise_deg=-1.58, shoulder_forward_deg=8.0, knee_bend_m=0.011, amplitude=1.201, speed=0.431, rate=0.513, height_m=0.082, width=0.557, sharpness=0.5, hold=1.742, symmetry=0.244, palm_up=0.2, elbow_out=0.2, tension=-0.3, drift=1.839, flick=0.493, idle=0.6, breath_hz=0.18, head_motion=0.6, rest_gap_s=1.092),
+    "Angry": Style(lean_deg=3.94, head_pitch_deg=-2.24, shoulder_raise_deg=3.74, shoulder_forward_deg=3.0, knee_bend_m=0.022, amplitude=0.634, speed=3.25, rate=3.252, height_m=0.104, width=1.005, forward_m=0.05, sharpness=1.821, hold=0.576, symmetry=0.42, palm_up=-0.6, elbow_out=0.55, tension=0.8, drift=1.78, flick=0.856, idle=1.1, breath_hz=0.33, head_motion=1.2, rest_gap_s=2.277),
+    "Old": Style(lean_deg=22.49, slump_deg=4.0, head_pitch_deg=-16.03, shoulder_raise_deg=-0.9, shoulder_forward_deg=8.0, knee_bend_m=0.041, amplitude=0.2, speed=0.619, rate=0.793, height_m=0.19, width=0.765, sharpness=0.529, hold=3.0, symmetry=0.547, palm_up=0.2, elbow_out=0.35, tension=0.2, tremor=1.0, drift=0.2, flick=0.1, idle=0.8, breath_hz=0.28, head_motion=0.7, rest_gap_s=10.322),
+    "Relaxed": Style(lean_deg=4.69, slump_deg=2.0, head_pitch_deg=2.09, head_roll_deg=5.0, shoulder_raise_deg=2.97, shoulder_forward_deg=3.0, knee_bend_m=0.03, hip_shift_m=0.035, amplitude=0.747, speed=1.203, rate=1.251, height_m=0.231, width=1.054, sharpness=1.284, hold=0.801, symmetry=0.34, palm_up=0.4, elbow_out=0.4, tension=-0.8, drift=2.4, flick=0.7, idle=1.3, breath_hz=0.2, head_motion=0.8, rest_gap_s=1.216),
 }
 
 
@@ -139,7 +123,10 @@ def style_weights(emotion) -> dict[str, float]:
 
 
 def blend(emotion) -> Style:
-    """The style for a name or a dict of weights (arithmetic mean, geometric for RATIO_FIELDS)."""
+    """The style for a name or a dict of weights (arithmetic mean, geometric for RATIO_FIELDS); a
+    Style is returned as it is."""
+    if isinstance(emotion, Style):
+        return emotion
     weights = style_weights(emotion)
     values = {}
     for f in fields(Style):

@@ -35,6 +35,7 @@ _HEAD_SHARE = (("Neck", 0.3), ("Neck1", 0.3), ("Head", 0.4))
 # under MAX_PUSHED_SPEED, so no hand passes 3 m/s; lower limits would flatten Angry's strokes.
 MAX_WRIST_SPEED = 2.6
 MAX_PUSHED_SPEED = 2.8
+VOICE_DRIFT_PER_DB = 0.06  # restless movement gained per dB of loudness above the clip's speech level
 # Clearance the synthesiser keeps between hand/finger joints and the body's centre line (m).
 # Larger than the check in training/gesture_detectors.CLEARANCE_RADII, so there is a margin.
 BODY_CAPSULES = (("Hips", "Spine", 0.13), ("Spine", "Spine1", 0.13), ("Spine1", "Spine2", 0.135),
@@ -42,12 +43,12 @@ BODY_CAPSULES = (("Hips", "Spine", 0.13), ("Spine", "Spine1", 0.13), ("Spine1", 
                  ("Neck1", "Head", 0.11), ("Head", "HeadEnd", 0.13))
 
 
-def synthesise(samples16k: np.ndarray, words: list[WordSpan] | None = None, emotion: str | dict = "Neutral",
+def synthesise(samples16k: np.ndarray, words: list[WordSpan] | None = None, emotion: str | dict | Style = "Neutral",
                fps: float = 20.0, seed: int = 0, *, prosody: Prosody | None = None) -> Motion:
     """Co-speech motion on the 75-joint ZeroEGGs skeleton (metres) for mono 16 kHz speech.
 
     words: timed words (engine.words.WordSpan) or None; lexicon words get semantic gestures.
-    emotion: a style name (styles.STYLE_NAMES) or a dict of style weights to blend.
+    emotion: a style name (styles.STYLE_NAMES), a dict of style weights to blend, or a Style.
     prosody: pass analyse_prosody(samples16k) to reuse one analysis for several styles or seeds.
     """
     if not (isinstance(fps, (int, float)) and np.isfinite(fps) and 0.0 < fps <= 1000.0):
@@ -67,7 +68,9 @@ def synthesise(samples16k: np.ndarray, words: list[WordSpan] | None = None, emot
     plan_rng, arm_rng, body_rng, head_rng, hand_rng = (
         np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(5))
     plan = gestures.plan(prosody, words, style, plan_rng)
-    return _render(t, float(fps), style, plan, (arm_rng, body_rng, head_rng, hand_rng))
+    # restless hand movement follows the voice: fuller while speaking loudly, fading in pauses
+    voice = gaussian_filter1d(np.clip(1.0 + VOICE_DRIFT_PER_DB * prosody.loudness_at(t), 0.4, 1.4), 0.2 * fps)
+    return _render(t, float(fps), style, plan, (arm_rng, body_rng, head_rng, hand_rng), voice)
 
 
 def _fk(local: np.ndarray, root: np.ndarray, upto: int) -> tuple[np.ndarray, np.ndarray]:
@@ -83,7 +86,7 @@ def _fk(local: np.ndarray, root: np.ndarray, upto: int) -> tuple[np.ndarray, np.
     return pos, rot
 
 
-def _arm_tracks(t, style, plan, rng) -> dict[str, np.ndarray]:
+def _arm_tracks(t, style, plan, rng, voice) -> dict[str, np.ndarray]:
     """Per-frame key-pose vectors (keys layout) of both arms, with beats, circles and fidgets added."""
     out = {}
     # the gesture space itself wanders slowly, both hands together (mirrored sideways)
@@ -109,7 +112,7 @@ def _arm_tracks(t, style, plan, rng) -> dict[str, np.ndarray]:
             pos[:, 1] += radius * (np.cos(phi) - 1.0)
         pos += wander * np.array([keys.SIDE_SIGN[side], 1.0, 1.0]) * free[:, None]
         drift = np.stack([smooth_noise(rng, t, 0.4 * min(style.speed, 2.0)) for _ in range(3)], axis=1)
-        pos += 0.017 * style.drift * drift * (0.2 + 0.8 * free[:, None])
+        pos += 0.017 * style.drift * drift * (0.2 + 0.8 * free[:, None]) * voice[:, None]
         # beats and fidgets stay below the shoulders, within reach, on their own side, and away from
         # chin and face when high
         x_out = keys.SIDE_SIGN[side] * pos[:, 0]
@@ -124,10 +127,10 @@ def _arm_tracks(t, style, plan, rng) -> dict[str, np.ndarray]:
     return out
 
 
-def _render(t: np.ndarray, fps: float, style: Style, plan: gestures.Plan, rngs) -> Motion:
+def _render(t: np.ndarray, fps: float, style: Style, plan: gestures.Plan, rngs, voice: np.ndarray) -> Motion:
     arm_rng, body_rng, head_rng, hand_rng = rngs
     n = len(t)
-    arms = _arm_tracks(t, style, plan, arm_rng)
+    arms = _arm_tracks(t, style, plan, arm_rng, voice)
     # the trunk turns a little towards the side the hands work on and the clavicles lift with high hands
     hand_x = sum(arms[s][:, 0] * (1.0 - arms[s][:, keys.REST]) for s in keys.SIDES)
     twist = np.degrees(0.25 * hand_x)

@@ -26,19 +26,21 @@ def track_keys(actions: list[Action], side: str, style: Style,
         if not a.keys:
             continue
         gap = a.first - prev.last if prev is not None else np.inf
-        if gap > style.rest_gap_s + prep + retract:
+        a_prep = prep if a.prep is None else a.prep
+        if gap > style.rest_gap_s + a_prep + retract:
             same_unit = prev is not None and unit_of(prev.last) == unit_of(a.first) != -1
             lowered = ready if same_unit else rest
             if prev is not None:
                 times.append(prev.last + retract), poses.append(lowered), eases.append(1.0)
-            times.append(a.first - prep), poses.append(lowered), eases.append(1.0)
-        elif gap > prep:  # hold the last pose, then prepare the next stroke
-            times.append(a.first - prep), poses.append(poses[-1]), eases.append(1.0)
+            times.append(a.first - a_prep), poses.append(lowered), eases.append(1.0)
+        elif gap > a_prep:  # hold the last pose, then prepare the next stroke
+            times.append(a.first - a_prep), poses.append(poses[-1]), eases.append(1.0)
         for t, p, e in a.keys:
             times.append(t), poses.append(p), eases.append(e)
         prev = a
-    if prev is not None:
-        times.append(prev.last + retract), poses.append(rest), eases.append(1.0)
+    if prev is not None:  # the last gesture is held until the speech it belongs to ends
+        last_unit_end = max((b for a, b in units if a - 0.5 <= prev.last <= b), default=prev.last)
+        times.append(max(prev.last, last_unit_end) + retract), poses.append(rest), eases.append(1.0)
     t = np.array(times)
     # keys strictly increasing: a key at or before its predecessor is nudged just after it
     for i in range(1, len(t)):

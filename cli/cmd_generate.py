@@ -30,14 +30,19 @@ def add_arguments(p):
     p.add_argument("--no-words-cache", action="store_true",
                    help="find the words again instead of reusing those found before for this clip and transcript")
     p.add_argument("--timings", help="also write how long each stage took (seconds, JSON) to this file")
+    p.add_argument("--edit", metavar="OLD", help="an earlier result for this clip (.bvh or .npz): keep it, re-make --range")
+    p.add_argument("--range", nargs=2, type=float, metavar=("START", "END"),
+                   help="with --edit: the stretch to make anew, in seconds; every other frame stays as it was")
+    p.add_argument("--start-pose", metavar="BVH", help="start on this file's last frame (continue a previous clip)")
+    p.add_argument("--end-pose", metavar="BVH", help="end on this file's first frame (hand over to an animation)")
+    p.add_argument("--takes", type=int, default=1, metavar="N",
+                   help="write N variations (seeds --seed … --seed+N-1) as NAME_1 … NAME_N (default 1)")
     p.add_argument("--out", required=True, help="output .bvh (centimetres, like ZeroEGGs) or .npz")
 
 
 def run(args) -> int:
     from ..engine.api import GenerateOptions, generate
-    from ..engine.motion_io import save_motion
-    from ..engine.output_check import check_output
-    from ..engine.words_cache import WordsCache
+    from ..engine.words_cache import MemoryWordsCache, WordsCache
     from ..engine.atomic_file import write_text
     from . import STARTED
     from .progress import ProgressBar, StageTimes
@@ -45,24 +50,69 @@ def run(args) -> int:
     out = Path(args.out)
     if out.suffix.lower() not in (".bvh", ".npz"):
         raise OpenHumanError(f"--out must end in .bvh or .npz, got {out.name!r}")
-    check_output(out, inputs=[args.audio, args.transcript, args.model])
+    if not 1 <= args.takes <= 100:
+        raise OpenHumanError(f"--takes must be between 1 and 100, got {args.takes}")
+    outs = [out] if args.takes == 1 else [out.with_name(f"{out.stem}_{k}{out.suffix}") for k in range(1, args.takes + 1)]
+    constraints = _constraints(args, outs)
     options = GenerateOptions(emotion=args.emotion, emotion_b=args.emotion_b, gamma=args.gamma,
                               intensity=args.intensity, seed=args.seed, method=args.method, sampler=args.sampler,
                               steps=args.steps, device=args.device, model=args.model)
-    bar = ProgressBar()
-    clock = StageTimes(bar, origin=STARTED)
-    try:
-        cache = None if args.no_words_cache else WordsCache()
-        # A --transcript is always a file (a missing one is an error, not text to align).
-        transcript = Path(args.transcript) if args.transcript else args.text
-        result = generate(args.audio, transcript, options, progress=clock, words_cache=cache)
-    finally:
-        bar.close()
-    clock.mark("writing")
-    save_motion(out, result.motion, settings={"audio": str(args.audio), **options.to_dict()})
-    clock.mark("written")
-    if args.timings:
-        write_text(args.timings, json.dumps(clock.seconds(), indent=1))
-    print(f"wrote {out} ({result.motion.n_frames} frames at {result.motion.fps:g} fps; "
-          f"{result.info.get('words') or str(len(result.words)) + ' words'})")
+    cache = MemoryWordsCache() if args.no_words_cache else WordsCache()  # takes share one search for words
+    # A --transcript is always a file (a missing one is an error, not text to align).
+    transcript = Path(args.transcript) if args.transcript else args.text
+    for k, path in enumerate(outs):
+        options.seed = args.seed + k
+        bar = ProgressBar()
+        clock = StageTimes(bar, origin=STARTED)
+        try:
+            result = generate(args.audio, transcript, options, progress=clock, words_cache=cache,
+                              constraints=constraints)
+        finally:
+            bar.close()
+        clock.mark("writing")
+        kept = _save(path, result.motion, options, args, constraints)
+        clock.mark("written")
+        if args.timings and k == 0:
+            write_text(args.timings, json.dumps(clock.seconds(), indent=1))
+        print(f"wrote {path} ({result.motion.n_frames} frames at {result.motion.fps:g} fps; "
+              f"{result.info.get('words') or str(len(result.words)) + ' words'}{kept})")
     return 0
+
+
+def _constraints(args, outs):
+    """The directing constraints of the command line, the files checked first."""
+    from ..engine.directing import Constraints
+    from ..engine.motion_io import load_motion
+    from ..engine.output_check import check_output
+
+    if (args.edit is None) != (args.range is None):
+        raise OpenHumanError("--edit FILE and --range START END go together: the earlier result and the stretch "
+                             "to make anew")
+    inputs = [args.audio, args.transcript, args.model, args.edit, args.start_pose, args.end_pose]
+    for path in outs:
+        check_output(path, inputs=inputs)
+    if args.edit and Path(args.edit).suffix.lower() != Path(args.out).suffix.lower():
+        raise OpenHumanError("--edit and --out must be the same kind of file (.bvh or .npz)")
+
+    def load(path, what):
+        if not path:
+            return None
+        if not Path(path).is_file():
+            raise OpenHumanError(f"{what} {path}: no such file")
+        return load_motion(path)
+    return Constraints(edit=load(args.edit, "--edit"), edit_range=tuple(args.range) if args.range else None,
+                       start_pose=load(args.start_pose, "--start-pose"), end_pose=load(args.end_pose, "--end-pose"))
+
+
+def _save(path: Path, motion, options, args, constraints) -> str:
+    """Write the result; with --edit into a BVH, frames outside --range keep the old file's bytes."""
+    from ..engine.motion_io import save_edited_bvh, save_motion
+
+    if constraints.edit is not None and path.suffix.lower() == ".bvh":
+        fps = motion.fps
+        remade = (int(round(args.range[0] * fps)), min(motion.n_frames, int(round(args.range[1] * fps))))
+        if save_edited_bvh(path, motion, args.edit, remade):
+            return f"; frames outside {args.range[0]:g}-{args.range[1]:g} s kept byte for byte"
+        return "; the edited file was written anew (its hierarchy or frame rate differs from OpenHuman's)"
+    save_motion(path, motion, settings={"audio": str(args.audio), **options.to_dict()})
+    return ""

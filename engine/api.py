@@ -128,9 +128,10 @@ def _cached_words(cache, key: str):
 
 def generate(audio_path, transcript=None, options: GenerateOptions | None = None,
              progress: Progress | None = None, cancel: Callable[[], bool] | None = None,
-             words_cache=None) -> GenerationResult:
+             words_cache=None, constraints=None) -> GenerationResult:
     """Motion for a whole clip. progress(fraction 0..1, stage text); cancel() -> True stops;
-    words_cache: a WordsCache to find the clip's words only once (see find_words)."""
+    words_cache: a WordsCache to find the clip's words only once (see find_words);
+    constraints: an engine.directing.Constraints (a stretch to re-make, poses to start and end on)."""
     from .audio import load_audio
     from .errors import Cancelled
 
@@ -157,18 +158,24 @@ def generate(audio_path, transcript=None, options: GenerateOptions | None = None
     report(0.05, "finding words")
     words, words_report = find_words(samples, transcript, progress=report, cancel=cancel, cache=words_cache)
     check_cancel()
-    result = generate_for_words(samples, words, options, report, cancel, bundle=bundle)
+    result = generate_for_words(samples, words, options, report, cancel, bundle=bundle, constraints=constraints)
     result.info["words"] = words_report.summary()
     return result
 
 
 def generate_for_words(samples16k: np.ndarray, words: list[WordSpan], options: GenerateOptions | None = None,
                        progress: Progress | None = None, cancel: Callable[[], bool] | None = None,
-                       bundle=None) -> GenerationResult:
+                       bundle=None, constraints=None) -> GenerationResult:
     """Motion for 16 kHz samples whose words are already known (the second half of `generate`)."""
+    from . import directing
+
     options = options or GenerateOptions()
     _check_method_and_options(options)
     report = progress or (lambda fraction, stage: None)
+    constraints = constraints or directing.Constraints()
+    if options.method == "model":
+        bundle = bundle or load_model(options.model, options.device)
+    directing.check(constraints, _skeleton_of(bundle), len(samples16k) / 16000.0)
     if options.method == "procedural":
         from .paths import DEFAULT_EMOTIONS
 
@@ -176,12 +183,19 @@ def generate_for_words(samples16k: np.ndarray, words: list[WordSpan], options: G
         report(0.2, "synthesising gestures")
         from .procedural.synthesiser import synthesise
         emotion = options.emotion if not options.emotion_b else _blend_weights(options)
-        motion = synthesise(samples16k, words, emotion, fps=20.0, seed=options.seed)
+        motion = directing.finish(synthesise(samples16k, words, emotion, fps=20.0, seed=options.seed), constraints)
         report(1.0, "done")
         return GenerationResult(motion, words, options, {"method": "procedural"})
-    bundle = bundle or load_model(options.model, options.device)
     _check_emotions(options, bundle.emotions)
-    return _generate_with_model(bundle, samples16k, words, options, report, cancel)
+    return _generate_with_model(bundle, samples16k, words, options, report, cancel, constraints)
+
+
+def _skeleton_of(bundle):
+    """The skeleton motion is made on: the model's, or the procedural synthesiser's."""
+    from .motion import Skeleton
+    from .skeleton_zeggs import zeggs_skeleton
+
+    return zeggs_skeleton() if bundle is None else Skeleton.from_dict(bundle.metadata["skeleton"])
 
 
 def _check_method_and_options(options: GenerateOptions) -> None:
@@ -216,7 +230,8 @@ def _gamma_for_frames(gamma, n_frames: int):
     return np.interp(np.linspace(0, len(curve) - 1, n_frames), np.arange(len(curve)), curve).astype(np.float32)
 
 
-def _generate_with_model(bundle, samples, words, options, report, cancel) -> GenerationResult:
+def _generate_with_model(bundle, samples, words, options, report, cancel, constraints) -> GenerationResult:
+    from . import directing
     from .audio_features import compute_audio_features_for_spec
     from .pose import decode
     from .motion import Skeleton
@@ -232,6 +247,8 @@ def _generate_with_model(bundle, samples, words, options, report, cancel) -> Gen
 
     gamma = _gamma_for_frames(options.gamma, len(audio_feats))
     extra = dict(emotion_b=options.emotion_b, mode="interpolate") if options.emotion_b else dict(mode="control")
+    known, known_mask, first_seed = directing.conditioning(constraints, len(audio_feats), bundle.fps)
+    extra.update(known=known, known_mask=known_mask, first_seed=first_seed)
     from .windows import generate_motion_features
 
     features = generate_motion_features(
@@ -241,7 +258,7 @@ def _generate_with_model(bundle, samples, words, options, report, cancel) -> Gen
     )
     report(0.97, "decoding motion")
     skeleton = Skeleton.from_dict(bundle.metadata["skeleton"])
-    motion = decode(_plausible(features, bundle), skeleton, bundle.fps)
+    motion = directing.finish(decode(_plausible(features, bundle), skeleton, bundle.fps), constraints)
     report(1.0, "done")
     return GenerationResult(motion, words, options, {"method": "model", "model": str(bundle.path)})
 

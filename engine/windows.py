@@ -160,6 +160,9 @@ def iter_motion_features(
     overlap: int = DEFAULT_OVERLAP,
     audio_pad=None,
     text_pad=None,
+    known=None,
+    known_mask=None,
+    first_seed=None,
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Yield (first_frame, frames (k, D)) de-normalised, in order, covering all F frames.
 
@@ -206,6 +209,11 @@ def iter_motion_features(
     ramp = crossfade_ramp(overlap)[:, None]
     mean, std = np.asarray(bundle.mean, np.float32), np.asarray(bundle.std, np.float32)
     seed_frames = np.zeros((N, D), np.float32)
+    if first_seed is not None:
+        seed_frames = (_features("first_seed", first_seed, D)[-N:] - mean) / std
+        if len(seed_frames) < N:  # a short lead-in: its first frame held before it
+            seed_frames = np.concatenate([np.repeat(seed_frames[:1], N - len(seed_frames), 0), seed_frames])
+    known_n, mask = _known(known, known_mask, total, D, mean, std)
     prev = None
 
     def as_tensor(a, dtype=torch.float32):
@@ -223,15 +231,43 @@ def iter_motion_features(
         g = gamma if isinstance(gamma, float) else as_tensor(window_slice(gamma[:, None], start, M)[:, 0])
         report = None if progress is None else (lambda i, n, k=k: progress(Progress(k, len(starts), i, n)))
         c0 = unconditional(cond, cfg.n_emotions) if strength != 1.0 else None
-        out = sample(guided_denoiser(model, c1, c2, g, strength, c0), (1, M, D), smp, n_steps, generator,
-                     progress=report, cancel=cancel, device=dev)
-        out = out[0].float().cpu().numpy()
+        denoise = guided_denoiser(model, c1, c2, g, strength, c0)
+        held = None if mask is None else window_slice(mask[:, None], start, M)[:, 0] > 0.5
+        if held is not None and held.all():  # nothing to make here: the known frames as they are
+            out = window_slice(known_n, start, M)
+        else:
+            if held is not None and held.any():
+                denoise = _holding(denoise, as_tensor(window_slice(known_n, start, M)), as_tensor(held[:, None]))
+            out = sample(denoise, (1, M, D), smp, n_steps, generator, progress=report, cancel=cancel, device=dev)
+            out = out[0].float().cpu().numpy()
         if prev is not None and overlap:
             out[:overlap] = ramp * out[:overlap] + (1 - ramp) * prev[M - overlap:]
+        if held is not None:
+            out[held] = window_slice(known_n, start, M)[held]
         end = starts[k + 1] if k + 1 < len(starts) else total
         yield start, out[:end - start] * std + mean
         seed_frames = out[end - start - N:end - start] if k + 1 < len(starts) else seed_frames
         prev = out
+
+
+def _known(known, known_mask, total: int, dim: int, mean, std):
+    """Known frames normalised (F, D) and their mask (F,) float, or (None, None)."""
+    if known is None and known_mask is None:
+        return None, None
+    if known is None or known_mask is None:
+        raise OpenHumanError("known frames need both the frames and their mask")
+    frames = _features("known", known, dim)
+    held = np.asarray(known_mask, bool)
+    if len(frames) != total or held.shape != (total,):
+        raise OpenHumanError(f"known frames must cover the clip's {total} frames, got {len(frames)} frames and a "
+                             f"mask of shape {held.shape}")
+    return ((frames - mean) / std).astype(np.float32), held.astype(np.float32)
+
+
+def _holding(denoise, known: torch.Tensor, held: torch.Tensor):
+    """A denoiser whose clean-motion estimate keeps the known frames: every sampler steps towards
+    x̂0, so the frames around them are drawn to join them (inpainting by x̂0 replacement)."""
+    return lambda x_t, t: torch.where(held > 0.5, known.to(x_t.dtype), denoise(x_t, t))
 
 
 def generate_motion_features(
@@ -253,7 +289,9 @@ def generate_motion_features(
     steps=None (the sampler's default: quality.DEFAULT_STEPS), seed=0, device='auto',
     progress=None (called with Progress after each step), cancel=None (a
     callable; True stops with samplers.Cancelled), overlap=8, audio_pad=None,
-    text_pad=None.
+    text_pad=None, known=None and known_mask=None (frames (F, D) de-normalised and a
+    mask (F,): masked frames are kept as they are and the rest is drawn to join them),
+    first_seed=None (frames (k, D) that come just before the clip: it continues them).
     """
     audio = np.asarray(audio_feats)
     result = np.empty((len(audio), bundle.config.pose_dim), np.float32)

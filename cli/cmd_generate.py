@@ -35,6 +35,11 @@ def add_arguments(p):
                    help="with --edit: the stretch to make anew, in seconds; every other frame stays as it was")
     p.add_argument("--start-pose", metavar="BVH", help="start on this file's last frame (continue a previous clip)")
     p.add_argument("--end-pose", metavar="BVH", help="end on this file's first frame (hand over to an animation)")
+    p.add_argument("--body", choices=["full", "upper", "hands"], default="full",
+                   help="what moves: full; upper (root and legs stay as they were, for seated or standing "
+                        "characters with their own lower-body animation); hands (only arms and fingers)")
+    p.add_argument("--lock-root", action="store_true",
+                   help="keep the character on its spot: the root moves at most 2 cm from where it starts")
     p.add_argument("--takes", type=int, default=1, metavar="N",
                    help="write N variations (seeds --seed … --seed+N-1) as NAME_1 … NAME_N (default 1)")
     p.add_argument("--out", required=True, help="output .bvh (centimetres, like ZeroEGGs) or .npz")
@@ -101,7 +106,8 @@ def _constraints(args, outs):
             raise OpenHumanError(f"{what} {path}: no such file")
         return load_motion(path)
     return Constraints(edit=load(args.edit, "--edit"), edit_range=tuple(args.range) if args.range else None,
-                       start_pose=load(args.start_pose, "--start-pose"), end_pose=load(args.end_pose, "--end-pose"))
+                       start_pose=load(args.start_pose, "--start-pose"), end_pose=load(args.end_pose, "--end-pose"),
+                       body=args.body, lock_root=args.lock_root)
 
 
 def _save(path: Path, motion, options, args, constraints) -> str:

@@ -22,6 +22,10 @@ from .motion import Motion
 JOIN_S = 0.4  # shortest blend (s) of a new stretch into the frames it joins
 JOIN_SPEED = 0.6  # m/s: a join lasts long enough that blending moves no joint faster than this
 MAX_JOIN_S = 1.2
+BODY_PARTS = ("full", "upper", "hands")
+ROOT_LOCK_M = 0.02  # a locked root stays within this of where it starts (horizontally)
+_LEGS = ("UpLeg", "Leg", "Foot", "Toe")
+_ARMS = ("Shoulder", "Arm", "Hand")
 
 
 @dataclass
@@ -32,15 +36,20 @@ class Constraints:
     edit_range: tuple[float, float] | None = None  # seconds [start, end) to make anew
     start_pose: Motion | None = None  # the result begins on this motion's last frame (continue it)
     end_pose: Motion | None = None  # the result ends on this motion's first frame (hand over to it)
+    body: str = "full"  # 'upper': root and legs stay put; 'hands': only arms and fingers move
+    lock_root: bool = False  # the root stays within ROOT_LOCK_M of its start
 
     @property
     def empty(self) -> bool:
-        return self.edit is None and self.start_pose is None and self.end_pose is None
+        return (self.edit is None and self.start_pose is None and self.end_pose is None and self.body == "full"
+                and not self.lock_root)
 
 
 def check(constraints: Constraints, skeleton, duration_s: float) -> None:
     """OpenHumanError naming the problem, before any work is done."""
     c = constraints
+    if c.body not in BODY_PARTS:
+        raise OpenHumanError(f"unknown body part {c.body!r}; choose one of {', '.join(BODY_PARTS)}")
     if (c.edit is None) != (c.edit_range is None):
         raise OpenHumanError("an edit needs both the earlier motion (--edit FILE.bvh) and the stretch to make anew "
                              "(--range START END, seconds)")
@@ -123,6 +132,11 @@ def finish(new: Motion, constraints: Constraints) -> Motion:
     """The result: kept frames exactly as they were, pinned poses exact, joins blended."""
     c = constraints
     out = new
+    if c.body != "full":
+        base = _fit(c.edit.resampled(out.fps), out.n_frames) if c.edit is not None else _held(out, out.n_frames)
+        out = _only_moving(out, base, c.body)
+    if c.lock_root:
+        out = _locked_root(out)
     if c.start_pose is not None or c.end_pose is not None:
         n = out.n_frames
         i = np.arange(n)
@@ -146,6 +160,34 @@ def _join_frames(kept: Motion, made: Motion, room: int) -> int:
     gap = float(np.linalg.norm(kept.world_positions()[0] - made.world_positions()[0], axis=-1).max())
     seconds = float(np.clip(1.875 * gap / JOIN_SPEED, JOIN_S, MAX_JOIN_S))
     return int(np.clip(round(seconds * kept.fps), 2, max(2, room // 2)))
+
+
+def moving_joints(names, body: str) -> np.ndarray:
+    """(J,) True for the joints a generation of `body` may turn ('full', 'upper' or 'hands')."""
+    if body == "full":
+        return np.ones(len(names), bool)
+    side = [n.startswith(("Left", "Right")) for n in names]
+    if body == "upper":
+        return np.array([not (s and any(part in n for part in _LEGS)) for n, s in zip(names, side)]) & (
+            np.arange(len(names)) > 0)  # the root (Hips) stays too
+    return np.array([s and any(part in n for part in _ARMS) for n, s in zip(names, side)])
+
+
+def _only_moving(motion: Motion, base: Motion, body: str) -> Motion:
+    """motion's turns on the joints `body` moves, base's (and base's root position) everywhere else."""
+    moving = moving_joints(motion.skeleton.names, body)
+    rot = base.rotations.copy()
+    rot[:, moving] = motion.rotations[:, moving]
+    return Motion(base.root_positions.copy(), rot, motion.fps, motion.skeleton)
+
+
+def _locked_root(motion: Motion) -> Motion:
+    """The root's horizontal travel kept within ROOT_LOCK_M of its first frame (height untouched)."""
+    root = motion.root_positions.copy()
+    offset = root[:, [0, 2]] - root[:1, [0, 2]]
+    dist = np.linalg.norm(offset, axis=1, keepdims=True)
+    root[:, [0, 2]] = root[:1, [0, 2]] + offset * np.minimum(1.0, ROOT_LOCK_M / np.maximum(dist, 1e-12))
+    return Motion(root, motion.rotations, motion.fps, motion.skeleton, motion.translations)
 
 
 def _splice(old: Motion, new: Motion, edit_range) -> Motion:

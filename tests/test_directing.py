@@ -107,3 +107,30 @@ def test_directing_options_refuse_bad_input(first_take, speech_dir, tmp_path, ex
     assert_clean_failure(run_openhuman("generate", "--audio", str(speech_dir / CLIP), "--method", "procedural",
                                        *args, "--out", str(out)), message)
     assert not out.exists()
+
+
+@pytest.mark.parametrize("body", ["upper", "hands"])
+def test_body_parts_leave_the_rest_still(speech_dir, tmp_path, body):
+    from openhuman.engine.directing import moving_joints
+
+    out = tmp_path / f"{body}.bvh"
+    openhuman("generate", "--audio", speech_dir / CLIP, "--method", "procedural", "--emotion", "Happy",
+              "--body", body, "--lock-root", "--out", out)
+    m = load_motion(out)
+    moving = moving_joints(m.skeleton.names, body)
+    still = m.rotations[:, ~moving]
+    assert np.abs(still - still[:1]).max() < 1e-3  # as written to BVH (degrees to 6 decimals)
+    assert np.abs(m.root_positions - m.root_positions[:1]).max() < 1e-4
+    turning = np.degrees(2 * np.arccos(np.clip(np.abs((m.rotations[:, moving] * m.rotations[:1, moving]).sum(-1)), 0, 1)))
+    assert turning.max() > 20.0  # the arms still gesture
+
+
+def test_a_locked_root_stays_within_2_cm():
+    rng = np.random.default_rng(1)
+    samples = (0.1 * rng.standard_normal(16000 * 4)).astype(np.float32)
+    m = synthesise(samples, None, "Relaxed", seed=3)
+    m.root_positions[:, 0] += np.linspace(0, 0.3, m.n_frames)  # a drifting character
+    locked = finish(m, Constraints(lock_root=True))
+    travel = np.linalg.norm((locked.root_positions - locked.root_positions[:1])[:, [0, 2]], axis=1)
+    assert travel.max() <= 0.02 + 1e-9
+    assert np.array_equal(locked.root_positions[:, 1], m.root_positions[:, 1])

@@ -135,14 +135,18 @@ def finish(new: Motion, constraints: Constraints) -> Motion:
     if c.body != "full":
         base = _fit(c.edit.resampled(out.fps), out.n_frames) if c.edit is not None else _held(out, out.n_frames)
         out = _only_moving(out, base, c.body)
+    start = None
+    if c.start_pose is not None:
+        lead = c.start_pose.resampled(out.fps)
+        start = lead.slice(lead.n_frames - 1, lead.n_frames)
+        out = _moved_to(out, start)  # the character goes on from where it stood
     if c.lock_root:
         out = _locked_root(out)
     if c.start_pose is not None or c.end_pose is not None:
         n = out.n_frames
         i = np.arange(n)
-        if c.start_pose is not None:  # from the pose into the new motion, over the first half at most
-            lead = c.start_pose.resampled(out.fps)
-            pose = lead.slice(lead.n_frames - 1, lead.n_frames)
+        if start is not None:  # from the pose into the new motion, over the first half at most
+            pose = start
             join = _join_frames(pose, out.slice(0, 1), n)
             out = _blend(_held(pose, n), out, np.where(i < n / 2, _smoothstep(i / join), 1.0))
         if c.end_pose is not None:  # and from the new motion into the end pose, over the second half
@@ -179,6 +183,13 @@ def _only_moving(motion: Motion, base: Motion, body: str) -> Motion:
     rot = base.rotations.copy()
     rot[:, moving] = motion.rotations[:, moving]
     return Motion(base.root_positions.copy(), rot, motion.fps, motion.skeleton)
+
+
+def _moved_to(motion: Motion, pose: Motion) -> Motion:
+    """motion shifted along the floor so that its first frame's root stands where pose's does."""
+    root = motion.root_positions.copy()
+    root[:, [0, 2]] += pose.root_positions[0, [0, 2]] - root[0, [0, 2]]
+    return Motion(root, motion.rotations, motion.fps, motion.skeleton, motion.translations)
 
 
 def _locked_root(motion: Motion) -> Motion:

@@ -126,12 +126,21 @@ def check_inputs(context) -> str | None:
     return None
 
 
-class OPENHUMAN_OT_generate(bpy.types.Operator):
-    """Generate gestures for the voice clip onto the target armature"""
+def pose_at(context, arm, frame: int):
+    """The OpenHuman armature's pose at one frame, as a one-frame Motion."""
+    from ..engine.skeleton_zeggs import zeggs_skeleton
+    from .motion_reader import read_motion
+    from .retarget_ops import is_openhuman_rig
 
-    bl_idname = "openhuman.generate"
-    bl_label = "Generate"
-    bl_options = {"REGISTER", "UNDO"}
+    if not is_openhuman_rig(arm):
+        raise OpenHumanError(f"'{arm.name}' is not an OpenHuman armature: starting or ending on its pose needs the "
+                             "75-bone OpenHuman armature (generate on it, then retarget)")
+    return read_motion(context, arm, zeggs_skeleton(), frames=[frame])
+
+
+class GenerateJob:
+    """A generation run as a modal job (progress, cancel, the scene untouched on failure); the operators
+    mix it in (Blender cannot register a subclass of a registered operator)."""
 
     _thread = None
     _timer = None
@@ -163,7 +172,24 @@ class OPENHUMAN_OT_generate(bpy.types.Operator):
         voice, _problem = find_voice(context)  # check_inputs has made sure there is one
         if options.method == "model":
             options.gamma = gamma_curve(context.scene, s, _model_frames(voice.path), 20.0, voice.start_frame)
+        self._constraints = self._directing(context, arm, voice)
         return voice, transcript, options, arm
+
+    def _directing(self, context, arm, voice):
+        """The panel's directing settings as engine constraints (poses read from the armature here,
+        on the main thread)."""
+        from ..engine.directing import Constraints
+
+        s = context.scene.openhuman
+        constraints = Constraints(body=s.body.lower(), lock_root=s.lock_root)
+        if s.start_from_pose or s.end_on_pose:
+            fps = context.scene.render.fps / context.scene.render.fps_base
+            end = voice.start_frame + max(1, int(round(_model_frames(voice.path) / 20.0 * fps)))
+            if s.start_from_pose:
+                constraints.start_pose = pose_at(context, arm, voice.start_frame - 1)
+            if s.end_on_pose:
+                constraints.end_pose = pose_at(context, arm, end)
+        return constraints
 
     def _run_engine(self, audio, transcript, options):
         from ..engine.api import generate
@@ -174,7 +200,7 @@ class OPENHUMAN_OT_generate(bpy.types.Operator):
             extra = getattr(self, "_cancel_flag", None)
             state["result"] = generate(audio, transcript, options, progress=self._on_progress,
                                        cancel=lambda: state["cancel"] or bool(extra and extra()),
-                                       words_cache=self._words_cache)
+                                       words_cache=self._words_cache, constraints=self._constraints)
         except Cancelled:
             state["cancelled"] = True
         except Exception as exc:  # reported to the user on the main thread
@@ -265,9 +291,8 @@ class OPENHUMAN_OT_generate(bpy.types.Operator):
         if voice.strip:
             settings["sound_strip"] = voice.strip
         previous = current_action_name(arm)
-        try:  # straight onto the OpenHuman armature; through the bone map onto any other rig
-            action = apply_generated(context, arm, result.motion, voice.path, voice.start_frame, settings,
-                                     s.set_frame_range, sound_strip=voice.strip is None)
+        try:
+            action = self._apply(context, arm, result, voice, settings)
         except OpenHumanError as exc:
             self.report({"ERROR"}, f"Cannot key '{arm.name}': {exc}")
             return {"CANCELLED"}
@@ -277,6 +302,20 @@ class OPENHUMAN_OT_generate(bpy.types.Operator):
         self.report({"INFO"}, f"OpenHuman: {result.motion.duration:.1f} s of motion{source} on '{arm.name}' "
                               f"as the action '{action.name}'" + kept_note(previous))
         return {"FINISHED"}
+
+
+    def _apply(self, context, arm, result, voice, settings):
+        """Straight onto the OpenHuman armature; through the bone map onto any other rig."""
+        return apply_generated(context, arm, result.motion, voice.path, voice.start_frame, settings,
+                               context.scene.openhuman.set_frame_range, sound_strip=voice.strip is None)
+
+
+class OPENHUMAN_OT_generate(GenerateJob, bpy.types.Operator):
+    """Generate gestures for the voice clip onto the target armature"""
+
+    bl_idname = "openhuman.generate"
+    bl_label = "Generate"
+    bl_options = {"REGISTER", "UNDO"}
 
 
 class OPENHUMAN_OT_cancel(bpy.types.Operator):

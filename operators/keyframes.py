@@ -93,12 +93,8 @@ def _write_curve(fcurves, data_path: str, index: int, group: str, frames: np.nda
     fc.update()
 
 
-def write_action(obj, motion: Motion, action_name: str, start_frame: int, fps: float, settings: dict | None = None):
-    """Keys for every bone's quaternion and the root's location, in a new action of `obj`'s own.
-
-    The motion is resampled to `fps` (the scene's rate) and starts at `start_frame`.
-    Bones are matched by name; every joint of the motion must exist on the armature.
-    """
+def _key_values(obj, motion: Motion, fps: float):
+    """The motion resampled to `fps` as per-curve key values: [(data_path, index, group, values (F,))]."""
     motion = motion.resampled(fps)
     names = motion.skeleton.names
     rotations = pose_basis_rotations(motion.rotations, bone_rest_quaternions(obj, names, world=True))
@@ -109,20 +105,63 @@ def write_action(obj, motion: Motion, action_name: str, start_frame: int, fps: f
     armature_root = world_root @ inverse[:3, :3].T + inverse[:3, 3]
     location = root_basis_location_armature(armature_root, np.array(root.head_local),
                                             bone_rest_quaternions(obj, names[:1])[0])
-    frames = start_frame + np.arange(motion.n_frames, dtype=np.float64)
-
-    action = new_action(obj, action_name)
-    fcurves = _channelbag(action, obj).fcurves
+    curves = []
     for j, name in enumerate(names):
         pb = obj.pose.bones[name]
         pb.rotation_mode = "QUATERNION"
         path = pb.path_from_id("rotation_quaternion")
-        for i in range(4):
-            _write_curve(fcurves, path, i, name, frames, rotations[:, j, i])
+        curves += [(path, i, name, rotations[:, j, i]) for i in range(4)]
     root_path = obj.pose.bones[names[0]].path_from_id("location")
-    for i in range(3):
-        _write_curve(fcurves, root_path, i, names[0], frames, location[:, i])
+    curves += [(root_path, i, names[0], location[:, i]) for i in range(3)]
+    return motion.n_frames, curves
+
+
+def write_action(obj, motion: Motion, action_name: str, start_frame: int, fps: float, settings: dict | None = None):
+    """Keys for every bone's quaternion and the root's location, in a new action of `obj`'s own.
+
+    The motion is resampled to `fps` (the scene's rate) and starts at `start_frame`.
+    Bones are matched by name; every joint of the motion must exist on the armature.
+    """
+    n, curves = _key_values(obj, motion, fps)
+    frames = start_frame + np.arange(n, dtype=np.float64)
+    action = new_action(obj, action_name)
+    fcurves = _channelbag(action, obj).fcurves
+    for path, index, group, values in curves:
+        _write_curve(fcurves, path, index, group, frames, values)
     action.use_fake_user = False
     if settings is not None:
         action["openhuman_settings"] = json.dumps(settings, sort_keys=True)
+    return action
+
+
+def replace_range(obj, motion: Motion, start_frame: int, fps: float, first: int, last: int, settings: dict):
+    """A copy of `obj`'s action, made its new action (the old one stashed), in which only the keys on
+    frames first..last are replaced by `motion`'s (which starts at start_frame); every other key,
+    with its handles and interpolation, is the old action's own."""
+    anim = obj.animation_data
+    old = anim.action
+    slot = getattr(anim, "action_slot", None)
+    action = old.copy()  # Blender names it '<old>.001'
+    stash_action(obj)
+    anim.action = action
+    if slot is not None and hasattr(action, "slots"):
+        anim.action_slot = next((sl for sl in action.slots if sl.identifier == slot.identifier), action.slots[0])
+    fcurves = _channelbag(action, obj).fcurves
+    n, curves = _key_values(obj, motion, fps)
+    lo, hi = max(first - start_frame, 0), min(last - start_frame, n - 1)
+    for path, index, group, values in curves:
+        fc = fcurves.find(path, index=index)
+        if fc is None:
+            _write_curve(fcurves, path, index, group, start_frame + np.arange(lo, hi + 1, dtype=np.float64),
+                         values[lo:hi + 1])
+            continue
+        points = fc.keyframe_points
+        for i in range(len(points) - 1, -1, -1):
+            if first - 1e-6 <= points[i].co[0] <= last + 1e-6:
+                points.remove(points[i], fast=True)
+        for k in range(lo, hi + 1):
+            point = points.insert(start_frame + k, float(values[k]), options={"FAST"})
+            point.interpolation = "LINEAR"
+        fc.update()
+    action["openhuman_settings"] = json.dumps(settings, sort_keys=True)
     return action

@@ -7,11 +7,12 @@ from .armature_builder import bone_rest_quaternions
 from .rig_maths import Q_Y_UP_TO_Z_UP, Y_UP_TO_Z_UP
 
 
-def read_motion(context, arm, skeleton: Skeleton) -> Motion:
-    """The scene's frame range of `arm`'s pose as a Motion in metres at the scene's fps."""
+def read_motion(context, arm, skeleton: Skeleton, frames=None) -> Motion:
+    """`arm`'s pose on the given frames (default: the scene's frame range) as a Motion in metres at
+    the scene's fps."""
     scene = context.scene
     names = skeleton.names
-    frames = range(scene.frame_start, scene.frame_end + 1)
+    frames = frames if frames is not None else range(scene.frame_start, scene.frame_end + 1)
     basis = np.empty((len(frames), len(names), 4))
     loc = np.empty((len(frames), 3))
     current = scene.frame_current

@@ -9,6 +9,12 @@ QUALITY_ITEMS = [
     ("STANDARD", "Standard", "The default sampler (DPM-Solver++ 2M SDE, 50 steps)"),
     ("REFERENCE", "Reference", "The method's own DDPM sampler with all 1000 steps: slow"),
 ]
+BODY_ITEMS = [
+    ("FULL", "Full body", "The whole body gestures"),
+    ("UPPER", "Upper body", "Root and legs stay as they were: for seated or standing characters with their own "
+     "lower-body animation"),
+    ("HANDS", "Arms and hands", "Only the arms and fingers move"),
+]
 METHOD_ITEMS = [
     ("MODEL", "Diffusion model", "The bundled (or chosen) OHGesture model"),
     ("PROCEDURAL", "Procedural", "The rule-based gesture synthesiser: fast and deterministic, no model"),
@@ -65,6 +71,20 @@ class OpenHumanSettings(bpy.types.PropertyGroup):
     start_frame: bpy.props.IntProperty(name="Start frame", default=1)
     set_frame_range: bpy.props.BoolProperty(
         name="Set frame range", description="Make the scene's frame range cover the clip", default=True
+    )
+    body: bpy.props.EnumProperty(name="Body", items=BODY_ITEMS, default="FULL",
+                                 description="Which parts of the body the generation moves")
+    lock_root: bpy.props.BoolProperty(
+        name="Stay on the spot", default=True,
+        description="The root moves at most 2 cm from where it starts (untick to let the character step and sway)",
+    )
+    start_from_pose: bpy.props.BoolProperty(
+        name="Start from the pose before", default=False,
+        description="Begin on the armature's pose at the frame before the voice (to continue earlier animation)",
+    )
+    end_on_pose: bpy.props.BoolProperty(
+        name="End on the pose after", default=False,
+        description="End on the armature's pose at the frame after the voice (to hand over to later animation)",
     )
 
 

@@ -58,6 +58,12 @@ class OPENHUMAN_PT_main(bpy.types.Panel):
         row.prop(s, "start_frame")
         col.prop(s, "set_frame_range")
         col.separator()
+        col.prop(s, "body", text="")
+        col.prop(s, "lock_root")
+        row = col.row(align=True)
+        row.prop(s, "start_from_pose", toggle=True)
+        row.prop(s, "end_on_pose", toggle=True)
+        col.separator()
         if job.running:
             col.progress(factor=job.progress / 100.0, text=job.stage or "working")
             col.operator("openhuman.cancel", icon="CANCEL")
@@ -67,6 +73,9 @@ class OPENHUMAN_PT_main(bpy.types.Panel):
             row.enabled = problem is None
             row.scale_y = 1.5
             row.operator("openhuman.generate", icon="PLAY")
+            row = col.row()
+            row.enabled = problem is None
+            row.operator("openhuman.regenerate_range", icon="SEQ_STRIP_DUPLICATE")
             if problem:
                 col.label(text=problem, icon="INFO")
 

@@ -105,7 +105,8 @@ def test_generate_keys_evaluate_to_the_command_line_motion(tmp_path, tiny_model)
     npz = tmp_path / "cli.npz"
     subprocess.run([sys.executable, "-m", "openhuman.cli", "generate", "--audio", str(SPEECH), "--transcript",
                     str(TRANSCRIPT), "--emotion", "Happy", "--seed", "5", "--steps", str(QUALITY["draft"][1]), "--model", str(tiny_model),
-                    "--device", "cpu", "--out", str(npz)], check=True, capture_output=True, timeout=600)
+                    "--device", "cpu", "--lock-root", "--out", str(npz)], check=True, capture_output=True, timeout=600)
+    # Blender's Generate keeps the root on the spot by default: the command line's --lock-root
     result = run_blender(f"""
         import json, bpy, numpy as np
         bpy.ops.preferences.addon_enable(module="openhuman")

@@ -40,6 +40,9 @@ def add_arguments(p):
                         "characters with their own lower-body animation); hands (only arms and fingers)")
     p.add_argument("--lock-root", action="store_true",
                    help="keep the character on its spot: the root moves at most 2 cm from where it starts")
+    p.add_argument("--listening", action="store_true",
+                   help="the clip is the other speaker: a listener's idle (breathing, weight shifts, a nod at "
+                        "some of their phrase ends) instead of speech gestures")
     p.add_argument("--takes", type=int, default=1, metavar="N",
                    help="write N variations (seeds --seed … --seed+N-1) as NAME_1 … NAME_N (default 1)")
     p.add_argument("--out", required=True, help="output .bvh (centimetres, like ZeroEGGs) or .npz")
@@ -61,7 +64,7 @@ def run(args) -> int:
     constraints = _constraints(args, outs)
     options = GenerateOptions(emotion=args.emotion, emotion_b=args.emotion_b, gamma=args.gamma,
                               intensity=args.intensity, seed=args.seed, method=args.method, sampler=args.sampler,
-                              steps=args.steps, device=args.device, model=args.model)
+                              steps=args.steps, device=args.device, model=args.model, listening=args.listening)
     cache = MemoryWordsCache() if args.no_words_cache else WordsCache()  # takes share one search for words
     # A --transcript is always a file (a missing one is an error, not text to align).
     transcript = Path(args.transcript) if args.transcript else args.text

@@ -35,6 +35,7 @@ class GenerateOptions:
     steps: int | None = None  # the sampler's default (engine/quality.py DEFAULT_STEPS)
     device: str = "auto"
     model: str | None = None  # None: the bundled model
+    listening: bool = False  # the clip is the other speaker: a listener's idle (breathing, nods), no gestures
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -147,7 +148,7 @@ def generate(audio_path, transcript=None, options: GenerateOptions | None = None
     samples = load_audio(audio_path)
     check_cancel()
     bundle = None
-    if options.method == "model":
+    if options.method == "model" and not options.listening:
         report(0.02, "loading model")
         bundle = load_model(options.model, options.device)
         _check_emotions(options, bundle.emotions)
@@ -155,8 +156,13 @@ def generate(audio_path, transcript=None, options: GenerateOptions | None = None
         from .paths import DEFAULT_EMOTIONS
 
         _check_emotions(options, list(DEFAULT_EMOTIONS))
-    report(0.05, "finding words")
-    words, words_report = find_words(samples, transcript, progress=report, cancel=cancel, cache=words_cache)
+    if options.listening:  # a listener's motion does not depend on the words
+        from .words_from_speech import WordsReport
+
+        words, words_report = [], WordsReport("not needed: listening")
+    else:
+        report(0.05, "finding words")
+        words, words_report = find_words(samples, transcript, progress=report, cancel=cancel, cache=words_cache)
     check_cancel()
     result = generate_for_words(samples, words, options, report, cancel, bundle=bundle, constraints=constraints)
     result.info["words"] = words_report.summary()
@@ -173,9 +179,17 @@ def generate_for_words(samples16k: np.ndarray, words: list[WordSpan], options: G
     _check_method_and_options(options)
     report = progress or (lambda fraction, stage: None)
     constraints = constraints or directing.Constraints()
-    if options.method == "model":
+    if options.method == "model" and not options.listening:
         bundle = bundle or load_model(options.model, options.device)
     directing.check(constraints, _skeleton_of(bundle), len(samples16k) / 16000.0)
+    if options.listening:
+        from .procedural.synthesiser import listen
+
+        report(0.2, "listening")
+        emotion = options.emotion if not options.emotion_b else _blend_weights(options)
+        motion = directing.finish(listen(samples16k, emotion, fps=20.0, seed=options.seed), constraints)
+        report(1.0, "done")
+        return GenerationResult(motion, words, options, {"method": "listening"})
     if options.method == "procedural":
         from .paths import DEFAULT_EMOTIONS
 

@@ -159,7 +159,7 @@ class GenerateJob:
         options = GenerateOptions(
             emotion=s.emotion_a, emotion_b=s.emotion_b or None, gamma=float(s.gamma), intensity=s.intensity,
             seed=s.seed, method=s.method.lower(), sampler=sampler, steps=steps,
-            device=(prefs.device.lower() if prefs else "auto"), model=model_labels.model_path(),
+            device=(prefs.device.lower() if prefs else "auto"), model=model_labels.model_path(), listening=s.listening,
         )
         transcript = s.transcript.strip() or None
         if transcript and os.path.isfile(bpy.path.abspath(transcript)):

@@ -78,6 +78,11 @@ class OpenHumanSettings(bpy.types.PropertyGroup):
         name="Stay on the spot", default=True,
         description="The root moves at most 2 cm from where it starts (untick to let the character step and sway)",
     )
+    listening: bpy.props.BoolProperty(
+        name="Listening", default=False,
+        description="The clip is the other speaker: the character listens (breathes, shifts its weight, nods at "
+        "some of their phrase ends) instead of gesturing",
+    )
     start_from_pose: bpy.props.BoolProperty(
         name="Start from the pose before", default=False,
         description="Begin on the armature's pose at the frame before the voice (to continue earlier animation)",

@@ -45,10 +45,14 @@ def test_regenerate_range_keeps_every_key_outside_it(tmp_path):
         out["curves"], out["outside_same"], out["inside_changed"] = len(before), outside_same, inside_changed
         out["settings"] = json.loads(new["openhuman_settings"])["regenerated_frames"]
         s.body, s.lock_root, s.start_from_pose, s.end_on_pose = "UPPER", False, True, True
+        s.listening = True
+        bpy.ops.openhuman.generate()
+        listener = arm.animation_data.action
+        out["listener"] = json.loads(listener["openhuman_settings"])["listening"]
         bpy.ops.wm.save_as_mainfile(filepath={str(blend)!r})
         bpy.ops.wm.open_mainfile(filepath={str(blend)!r})
         s = bpy.context.scene.openhuman
-        out["kept"] = [s.body, s.lock_root, s.start_from_pose, s.end_on_pose]
+        out["kept"] = [s.body, s.lock_root, s.start_from_pose, s.end_on_pose, s.listening]
         print("JSON:" + json.dumps(out))
     """)
     assert "preview range" in result["no_range"] and result["unchanged"]
@@ -56,7 +60,7 @@ def test_regenerate_range_keeps_every_key_outside_it(tmp_path):
     assert result["outside_same"] == result["curves"] == 75 * 4 + 3
     assert result["inside_changed"] >= 0.5 * result["curves"]  # legs stand still in both takes
     assert result["settings"] == [60, 110]
-    assert result["kept"] == ["UPPER", False, True, True]
+    assert result["kept"] == ["UPPER", False, True, True, True] and result["listener"] is True
 
 
 def test_generate_stays_on_the_spot_and_starts_from_the_pose_before(tmp_path):

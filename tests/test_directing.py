@@ -134,3 +134,27 @@ def test_a_locked_root_stays_within_2_cm():
     travel = np.linalg.norm((locked.root_positions - locked.root_positions[:1])[:, [0, 2]], axis=1)
     assert travel.max() <= 0.02 + 1e-9
     assert np.array_equal(locked.root_positions[:, 1], m.root_positions[:, 1])
+
+
+def test_listening_breathes_and_nods_where_the_speaker_pauses(zeggs_dir, tmp_path):
+    from scipy.signal import find_peaks
+
+    from openhuman.engine import quat
+    from openhuman.engine.procedural import analyse_prosody
+    from openhuman.engine.audio import load_audio
+    from openhuman.training.evaluation import real_measures as rm
+
+    out = tmp_path / "listener.bvh"
+    run = openhuman("generate", "--audio", zeggs_dir / "067_Speech_2_part1.wav", "--listening", "--out", out)
+    assert "listening" in run.stdout
+    m = load_motion(out)
+    tracks = rm.HandTracks(m)
+    assert tracks.speed.mean() < 0.05 and tracks.speed.max() < 0.2  # no gestures: the hands rest
+    assert np.ptp(tracks.chest, axis=0).max() > 0.005  # not a frozen pose: breathing and weight shifts
+    _, rot = m.world_transforms()
+    rel = quat.multiply(quat.conjugate(rot[:, m.skeleton.index("Spine3")]), rot[:, m.skeleton.index("Head")])
+    angle = np.degrees(quat.angle_between(rel, rel[:1]))
+    nods, _ = find_peaks(angle - np.median(angle), height=3.0, distance=int(2.5 * m.fps))
+    ends = np.array([b for _, b in analyse_prosody(load_audio(zeggs_dir / "067_Speech_2_part1.wav")).phrases])
+    assert 2 <= len(nods) <= 8
+    assert all(np.abs(ends - k / m.fps).min() < 0.8 for k in nods)  # each nod just after a phrase ends

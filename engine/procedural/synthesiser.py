@@ -73,6 +73,32 @@ def synthesise(samples16k: np.ndarray, words: list[WordSpan] | None = None, emot
     return _render(t, float(fps), style, plan, (arm_rng, body_rng, head_rng, hand_rng), voice)
 
 
+LISTEN_NOD_SHARE = 0.5  # of the other speaker's phrase ends get a nod from the listener
+LISTEN_MIN_GAP_S = 2.5  # a listener nods no more often than this
+
+
+def listen(samples16k: np.ndarray, emotion: str | dict | Style = "Neutral", fps: float = 20.0,
+           seed: int = 0) -> Motion:
+    """A listener's idle for a clip of someone else speaking: breathing, weight shifts and small
+    drifts of the head, hands at rest, and a nod at about half of the speaker's phrase ends (where
+    listeners give feedback), never more often than every LISTEN_MIN_GAP_S."""
+    style = blend(emotion)
+    other = analyse_prosody(samples16k)
+    n = max(1, int(round(other.duration * fps)))
+    t = np.arange(n) / float(fps)
+    plan_rng, arm_rng, body_rng, head_rng, hand_rng = (
+        np.random.default_rng(s) for s in np.random.SeedSequence(int(seed)).spawn(5))
+    nods, last = [], -np.inf
+    for _, end in other.phrases:
+        if end - last >= LISTEN_MIN_GAP_S and plan_rng.random() < LISTEN_NOD_SHARE and end + 0.3 < other.duration:
+            amplitude = 7.0 * np.clip(style.head_motion, 0.6, 1.3) * (0.7 + 0.6 * plan_rng.random())
+            nods.append(gestures.HeadEvent("nod", end + 0.1 + 0.2 * plan_rng.random(), 2.0 * gestures.NOD_BEAT,
+                                           amplitude))
+            last = end
+    plan = gestures.Plan({side: [] for side in keys.SIDES}, [], [], nods, [])
+    return _render(t, float(fps), style, plan, (arm_rng, body_rng, head_rng, hand_rng), np.full(n, 0.4))
+
+
 def _fk(local: np.ndarray, root: np.ndarray, upto: int) -> tuple[np.ndarray, np.ndarray]:
     """World positions and rotations of joints 0..upto-1 (the skeleton lists parents first)."""
     parents, offsets = _SKELETON.parents, _SKELETON.offsets

@@ -1,7 +1,7 @@
 """Blender operators: the only code that writes to Blender data."""
 import bpy
 
-from . import dependencies, directing_ops, properties, retarget_ops
+from . import dependencies, directing_ops, properties, retarget_ops, takes
 from .armature_ops import OPENHUMAN_OT_create_armature, OPENHUMAN_OT_export_bvh, OPENHUMAN_OT_import_bvh
 from .dependencies import OPENHUMAN_OT_install_dependencies
 from .generate import OPENHUMAN_OT_cancel, OPENHUMAN_OT_generate, OPENHUMAN_OT_new_seed
@@ -33,9 +33,11 @@ def register():
         bpy.utils.register_class(cls)
     retarget_ops.register()
     directing_ops.register()
+    takes.register()
 
 
 def unregister():
+    takes.unregister()
     directing_ops.unregister()
     retarget_ops.unregister()
     for cls in reversed(_classes):

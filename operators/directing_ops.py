@@ -45,6 +45,7 @@ class OPENHUMAN_OT_regenerate_range(GenerateJob, bpy.types.Operator):
         constraints.edit = read_action_motion(arm)
         constraints.edit_range = ((first - voice.start_frame) / fps, (last + 1 - voice.start_frame) / fps)
         self._range_frames = (first, last)
+        self._takes = 1
         return constraints
 
     def _apply(self, context, arm, result, voice, settings):

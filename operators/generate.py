@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import threading
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import bpy
 
@@ -14,6 +14,7 @@ from ..engine.quality import QUALITY
 from ..engine.words_cache import MemoryWordsCache
 from . import model_labels
 from .keyframes import current_action_name, kept_note
+from .takes import mark_takes
 from .retarget_ops import apply_generated
 
 QUALITY_TO_SAMPLER = {name.upper(): preset for name, preset in QUALITY.items()}
@@ -172,6 +173,7 @@ class GenerateJob:
         voice, _problem = find_voice(context)  # check_inputs has made sure there is one
         if options.method == "model":
             options.gamma = gamma_curve(context.scene, s, _model_frames(voice.path), 20.0, voice.start_frame)
+        self._takes = s.takes
         self._constraints = self._directing(context, arm, voice)
         return voice, transcript, options, arm
 
@@ -196,11 +198,18 @@ class GenerateJob:
         from ..engine.errors import Cancelled
 
         state = self._state
+        takes = getattr(self, "_takes", 1)
         try:
             extra = getattr(self, "_cancel_flag", None)
-            state["result"] = generate(audio, transcript, options, progress=self._on_progress,
-                                       cancel=lambda: state["cancel"] or bool(extra and extra()),
-                                       words_cache=self._words_cache, constraints=self._constraints)
+            state["results"] = []
+            for k in range(takes):  # takes: the same settings with seeds seed, seed + 1, …
+                take_options = replace(options, seed=options.seed + k)
+                report = (lambda f, stage, k=k: self._on_progress((k + f) / takes, f"take {k + 1} of {takes}: {stage}")
+                          ) if takes > 1 else self._on_progress
+                state["results"].append(generate(audio, transcript, take_options, progress=report,
+                                                 cancel=lambda: state["cancel"] or bool(extra and extra()),
+                                                 words_cache=self._words_cache, constraints=self._constraints))
+            state["result"] = state["results"][0]
         except Cancelled:
             state["cancelled"] = True
         except Exception as exc:  # reported to the user on the main thread
@@ -292,15 +301,21 @@ class GenerateJob:
             settings["sound_strip"] = voice.strip
         previous = current_action_name(arm)
         try:
-            action = self._apply(context, arm, result, voice, settings)
+            actions = []
+            for take in state["results"]:
+                actions.append(self._apply(context, arm, take, voice, {**settings, **take.options.to_dict()}))
         except OpenHumanError as exc:
             self.report({"ERROR"}, f"Cannot key '{arm.name}': {exc}")
             return {"CANCELLED"}
+        action = actions[0]
+        if len(actions) > 1:
+            mark_takes(arm, actions)
         s.words_summary = result.info.get("words", "")
         s.words_cache = self._words_cache.to_json()  # the .blend keeps the words: no recognition next time
         source = f" from the sound strip '{voice.strip}'" if voice.strip else ""
+        takes = f" ({len(actions)} takes: choose one in the panel)" if len(actions) > 1 else ""
         self.report({"INFO"}, f"OpenHuman: {result.motion.duration:.1f} s of motion{source} on '{arm.name}' "
-                              f"as the action '{action.name}'" + kept_note(previous))
+                              f"as the action '{action.name}'{takes}" + kept_note(previous))
         return {"FINISHED"}
 
 

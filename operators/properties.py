@@ -72,6 +72,11 @@ class OpenHumanSettings(bpy.types.PropertyGroup):
     set_frame_range: bpy.props.BoolProperty(
         name="Set frame range", description="Make the scene's frame range cover the clip", default=True
     )
+    takes: bpy.props.IntProperty(
+        name="Takes", default=1, min=1, max=8,
+        description="Variations to make at once (seeds seed, seed + 1, …): each becomes an action to preview "
+        "with one click in the panel, and you keep the one you like",
+    )
     body: bpy.props.EnumProperty(name="Body", items=BODY_ITEMS, default="FULL",
                                  description="Which parts of the body the generation moves")
     lock_root: bpy.props.BoolProperty(

@@ -44,6 +44,7 @@ class OPENHUMAN_PT_main(bpy.types.Panel):
         row.prop(s, "seed")
         row.operator("openhuman.new_seed", text="", icon="FILE_REFRESH")
         col.prop(s, "quality")
+        col.prop(s, "takes")
         col.separator()
         row = col.row(align=True)
         row.prop(s, "armature")
@@ -80,6 +81,22 @@ class OPENHUMAN_PT_main(bpy.types.Panel):
             row.operator("openhuman.regenerate_range", icon="SEQ_STRIP_DUPLICATE")
             if problem:
                 col.label(text=problem, icon="INFO")
+        self._draw_takes(col, s.armature or context.active_object)
+
+    def _draw_takes(self, col, arm):
+        from ..operators.takes import NUMBER, takes_of
+
+        takes = takes_of(arm) if arm is not None and arm.type == "ARMATURE" else []
+        if not takes:
+            return
+        box = col.box()
+        box.label(text="Takes (click to play)", icon="ACTION")
+        row = box.row(align=True)
+        for action in takes:
+            playing = arm.animation_data.action == action
+            op = row.operator("openhuman.play_take", text=str(action.get(NUMBER)), depress=playing)
+            op.action = action.name
+        box.operator("openhuman.keep_take", icon="CHECKMARK")
 
 
 class OPENHUMAN_PT_files(bpy.types.Panel):

@@ -91,3 +91,34 @@ def test_generate_stays_on_the_spot_and_starts_from_the_pose_before(tmp_path):
     """)
     assert result["start_error"] < 0.01
     assert result["travel"] <= 0.021
+
+
+def test_takes_are_actions_to_play_with_one_click_and_keep(tmp_path):
+    blend = tmp_path / "takes.blend"
+    result = run_blender(f"""
+        import json, bpy
+        bpy.ops.preferences.addon_enable(module="openhuman")
+        bpy.ops.openhuman.create_armature()
+        s = bpy.context.scene.openhuman
+        s.audio_path, s.method, s.takes, s.seed = {str(VOICE)!r}, "PROCEDURAL", 3, 10
+        bpy.ops.openhuman.generate()
+        from openhuman.operators.takes import takes_of
+        arm = s.armature
+        takes = takes_of(arm)
+        out = {{"names": [a.name for a in takes], "playing": arm.animation_data.action.name,
+                "seeds": [json.loads(a["openhuman_settings"])["seed"] for a in takes]}}
+        bpy.ops.openhuman.play_take(action=takes[2].name)
+        out["after_click"] = arm.animation_data.action.name
+        bpy.ops.wm.save_as_mainfile(filepath={str(blend)!r})
+        bpy.ops.wm.open_mainfile(filepath={str(blend)!r})
+        arm = bpy.context.scene.openhuman.armature
+        out["reopened"] = [a.name for a in takes_of(arm)]
+        bpy.ops.openhuman.keep_take()
+        out["left"] = sorted(a.name for a in bpy.data.actions)
+        out["playing_kept"] = arm.animation_data.action.name
+        print("JSON:" + json.dumps(out))
+    """)
+    names = result["names"]
+    assert len(names) == 3 and result["seeds"] == [10, 11, 12] and result["playing"] == names[0]
+    assert result["after_click"] == names[2] and result["reopened"] == names  # every take survives a save
+    assert result["left"] == [names[2]] and result["playing_kept"] == names[2]

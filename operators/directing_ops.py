@@ -55,16 +55,3 @@ class OPENHUMAN_OT_regenerate_range(GenerateJob, bpy.types.Operator):
         first, last = self._range_frames
         return replace_range(arm, result.motion, voice.start_frame, fps, first, last,
                              {**settings, "regenerated_frames": [first, last]})
-
-
-_classes = (OPENHUMAN_OT_regenerate_range,)
-
-
-def register():
-    for cls in _classes:
-        bpy.utils.register_class(cls)
-
-
-def unregister():
-    for cls in reversed(_classes):
-        bpy.utils.unregister_class(cls)

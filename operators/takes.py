@@ -80,16 +80,3 @@ class OPENHUMAN_OT_keep_take(bpy.types.Operator):
         del kept[GROUP], kept[NUMBER]
         self.report({"INFO"}, f"kept '{kept.name}'; the other {len(takes) - 1} takes are deleted")
         return {"FINISHED"}
-
-
-_classes = (OPENHUMAN_OT_play_take, OPENHUMAN_OT_keep_take)
-
-
-def register():
-    for cls in _classes:
-        bpy.utils.register_class(cls)
-
-
-def unregister():
-    for cls in reversed(_classes):
-        bpy.utils.unregister_class(cls)

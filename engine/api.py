@@ -63,7 +63,7 @@ def load_model(path=None, device: str = "auto"):
     from .model_checks import check_pose_codec
     from .modelfile import load_model_file
     from .text_features import check_text_feature_spec
-    from .windows import pick_device
+    from .device import pick_device
 
     path = Path(path) if path else BUNDLED_MODEL
     dev = pick_device(device)

@@ -32,10 +32,10 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from .audio import SAMPLE_RATE
 from .errors import AudioError, Cancelled
 from .words import WordSpan
 
-SAMPLE_RATE = 16000
 FRAME_RATE = 100  # decoder frames per second
 HOP = SAMPLE_RATE // FRAME_RATE
 TRANSCRIBE_SEGMENT_S = 15.0
@@ -137,15 +137,6 @@ class PauseCutter:
         if length >= _MIN_PAUSE_FRAMES:
             return middle, True
         return lo + int(np.argmin(self.smooth[lo:hi])), False
-
-
-def split_at_pauses(samples16k, max_segment_s: float) -> list[tuple[int, int]]:
-    """(start, end) sample ranges of at most ``max_segment_s`` covering the clip, cut as PauseCutter says."""
-    cutter = PauseCutter(samples16k, max_segment_s)
-    cuts = [0]
-    while cuts[-1] < cutter.n_frames:
-        cuts.append(cutter.next_cut(cuts[-1])[0])
-    return [(a * HOP, min(b * HOP, len(samples16k))) for a, b in zip(cuts, cuts[1:])]
 
 
 # ---------------------------------------------------------------- decoder

@@ -27,7 +27,7 @@ from .atomic_file import atomic_path
 from . import model_checks
 from .denoiser import Denoiser, DenoiserConfig
 from .errors import ModelFileError, OpenHumanError
-from .windows import pick_device
+from .device import pick_device
 
 FORMAT_VERSION = 1
 METADATA_KEY = "openhuman"

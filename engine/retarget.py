@@ -248,14 +248,6 @@ def continuous(q: np.ndarray) -> np.ndarray:
     return q * sign[..., None]
 
 
-def bone_directions(heads: np.ndarray, pairs_from_to: list[tuple[int, int]]) -> np.ndarray:
-    """Unit vectors from head a to head b for each (a, b), over any leading frame axes."""
-    a = np.array([p for p, _ in pairs_from_to])
-    b = np.array([q for _, q in pairs_from_to])
-    d = heads[..., b, :] - heads[..., a, :]
-    return d / np.maximum(np.linalg.norm(d, axis=-1, keepdims=True), 1e-12)
-
-
 def _aim_child(skeleton: Skeleton, j: int) -> int | None:
     children = skeleton.children(j)
     if not children:

@@ -15,6 +15,7 @@ DDPM-1000) when spaced evenly in log-SNR, but 20 % off when spaced evenly in t
 """
 from __future__ import annotations
 
+import inspect
 import math
 from typing import Callable
 
@@ -23,6 +24,7 @@ import torch
 
 from .diffusion import NoiseSchedule
 from .errors import Cancelled  # noqa: F401 (re-exported: callers catch it from here)
+from .quality import DEFAULT_STEPS
 
 SPACINGS = ("linear", "quadratic", "logsnr")
 # Below λ = -3 (SNR e^-6, the last ~5 % of the cosine schedule) x_t is noise for
@@ -101,7 +103,7 @@ class DDIMSampler(Sampler):
     """DDIM (Song et al. 2021); eta = 0 is deterministic, eta = 1 is the DDPM posterior."""
 
     name = "ddim"
-    default_steps = 50
+    default_steps = DEFAULT_STEPS["ddim"]
     spacing = "quadratic"
 
     def __init__(self, schedule: NoiseSchedule | None = None, eta: float = 0.0):
@@ -122,7 +124,7 @@ class DDPMSampler(Sampler):
     """Ancestral sampling from the posterior q(x_prev | x_t, x̂0); the reference uses all T steps."""
 
     name = "ddpm"
-    default_steps = 1000
+    default_steps = DEFAULT_STEPS["ddpm"]
 
     def step(self, x0_pred, t_index, x_t, generator=None):
         ab_t, ab_prev = self.alpha_bars(t_index)
@@ -138,7 +140,7 @@ class DPMSolverPP2M(Sampler):
     """DPM-Solver++(2M) (Lu et al. 2022) in x0 form; first order on the first and last step."""
 
     name = "dpm"
-    default_steps = 20
+    default_steps = DEFAULT_STEPS["dpm"]
     spacing = "logsnr"
 
     def reset(self):
@@ -180,7 +182,7 @@ class DPMSolverPP2MSDE(DPMSolverPP2M):
     """
 
     name = "dpm-sde"
-    default_steps = 50
+    default_steps = DEFAULT_STEPS["dpm-sde"]
 
     def step(self, x0_pred, t_index, x_t, generator=None):
         terms = self._terms(x0_pred, t_index)
@@ -195,12 +197,16 @@ class DPMSolverPP2MSDE(DPMSolverPP2M):
 SAMPLERS = {cls.name: cls for cls in (DDPMSampler, DDIMSampler, DPMSolverPP2M, DPMSolverPP2MSDE)}
 
 
-def make_sampler(name: str, schedule: NoiseSchedule | None = None) -> Sampler:
-    """A sampler by name: 'ddpm', 'ddim', 'dpm' or 'dpm-sde'."""
-    try:
-        return SAMPLERS[name](schedule)
-    except KeyError:
-        raise ValueError(f"unknown sampler {name!r}; choose one of {sorted(SAMPLERS)}") from None
+def make_sampler(name: str, schedule: NoiseSchedule | None = None, **options) -> Sampler:
+    """A sampler by name ('ddpm', 'ddim', 'dpm' or 'dpm-sde') with its own options (ddim: eta)."""
+    if name not in SAMPLERS:
+        raise ValueError(f"unknown sampler {name!r}; choose one of {sorted(SAMPLERS)}")
+    cls = SAMPLERS[name]
+    known = set(inspect.signature(cls.__init__).parameters) - {"self", "schedule"}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise ValueError(f"sampler {name!r} has no option {unknown[0]!r}; its options: {sorted(known) or 'none'}")
+    return cls(schedule, **options)
 
 
 @torch.inference_mode()

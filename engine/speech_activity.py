@@ -21,7 +21,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import maximum_filter1d, minimum_filter1d, uniform_filter1d
 
-SAMPLE_RATE = 16000
+from .audio import SAMPLE_RATE
+
 RATE = 100  # activity decisions per second
 _HOP = SAMPLE_RATE // RATE
 _WINDOW = 400  # 25 ms

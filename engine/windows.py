@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING, Callable, Iterator, NamedTuple
 import numpy as np
 import torch
 
+from .device import pick_device
+
 from .errors import OpenHumanError
 from .guidance import MODES, Conditions, condition_pair, guided_denoiser, unconditional
 from .quality import DEFAULT_SAMPLER
@@ -49,25 +51,6 @@ class Progress(NamedTuple):
         return (self.window * self.n_steps + self.step) / (self.n_windows * self.n_steps)
 
 
-def pick_device(device: str | torch.device = "auto") -> torch.device:
-    """'auto' (CUDA when torch sees one, else CPU), 'cpu', 'cuda' or 'cuda:N'."""
-    if isinstance(device, torch.device):
-        name = str(device)
-    else:
-        name = str(device).strip().lower()
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    if name.startswith("cuda"):
-        if not torch.cuda.is_available():
-            raise OpenHumanError(
-                f"device {name!r} asked for, but this torch sees no CUDA GPU; use --device cpu or auto"
-            )
-        return torch.device(name)
-    if name == "cpu":
-        return torch.device("cpu")
-    raise OpenHumanError(f"unknown device {device!r}; use auto, cpu or cuda")
-
-
 def plan_windows(total: int, frames: int, overlap: int) -> list[int]:
     """Start frames of the windows covering `total` frames (the last may run past the end)."""
     if not 0 <= overlap < frames:
@@ -83,25 +66,6 @@ def crossfade_ramp(overlap: int) -> np.ndarray:
     """Weights (overlap,) of the new window, rising from near 0 to near 1 (raised cosine)."""
     i = np.arange(1, overlap + 1, dtype=np.float32)
     return 0.5 - 0.5 * np.cos(np.pi * i / (overlap + 1))
-
-
-def seam_velocity_ratio(motion: np.ndarray, starts: list[int], overlap: int) -> float:
-    """How much faster motion moves at seams than elsewhere (about 1 or less: invisible seams).
-
-    The largest frame-to-frame speed in each seam region (the step into the
-    crossfade and the crossfade itself), averaged over seams, divided by the
-    95th percentile of the speeds away from seams. For evaluating a model's output.
-    """
-    speed = np.linalg.norm(np.diff(np.asarray(motion, np.float64), axis=0), axis=-1)  # speed[i]: frame i -> i+1
-    regions = [(max(s - 1, 0), min(s + max(overlap, 1), len(speed))) for s in starts[1:]]
-    regions = [(a, b) for a, b in regions if a < b]
-    away = np.ones(len(speed), bool)
-    for a, b in regions:
-        away[a:b] = False
-    if not regions or not away.any():
-        raise ValueError("need frames both at and away from seams")
-    at_seams = np.mean([speed[a:b].max() for a, b in regions])
-    return float(at_seams / max(np.percentile(speed[away], 95), 1e-12))
 
 
 def window_slice(feats: np.ndarray, start: int, frames: int, pad: np.ndarray | None = None) -> np.ndarray:

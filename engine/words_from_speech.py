@@ -21,10 +21,10 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from .audio import SAMPLE_RATE
 from .errors import TranscriptError
 from .words import WordSpan
 
-SAMPLE_RATE = 16000
 PHRASE_PAD_S = 0.5
 CUE_TOLERANCE_S = 1.0  # subtitle cues are often this far off the speech
 

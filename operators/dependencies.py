@@ -40,10 +40,6 @@ def missing() -> list[str]:
     return [name for name in REQUIREMENTS if importlib.util.find_spec(name) is None]
 
 
-def install_state() -> dict:
-    return _install
-
-
 def start_install(names: list[str]) -> None:
     """pip-install the missing packages into site_packages_dir() on a worker thread."""
     target = site_packages_dir()

@@ -10,8 +10,7 @@ import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-VOICE = REPO / "examples" / "voice.wav"
+from helpers import REPO, VOICE  # noqa: F401  (re-exported to the bad-input tests)
 
 # A wrapper process runs the command as its only child, so RUSAGE_CHILDREN is that command's peak alone.
 _MEASURE = textwrap.dedent("""

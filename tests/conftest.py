@@ -1,4 +1,9 @@
-"""Shared test fixtures: where the real data in ../shared lives.
+"""Shared test fixtures (where the real data in ../shared lives, one torch thread) and markers.
+
+Markers, so that the engine tests can be run alone (README, Development):
+- ``blender``: runs real Blender (the bpy module) in a subprocess — modules and tests named for Blender;
+- ``corpus``: builds a corpus (espeak-ng, the neural voice) or trains or evaluates on one;
+- ``slow``: long training runs (CI runs their short versions).
 
 Tests that need ../shared skip when it is absent, except when OPENHUMAN_REQUIRE_SHARED=1
 (CI sets it): then a missing ../shared is a failure, so CI can never pass by skipping.
@@ -28,6 +33,18 @@ def _need(path: Path) -> Path:
     return path
 
 
+CORPUS_MODULES = {"test_corpus", "test_neural_speech", "test_evaluation", "test_style_report", "test_training"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        module = item.module.__name__
+        if "blender" in module or "blender" in item.name:
+            item.add_marker(pytest.mark.blender)
+        if module in CORPUS_MODULES:
+            item.add_marker(pytest.mark.corpus)
+
+
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     return _need(SHARED_DATA)
@@ -46,6 +63,17 @@ def speech_dir(shared_data) -> Path:
 @pytest.fixture(scope="session")
 def bandai_dir(shared_data) -> Path:
     return _need(shared_data / "bandai")
+
+
+@pytest.fixture
+def one_thread():
+    """Tiny tensors: one thread is faster, and much faster when other jobs share the cores."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -3,21 +3,15 @@ problem and the scene unchanged; and a result never lands on (or drops) another 
 
 Several cases share one Blender process (each start costs seconds); every case is reported back as JSON.
 """
-import json
 import os
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
 
 import pytest
 
 from bad_input_support import tiny_model_file
+from helpers import REPO, VOICE, run_blender
 
 pytestmark = pytest.mark.bad_input
 
-REPO = Path(__file__).resolve().parents[1]
-VOICE = REPO / "examples" / "voice.wav"
 
 # Everything a failed operator must leave as it was, down to the keys.
 STATE = """
@@ -50,6 +44,11 @@ scene = bpy.context.scene
 scene.render.fps = 30
 """
 
+
+def blender(script: str, timeout: int = 600) -> tuple[dict, str]:
+    """Run a script in a fresh Blender (bpy module); returns its JSON line and everything it printed."""
+    return run_blender(script, prelude=STATE, timeout=timeout, cwd=REPO.parent, with_output=True)
+
 TINY_BVH = """HIERARCHY
 ROOT Hips
 {
@@ -66,16 +65,6 @@ Frame Time: FRAME_TIME
 0 90 0 0 0 0
 1 91 2 5 6 7
 """
-
-
-def blender(script: str, timeout: int = 600) -> tuple[dict, str]:
-    """Run a script in a fresh Blender (bpy module); returns its JSON line and everything it printed."""
-    code = STATE + textwrap.dedent(script)
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout,
-                          cwd=REPO.parent)
-    lines = [line[5:] for line in done.stdout.splitlines() if line.startswith("JSON:")]
-    assert done.returncode == 0 and lines, done.stdout[-3000:] + done.stderr[-3000:]
-    return json.loads(lines[-1]), done.stdout
 
 
 def assert_refused(case: dict, *needles: str):

@@ -3,10 +3,8 @@
 Jobs use the procedural method (no model file needed); each job is a real Blender (bpy) process.
 """
 import json
-import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +16,7 @@ from openhuman.engine.batch import Job, finished, parse_shard, read_jobs, shard
 from openhuman.engine.bvh import load as load_bvh
 from openhuman.engine.errors import OpenHumanError
 
+from helpers import run_blender
 from test_retarget import make_rig
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,14 +29,9 @@ def openhuman(*args, cwd=None, timeout=600):
                           timeout=timeout, cwd=cwd)
 
 
-def blender_json(script: str) -> dict:
-    result = subprocess.run([sys.executable, "-c", "import bpy, json\n" + textwrap.dedent(script)],
-                            capture_output=True, text=True, timeout=300,
-                            env={**os.environ, "PYTHONPATH": str(Path(__file__).parent)})
-    lines = [line[5:] for line in result.stdout.splitlines() if line.startswith("JSON:")]
-    assert result.returncode == 0 and lines, result.stdout[-2000:] + result.stderr[-2000:]
-    return json.loads(lines[-1])
 
+def blender_json(script: str) -> dict:
+    return run_blender(script, prelude="import bpy, json\n", timeout=300)
 
 @pytest.fixture(scope="module")
 def short_clip(tmp_path_factory) -> Path:
@@ -128,6 +122,7 @@ def test_shards_split_deterministically_and_completely():
             parse_shard(bad)
 
 
+@pytest.mark.blender
 def test_batch_runs_rigs_and_outputs_reports_failures_and_skips_finished(tmp_path, short_clip, mixamo_blend,
                                                                          zeggs_dir):
     jobs = [

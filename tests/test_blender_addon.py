@@ -2,11 +2,8 @@
 
 Each test runs a script in a fresh interpreter (one Blender per process) and reads a JSON line back.
 """
-import json
-import os
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +11,8 @@ import pytest
 import torch
 
 from openhuman.engine.quality import QUALITY
+
+import helpers
 
 REPO = Path(__file__).resolve().parents[1]
 SPEECH = REPO / "examples" / "voice.wav"
@@ -38,13 +37,9 @@ def counts():
 """
 
 
+
 def run_blender(script: str, env=None, timeout=600) -> dict:
-    code = "import bpy\n" + COUNTS + textwrap.dedent(script)
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout,
-                            env={**os.environ, **(env or {})})
-    lines = [line[5:] for line in result.stdout.splitlines() if line.startswith("JSON:")]
-    assert result.returncode == 0 and lines, result.stdout[-3000:] + result.stderr[-3000:]
-    return json.loads(lines[-1])
+    return helpers.run_blender(script, prelude="import bpy\n" + COUNTS, timeout=timeout, env=env)
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """Directing in Blender (issue 15): Regenerate range keeps every key outside the range, the directing
 settings live on scene.openhuman and are kept in the .blend; real bpy, a real LibriVox voice."""
-from test_blender_words import VOICE, run_blender
+from helpers import VOICE, run_blender
 
 
 def test_regenerate_range_keeps_every_key_outside_it(tmp_path):

@@ -1,21 +1,6 @@
 """Words once in Blender: kept in the .blend, reused by every Generate of the same clip, and correctable."""
-import json
-import os
-import subprocess
-import sys
-import textwrap
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-VOICE = REPO / "examples" / "voice.wav"
-
-
-def run_blender(script: str) -> dict:
-    done = subprocess.run([sys.executable, "-c", "import bpy\n" + textwrap.dedent(script)], capture_output=True,
-                          text=True, timeout=600, env=os.environ)
-    lines = [line[5:] for line in done.stdout.splitlines() if line.startswith("JSON:")]
-    assert done.returncode == 0 and lines, done.stdout[-3000:] + done.stderr[-3000:]
-    return json.loads(lines[-1])
+from helpers import VOICE, run_blender
 
 
 def test_words_are_found_once_kept_in_the_blend_and_corrected_words_drive_the_result(tmp_path):

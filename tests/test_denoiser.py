@@ -10,13 +10,7 @@ from openhuman.engine.denoiser import (
 )
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny tensors: one thread is faster, and much faster when other jobs share the cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 TINY = dict(pose_dim=12, audio_dim=5, text_dim=3, frames=16, seed_frames=4, n_emotions=3,

@@ -8,13 +8,7 @@ from openhuman.engine.diffusion import NoiseSchedule, dropout_masks, training_st
 from openhuman.engine.guidance import Conditions, combine, condition_pair, guided_denoiser, guided_x0
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny tensors: one thread is faster, and much faster when other jobs share the cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 TINY = dict(pose_dim=10, audio_dim=4, text_dim=3, frames=12, seed_frames=3, n_emotions=4,

@@ -5,10 +5,6 @@ The check is the one an animator would make: per frame, the world direction of u
 hand, spine, neck and head on the source motion and on the evaluated target (its deforming bones).
 """
 import json
-import os
-import subprocess
-import sys
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +16,7 @@ from openhuman.engine.bvh import load as load_bvh
 from openhuman.engine.retarget import SOURCE_AIM, _mapped_aim
 from openhuman.engine.skeleton_zeggs import zeggs_skeleton
 
+import helpers
 from test_retarget import make_rig, mixamo_like
 
 REPO = Path(__file__).resolve().parents[1]
@@ -75,13 +72,7 @@ def measure(arm, specs, frames):
 
 
 def run_blender(script: str, timeout=600, env=None) -> dict:
-    code = PRELUDE + textwrap.dedent(script)
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-           **(env or {})}
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=timeout, env=env)
-    lines = [line[5:] for line in result.stdout.splitlines() if line.startswith("JSON:")]
-    assert result.returncode == 0 and lines, result.stdout[-3000:] + result.stderr[-3000:]
-    return json.loads(lines[-1])
+    return helpers.run_blender(script, prelude=PRELUDE, timeout=timeout, env=env)
 
 
 def rig_spec(rig, seed=None, **extra) -> dict:

@@ -15,13 +15,7 @@ from openhuman.engine.samplers import (
 )
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny tensors: one thread is faster, and much faster when other jobs share the cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 SCHEDULE = NoiseSchedule.cosine()
@@ -174,3 +168,15 @@ def test_quality_table_names_every_sampler_with_its_default_steps():
     for name in SAMPLER_NAMES:
         assert make_sampler(name, SCHEDULE).default_steps == DEFAULT_STEPS[name]
     assert {sampler for sampler, _ in QUALITY.values()} <= set(SAMPLERS)
+
+
+def test_every_sampler_option_is_reachable_by_name():
+    deterministic = make_sampler("ddim", SCHEDULE)
+    noisy = make_sampler("ddim", SCHEDULE, eta=1.0)
+    assert deterministic.eta == 0.0 and noisy.eta == 1.0
+    run = lambda smp, seed: sample(gaussian_x0, (64, 4), smp, 20, torch.Generator().manual_seed(seed),  # noqa: E731
+                                   dtype=torch.float64)
+    assert not torch.allclose(run(deterministic, 0), run(noisy, 0))  # same start, fresh noise on the way
+    assert torch.equal(run(noisy, 0), run(noisy, 0))
+    with pytest.raises(ValueError, match="'eta'.*none"):
+        make_sampler("dpm", SCHEDULE, eta=1.0)

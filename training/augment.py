@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import signal
 
-SAMPLE_RATE = 16000
+from ..engine.audio import SAMPLE_RATE
+
 CLEAN_SHARE = 0.15  # takes left as they are
 
 

@@ -12,10 +12,10 @@ import scipy.fft
 from scipy.ndimage import maximum_filter1d, uniform_filter1d
 from scipy.signal import find_peaks
 
+from ..audio import SAMPLE_RATE
 from ..errors import AudioError
 from ..speech_activity import speech_activity
 
-SAMPLE_RATE = 16000
 RATE = 100.0  # analysis frames per second
 _HOP = SAMPLE_RATE // int(RATE)
 _WINDOW = 400  # 25 ms

@@ -25,12 +25,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ...engine.audio import SAMPLE_RATE
 from ...engine.errors import OpenHumanError
 from ...engine.motion import Motion
-from ...engine.words import WordSpan
 from . import real_measures as rm
 
-SAMPLE_RATE = 16000
 JOIN_PAUSES_S = (0.6, 2.0, 0.9, 3.0, 1.2, 0.7, 2.4)
 EMOTION_MIN_S = 8.0
 EMOTIONS = ("Neutral", "Happy", "Sad", "Angry", "Old", "Relaxed")

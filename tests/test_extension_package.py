@@ -1,0 +1,35 @@
+"""The extension zip, built by Blender's own extension builder (bl_pkg, shipped in the bpy wheel):
+the add-on, the engine and the bundled model only — no training code, tests, evaluation weights or runs."""
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from helpers import REPO
+
+
+
+def builder() -> Path:
+    """Blender's extension builder inside the bpy wheel, found without importing bpy here."""
+    from importlib.util import find_spec
+
+    (root,) = find_spec("bpy").submodule_search_locations
+    (script,) = Path(root).glob("*/scripts/addons_core/bl_pkg/cli/blender_ext.py")
+    return script
+
+
+@pytest.mark.blender
+def test_the_extension_zip_carries_the_product_only(tmp_path):
+    done = subprocess.run([sys.executable, str(builder()), "build", "--source-dir", str(REPO), "--output-dir",
+                           str(tmp_path)], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
+    (built,) = tmp_path.glob("openhuman-*.zip")
+    names = zipfile.ZipFile(built).namelist()
+    tops = {name.split("/")[0] for name in names}
+    assert {"__init__.py", "blender_manifest.toml", "engine", "operators", "panels", "cli", "models"} <= tops
+    assert "models/openhuman-base.safetensors" in names
+    assert not tops & {"training", "tests", "runs", "corpus", "out", "configs", "docs", ".venv", ".git"}, tops
+    assert not [n for n in names if n.endswith(("motion_autoencoder.safetensors", "emotion_classifier.safetensors"))]
+    assert built.stat().st_size < 50e6

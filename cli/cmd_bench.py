@@ -33,7 +33,7 @@ def run(args) -> int:
 
         report["end_to_end"] = benchmark_end_to_end(args.model)
     if "features" in sections:
-        from ..engine.audio_features import benchmark_audio_features
+        from ..engine.conditions.audio_features import benchmark_audio_features
 
         report["features"] = benchmark_audio_features(args.seconds)
     if "sampling" in sections:

@@ -2,7 +2,7 @@
 import json
 from pathlib import Path
 
-from ..engine.quality import DEFAULT_INTENSITY, DEFAULT_SAMPLER, SAMPLER_NAMES
+from ..engine.diffusion.presets import DEFAULT_INTENSITY, DEFAULT_SAMPLER, SAMPLER_NAMES
 
 NAME = "eval"
 HELP = "Evaluate a model on a dataset's test split: FGD, beat consistency, diversity, emotion, γ, semantics, physics."

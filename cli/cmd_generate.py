@@ -3,7 +3,7 @@ import json
 from pathlib import Path
 
 from ..engine.errors import OpenHumanError
-from ..engine.quality import DEFAULT_INTENSITY, DEFAULT_SAMPLER, SAMPLER_HELP, SAMPLER_NAMES
+from ..engine.diffusion.presets import DEFAULT_INTENSITY, DEFAULT_SAMPLER, SAMPLER_HELP, SAMPLER_NAMES
 
 NAME = "generate"
 HELP = "Generate co-speech gestures for a voice clip and save them as BVH or NPZ."
@@ -50,7 +50,7 @@ def add_arguments(p):
 
 def run(args) -> int:
     from ..engine.api import GenerateOptions, generate
-    from ..engine.words_cache import MemoryWordsCache, WordsCache
+    from ..engine.speech.words_cache import MemoryWordsCache, WordsCache
     from ..engine.atomic_file import write_text
     from . import STARTED
     from .progress import ProgressBar, StageTimes
@@ -90,7 +90,7 @@ def run(args) -> int:
 def _constraints(args, outs):
     """The directing constraints of the command line, the files checked first."""
     from ..engine.directing import Constraints
-    from ..engine.motion_io import load_motion
+    from ..engine.motion.motion_io import load_motion
     from ..engine.output_check import check_output
 
     if (args.edit is None) != (args.range is None):
@@ -116,7 +116,7 @@ def _constraints(args, outs):
 def _save(path: Path, motion, options, args, constraints) -> str:
     """Write the result; with --edit into a BVH, frames outside --range keep the old file's bytes."""
     from ..engine.directing import remade_frames
-    from ..engine.motion_io import save_edited_bvh, save_motion
+    from ..engine.motion.motion_io import save_edited_bvh, save_motion
 
     if constraints.edit is not None and path.suffix.lower() == ".bvh":
         remade = remade_frames(constraints.edit_range, motion.n_frames, motion.fps)

@@ -10,7 +10,7 @@ def add_arguments(p):
 
 
 def run(args) -> int:
-    from ..engine.modelfile import model_info
+    from ..engine.diffusion.modelfile import model_info
     from ..engine.paths import BUNDLED_MODEL
 
     print(json.dumps(model_info(args.model or BUNDLED_MODEL), indent=2))

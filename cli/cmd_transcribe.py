@@ -26,10 +26,10 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from ..engine.audio import load_audio
+    from ..engine.speech.audio import load_audio
     from ..engine.output_check import check_output
-    from ..engine.transcript import save_word_spans
-    from ..engine.words_from_speech import words_for_clip
+    from ..engine.speech.transcript import save_word_spans
+    from ..engine.speech.words_from_speech import words_for_clip
 
     out = Path(args.out)
     if out.suffix.lower() not in OUT_SUFFIXES:

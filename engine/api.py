@@ -13,10 +13,10 @@ from typing import Callable
 import numpy as np
 
 from .errors import OpenHumanError
-from .motion import Motion
+from .motion.motion import Motion
 from .paths import BUNDLED_MODEL
-from .quality import DEFAULT_INTENSITY, DEFAULT_SAMPLER, QUALITY  # noqa: F401  (QUALITY re-exported)
-from .words import WordSpan
+from .diffusion.presets import DEFAULT_INTENSITY, DEFAULT_SAMPLER, QUALITY  # noqa: F401  (QUALITY re-exported)
+from .speech.words import WordSpan
 
 METHODS = ("model", "procedural")
 
@@ -28,11 +28,11 @@ class GenerateOptions:
     emotion: str = "Neutral"
     emotion_b: str | None = None
     gamma: float | list = 1.0  # a number, or a per-frame curve at the model's fps
-    intensity: float = DEFAULT_INTENSITY  # guidance strength; 1 is plain conditioning (engine/quality.py)
+    intensity: float = DEFAULT_INTENSITY  # guidance strength; 1 is plain conditioning (engine/diffusion/presets.py)
     seed: int = 0
     method: str = "model"
     sampler: str = DEFAULT_SAMPLER
-    steps: int | None = None  # the sampler's default (engine/quality.py DEFAULT_STEPS)
+    steps: int | None = None  # the sampler's default (engine/diffusion/presets.py DEFAULT_STEPS)
     device: str = "auto"
     model: str | None = None  # None: the bundled model
     listening: bool = False  # the clip is the other speaker: a listener's idle (breathing, nods), no gestures
@@ -59,11 +59,11 @@ _model_cache: dict = {}
 
 def load_model(path=None, device: str = "auto"):
     """The model bundle for a path (cached per path and device)."""
-    from .audio_features import check_audio_feature_spec
-    from .model_checks import check_pose_codec
-    from .modelfile import load_model_file
-    from .text_features import check_text_feature_spec
-    from .device import pick_device
+    from .conditions.audio_features import check_audio_feature_spec
+    from .diffusion.model_checks import check_pose_codec
+    from .diffusion.modelfile import load_model_file
+    from .conditions.text_features import check_text_feature_spec
+    from .diffusion.device import pick_device
 
     path = Path(path) if path else BUNDLED_MODEL
     dev = pick_device(device)
@@ -83,21 +83,21 @@ def find_words(samples16k: np.ndarray, transcript, progress: Progress | None = N
     """Word spans for the clip: from the transcript (file, text, or a list of WordSpan used as they
     are), else recognised from the speech.
 
-    cache: a WordsCache (engine/words_cache.py) to reuse words found before for the same clip and
+    cache: a WordsCache (engine/speech/words_cache.py) to reuse words found before for the same clip and
     transcript, or None to always find them.
     """
-    from .words_from_speech import words_for_clip
+    from .speech.words_from_speech import words_for_clip
 
     on_progress = None
     if progress is not None:
         on_progress = lambda done, total: progress(0.05 + 0.05 * done / max(total, 1e-9), "finding words")  # noqa: E731
     if isinstance(transcript, list):  # words the user has already corrected
-        from .words_from_speech import WordsReport
+        from .speech.words_from_speech import WordsReport
 
         return list(transcript), WordsReport("edited words", words=len(transcript))
     key = None
     if cache is not None:
-        from .words_cache import words_key
+        from .speech.words_cache import words_key
 
         key = words_key(samples16k, transcript)
         cached = _cached_words(cache, key)
@@ -112,7 +112,7 @@ def find_words(samples16k: np.ndarray, transcript, progress: Progress | None = N
 def _cached_words(cache, key: str):
     from dataclasses import fields
 
-    from .words_from_speech import WordsReport
+    from .speech.words_from_speech import WordsReport
 
     hit = cache.get(key)
     if hit is None:
@@ -133,7 +133,7 @@ def generate(audio_path, transcript=None, options: GenerateOptions | None = None
     """Motion for a whole clip. progress(fraction 0..1, stage text); cancel() -> True stops;
     words_cache: a WordsCache to find the clip's words only once (see find_words);
     constraints: an engine.directing.Constraints (a stretch to re-make, poses to start and end on)."""
-    from .audio import load_audio
+    from .speech.audio import load_audio
     from .errors import Cancelled
 
     options = options or GenerateOptions()
@@ -157,7 +157,7 @@ def generate(audio_path, transcript=None, options: GenerateOptions | None = None
 
         _check_emotions(options, list(DEFAULT_EMOTIONS))
     if options.listening:  # a listener's motion does not depend on the words
-        from .words_from_speech import WordsReport
+        from .speech.words_from_speech import WordsReport
 
         words, words_report = [], WordsReport("not needed: listening")
     else:
@@ -206,8 +206,8 @@ def generate_for_words(samples16k: np.ndarray, words: list[WordSpan], options: G
 
 def _skeleton_of(bundle):
     """The skeleton motion is made on: the model's, or the procedural synthesiser's."""
-    from .motion import Skeleton
-    from .skeleton_zeggs import zeggs_skeleton
+    from .motion.motion import Skeleton
+    from .motion.skeleton_zeggs import zeggs_skeleton
 
     return zeggs_skeleton() if bundle is None else Skeleton.from_dict(bundle.metadata["skeleton"])
 
@@ -246,10 +246,10 @@ def _gamma_for_frames(gamma, n_frames: int):
 
 def _generate_with_model(bundle, samples, words, options, report, cancel, constraints) -> GenerationResult:
     from . import directing
-    from .audio_features import compute_audio_features_for_spec
-    from .pose import decode
-    from .motion import Skeleton
-    from .text_features import compute_text_features
+    from .conditions.audio_features import compute_audio_features_for_spec
+    from .motion.pose import decode
+    from .motion.motion import Skeleton
+    from .conditions.text_features import compute_text_features
 
     report(0.1, "audio features")
     audio_feats = compute_audio_features_for_spec(samples, bundle.metadata["audio_features"])
@@ -263,7 +263,7 @@ def _generate_with_model(bundle, samples, words, options, report, cancel, constr
     extra = dict(emotion_b=options.emotion_b, mode="interpolate") if options.emotion_b else dict(mode="control")
     known, known_mask, first_seed = directing.conditioning(constraints, len(audio_feats), bundle.fps)
     extra.update(known=known, known_mask=known_mask, first_seed=first_seed)
-    from .windows import generate_motion_features
+    from .diffusion.windowed_sampling import generate_motion_features
 
     features = generate_motion_features(
         bundle, audio_feats, text_feats, options.emotion, gamma=gamma, sampler=options.sampler, steps=steps,
@@ -283,7 +283,7 @@ MAX_ROOT_DISTANCE_M = 50.0  # a speaker gestures in place; farther means a damag
 def _plausible(features: np.ndarray, bundle) -> np.ndarray:
     """The network's output, refused when it is not finite or puts the body absurdly far away."""
     from .errors import ModelFileError
-    from .pose import SLICES
+    from .motion.pose import SLICES
 
     if not np.isfinite(features).all():
         raise ModelFileError(f"{bundle.path}: the model produced NaN or infinite poses; the model file is damaged "

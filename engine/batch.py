@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Callable
 
 from .errors import OpenHumanError
-from .quality import DEFAULT_INTENSITY
+from .diffusion.presets import DEFAULT_INTENSITY
 
 OUTPUTS = ("blend", "fbx", "bvh", "mp4")
 DEFAULT_OUTPUTS = ("blend", "bvh")

@@ -5,7 +5,7 @@
     motion = finish(new_motion, constraints)                         # the result
 
 The model is asked for the whole clip with the frames to keep imposed at every denoising step
-(engine/windows.py), so the new stretch is drawn towards what surrounds it; `finish` then puts
+(engine/diffusion/windowed_sampling.py), so the new stretch is drawn towards what surrounds it; `finish` then puts
 the kept frames back exactly (bit-identical, at the old motion's own frame rate) and blends the
 new stretch into them over JOIN_S on each side, so position and velocity stay continuous.
 """
@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import quat
+from .motion import quat
 from .errors import OpenHumanError
-from .motion import Motion
+from .motion.motion import Motion
 
 JOIN_S = 0.4  # shortest blend (s) of a new stretch into the frames it joins
 JOIN_SPEED = 0.6  # m/s: a join lasts long enough that blending moves no joint faster than this
@@ -85,7 +85,7 @@ def _fit(motion: Motion, n: int) -> Motion:
 def conditioning(constraints: Constraints, n_frames: int, fps: float):
     """(known (F, D), mask (F,), first_seed (k, D) or None) pose features for the sampler, or
     (None, None, seed) when no frame is pinned."""
-    from .pose import DIMS, encode
+    from .motion.pose import DIMS, encode
 
     c = constraints
     known = np.zeros((n_frames, DIMS), np.float32)

@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from .errors import OpenHumanError
-from .quality import DEFAULT_STEPS, SAMPLER_NAMES
+from .diffusion.presets import DEFAULT_STEPS, SAMPLER_NAMES
 
 SEED_RANGE = (0, 2**32 - 1)  # what numpy's and torch's generators both take
 INTENSITY_RANGE = (0.0, 10.0)  # guidance beyond 10 only amplifies the network's errors

@@ -6,7 +6,7 @@ import bpy
 import numpy as np
 from mathutils import Matrix, Vector
 
-from ..engine.motion import Skeleton
+from ..engine.motion.motion import Skeleton
 from .rig_maths import to_blender_vectors
 
 MIN_BONE = 0.02

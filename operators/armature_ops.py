@@ -5,7 +5,7 @@ import bpy
 from bpy_extras.io_utils import ExportHelper, ImportHelper
 
 from ..engine.errors import OpenHumanError
-from ..engine.skeleton_zeggs import zeggs_skeleton
+from ..engine.motion.skeleton_zeggs import zeggs_skeleton
 from .armature_builder import create_armature
 from .keyframes import current_action_name, keying_problem, kept_note
 from .scene_writer import apply_result
@@ -37,7 +37,7 @@ class OPENHUMAN_OT_import_bvh(bpy.types.Operator, ImportHelper):
     scale: bpy.props.FloatProperty(name="Scale", default=0.01, description="File units to metres (ZeroEGGs: cm → 0.01)")
 
     def execute(self, context):
-        from ..engine import bvh
+        from ..engine.motion import bvh
 
         arm = context.scene.openhuman.armature
         if arm is None:
@@ -73,7 +73,7 @@ class OPENHUMAN_OT_export_bvh(bpy.types.Operator, ExportHelper):
     filter_glob: bpy.props.StringProperty(default="*.bvh", options={"HIDDEN"})
 
     def execute(self, context):
-        from ..engine import bvh
+        from ..engine.motion import bvh
         from ..engine.output_check import check_output
         from .motion_reader import read_motion
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import bpy
 
 from ..engine.errors import OpenHumanError
-from ..engine.quality import DEFAULT_INTENSITY, QUALITY
+from ..engine.diffusion.presets import DEFAULT_INTENSITY, QUALITY
 
 
 def load_rig(job: dict):
@@ -53,10 +53,10 @@ def load_rig(job: dict):
 
 def run_job(job: dict) -> dict:
     """Everything one job does; returns {"outputs": {...}, ...}. Raises on failure."""
-    from ..engine import bvh
+    from ..engine.motion import bvh
     from ..cli.progress import ProgressBar
     from ..engine.api import GenerateOptions, generate
-    from ..engine.words_cache import WordsCache
+    from ..engine.speech.words_cache import WordsCache
     from .preview import render_video
     from .retarget_ops import apply_generated
 

@@ -8,9 +8,9 @@ import time
 import bpy
 import numpy as np
 
-from ..engine import bvh, quat
-from ..engine.motion import Motion
-from ..engine.skeleton_zeggs import zeggs_skeleton
+from ..engine.motion import bvh, quat
+from ..engine.motion.motion import Motion
+from ..engine.motion.skeleton_zeggs import zeggs_skeleton
 from .armature_builder import create_armature
 from .keyframes import write_action
 

@@ -10,8 +10,8 @@ import bpy
 
 from ..engine.errors import AudioError, OpenHumanError
 from ..engine.paths import DEFAULT_EMOTIONS
-from ..engine.quality import QUALITY
-from ..engine.words_cache import MemoryWordsCache
+from ..engine.diffusion.presets import QUALITY
+from ..engine.speech.words_cache import MemoryWordsCache
 from . import model_labels
 from .keyframes import current_action_name, kept_note
 from .takes import mark_takes
@@ -45,7 +45,7 @@ def _model_frames(audio_path: str) -> int:
         info = soundfile.info(audio_path)
         seconds = info.frames / info.samplerate
     except Exception:  # not a libsndfile format: the engine's reader reads it or says what is wrong
-        from ..engine.audio import SAMPLE_RATE, load_audio
+        from ..engine.speech.audio import SAMPLE_RATE, load_audio
 
         seconds = len(load_audio(audio_path)) / SAMPLE_RATE
     return int(seconds * 20.0) + 1
@@ -129,7 +129,7 @@ def check_inputs(context) -> str | None:
 
 def pose_at(context, arm, frame: int):
     """The OpenHuman armature's pose at one frame, as a one-frame Motion."""
-    from ..engine.skeleton_zeggs import zeggs_skeleton
+    from ..engine.motion.skeleton_zeggs import zeggs_skeleton
     from .motion_reader import read_motion
     from .retarget_ops import is_openhuman_rig
 
@@ -166,7 +166,7 @@ class GenerateJob:
         if transcript and os.path.isfile(bpy.path.abspath(transcript)):
             transcript = bpy.path.abspath(transcript)
         if s.words_text is not None:  # words the user corrected win over finding them again
-            from ..engine.word_lines import parse_word_lines
+            from ..engine.speech.word_lines import parse_word_lines
 
             transcript = parse_word_lines(s.words_text.as_string(), f"the text '{s.words_text.name}'")
         arm = s.armature or context.active_object

@@ -6,7 +6,7 @@ import json
 import bpy
 import numpy as np
 
-from ..engine.motion import Motion
+from ..engine.motion.motion import Motion
 from .armature_builder import bone_rest_quaternions
 from .rig_maths import pose_basis_rotations, root_basis_location_armature, to_blender_vectors
 

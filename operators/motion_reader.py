@@ -1,8 +1,8 @@
 """Read an armature's animation back into an engine Motion (the inverse of keyframes.write_action)."""
 import numpy as np
 
-from ..engine import quat
-from ..engine.motion import Motion, Skeleton
+from ..engine.motion import quat
+from ..engine.motion.motion import Motion, Skeleton
 from .armature_builder import bone_rest_quaternions
 from .rig_maths import Q_Y_UP_TO_Z_UP, Y_UP_TO_Z_UP
 

@@ -1,7 +1,7 @@
 """The add-on's settings (`scene.openhuman`, saved with the .blend) and job state (window manager)."""
 import bpy
 
-from ..engine.quality import DEFAULT_INTENSITY
+from ..engine.diffusion.presets import DEFAULT_INTENSITY
 from . import model_labels
 
 QUALITY_ITEMS = [

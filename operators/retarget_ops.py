@@ -1,6 +1,6 @@
 """Retargeting in Blender: read a rig's rest pose, measure what its bones follow, write keys in bulk.
 
-The maths is engine/retarget.py; this module only reads bpy data and writes actions. Plain rigs
+The maths is engine/motion/retarget.py; this module only reads bpy data and writes actions. Plain rigs
 (every bone moved by its parent) are read directly. Rigs driven through constraints (Rigify's
 controls, whose deform bones copy them) are probed once: each mapped bone is turned in turn and
 the mapped bones that follow it are recorded, so keys on a control are computed relative to the
@@ -14,11 +14,11 @@ import bpy
 import numpy as np
 from mathutils import Matrix, Quaternion
 
-from ..engine import bonemaps, quat
+from ..engine.motion import bonemaps, quat
 from ..engine.errors import OpenHumanError, RetargetError
-from ..engine.motion import Motion
-from ..engine.retarget import RigRest, plan_retarget, retarget
-from ..engine.skeleton_zeggs import JOINT_NAMES, zeggs_skeleton
+from ..engine.motion.motion import Motion
+from ..engine.motion.retarget import RigRest, plan_retarget, retarget
+from ..engine.motion.skeleton_zeggs import JOINT_NAMES, zeggs_skeleton
 from .keyframes import _channelbag, _write_curve, current_action_name, keying_problem, kept_note, new_action
 
 OPENHUMAN_SKELETON = "zeggs-75"

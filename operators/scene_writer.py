@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..engine.motion import Motion
+from ..engine.motion.motion import Motion
 from .keyframes import write_action
 
 SOUND_STRIP_PREFIX = "OpenHuman "

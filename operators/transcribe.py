@@ -5,9 +5,9 @@ import bpy
 
 
 def _work(state, audio_path):
-    from ..engine.audio import load_audio
+    from ..engine.speech.audio import load_audio
     from ..engine.errors import Cancelled, OpenHumanError
-    from ..engine.words_from_speech import words_for_clip
+    from ..engine.speech.words_from_speech import words_for_clip
 
     try:
         samples = load_audio(audio_path)

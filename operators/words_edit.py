@@ -13,8 +13,8 @@ class OPENHUMAN_OT_edit_words(bpy.types.Operator):
     bl_options = {"REGISTER", "UNDO"}
 
     def execute(self, context):
-        from ..engine.word_lines import format_word_lines
-        from ..engine.words_cache import MemoryWordsCache
+        from ..engine.speech.word_lines import format_word_lines
+        from ..engine.speech.words_cache import MemoryWordsCache
 
         s = context.scene.openhuman
         words = MemoryWordsCache.from_json(s.words_cache).last_words()

@@ -64,13 +64,13 @@ def tiny_model_file(path: Path, **overrides) -> Path:
     import numpy as np
     import torch
 
-    from openhuman.engine.audio_features import audio_feature_spec
-    from openhuman.engine.denoiser import Denoiser, DenoiserConfig
-    from openhuman.engine.modelfile import save_model_file
+    from openhuman.engine.conditions.audio_features import audio_feature_spec
+    from openhuman.engine.diffusion.denoiser import Denoiser, DenoiserConfig
+    from openhuman.engine.diffusion.modelfile import save_model_file
     from openhuman.engine.paths import DEFAULT_EMOTIONS
-    from openhuman.engine.pose import DIMS
-    from openhuman.engine.skeleton_zeggs import zeggs_skeleton
-    from openhuman.engine.text_features import text_feature_spec
+    from openhuman.engine.motion.pose import DIMS
+    from openhuman.engine.motion.skeleton_zeggs import zeggs_skeleton
+    from openhuman.engine.conditions.text_features import text_feature_spec
 
     torch.manual_seed(0)
     cfg = DenoiserConfig(pose_dim=DIMS, audio_dim=audio_feature_spec()["dims"], text_dim=text_feature_spec()["dims"],

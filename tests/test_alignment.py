@@ -7,12 +7,12 @@ import numpy as np
 import pytest
 
 from openhuman.cli.main import main
-from openhuman.engine import asr, g2p
-from openhuman.engine.audio import load_audio
+from openhuman.engine.speech import asr, g2p
+from openhuman.engine.speech.audio import load_audio
 from openhuman.engine.errors import TranscriptError
-from openhuman.engine.transcript import load_transcript, save_word_spans
-from openhuman.engine.words import WordSpan
-from openhuman.engine.words_from_speech import words_for_clip
+from openhuman.engine.speech.transcript import load_transcript, save_word_spans
+from openhuman.engine.speech.words import WordSpan
+from openhuman.engine.speech.words_from_speech import words_for_clip
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 MADE_UP = "yesterday the blorfengast met a zintaquorble near the old bridge"

@@ -6,10 +6,10 @@ import threading
 import numpy as np
 import pytest
 
-from openhuman.engine import asr
-from openhuman.engine.audio import load_audio
+from openhuman.engine.speech import asr
+from openhuman.engine.speech.audio import load_audio
 from openhuman.engine.errors import AudioError
-from openhuman.engine.g2p import load_lexicon
+from openhuman.engine.speech.g2p import load_lexicon
 
 
 @pytest.fixture(scope="module")

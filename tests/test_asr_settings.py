@@ -1,5 +1,5 @@
 """The recogniser's chosen search settings lose no more than 0.03 WER against pocketsphinx's defaults."""
-from openhuman.engine.asr import RECOGNISER_SETTINGS
+from openhuman.engine.speech.asr import RECOGNISER_SETTINGS
 from openhuman.training.asr_settings_study import real_clips, study
 
 

@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from openhuman.engine.audio import SAMPLE_RATE, iter_audio_blocks, load_audio, resample, speech_regions
-from openhuman.engine.audio_features import (
+from openhuman.engine.speech.audio import SAMPLE_RATE, iter_audio_blocks, load_audio, resample, speech_regions
+from openhuman.engine.conditions.audio_features import (
     FPS,
     audio_feature_spec,
     benchmark_audio_features,

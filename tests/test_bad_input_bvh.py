@@ -5,9 +5,9 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from openhuman.engine import bvh
+from openhuman.engine.motion import bvh
 from openhuman.engine.errors import BVHError
-from openhuman.engine.motion import Motion, Skeleton
+from openhuman.engine.motion.motion import Motion, Skeleton
 from test_bvh import SMALL  # the same two-joint file, one definition
 
 pytestmark = pytest.mark.bad_input

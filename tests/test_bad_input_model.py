@@ -6,8 +6,8 @@ import pytest
 from safetensors.torch import load_file
 
 from bad_input_support import VOICE, assert_clean_failure, openhuman, tiny_model_file
-from openhuman.engine.modelfile import read_metadata
-from openhuman.engine.pose import SLICES
+from openhuman.engine.diffusion.modelfile import read_metadata
+from openhuman.engine.motion.pose import SLICES
 from test_modelfile import rewrite  # writes tensors and metadata back with a matching checksum
 
 pytestmark = pytest.mark.bad_input

@@ -5,12 +5,12 @@ import json
 import numpy as np
 import pytest
 
-from openhuman.engine import bonemaps
-from openhuman.engine.audio import load_audio
+from openhuman.engine.motion import bonemaps
+from openhuman.engine.speech.audio import load_audio
 from openhuman.engine.errors import RetargetError
 from openhuman.engine.procedural.synthesiser import synthesise
-from openhuman.engine.retarget import plan_retarget, retarget
-from openhuman.engine.skeleton_zeggs import zeggs_skeleton
+from openhuman.engine.motion.retarget import plan_retarget, retarget
+from openhuman.engine.motion.skeleton_zeggs import zeggs_skeleton
 
 from test_retarget import direction_errors, make_rig
 from test_retarget_blender import SPEECH, rig_spec, run_blender

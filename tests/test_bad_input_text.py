@@ -11,12 +11,12 @@ from bad_input_support import VOICE, assert_clean_failure, openhuman
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from openhuman.engine import asr, g2p
-from openhuman.engine import transcript as tr
+from openhuman.engine.speech import asr, g2p
+from openhuman.engine.speech import transcript as tr
 from openhuman.engine.errors import Cancelled, TranscriptError
-from openhuman.engine.text_features import compute_text_features
-from openhuman.engine.words import WordSpan
-from openhuman.engine.words_from_speech import words_for_clip
+from openhuman.engine.conditions.text_features import compute_text_features
+from openhuman.engine.speech.words import WordSpan
+from openhuman.engine.speech.words_from_speech import words_for_clip
 
 pytestmark = pytest.mark.bad_input
 

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 import soundfile
 
-from openhuman.engine import bonemaps
+from openhuman.engine.motion import bonemaps
 from openhuman.engine.batch import Job, finished, parse_shard, read_jobs, shard
-from openhuman.engine.bvh import load as load_bvh
+from openhuman.engine.motion.bvh import load as load_bvh
 from openhuman.engine.errors import OpenHumanError
 
 from helpers import run_blender

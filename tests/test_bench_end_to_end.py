@@ -1,5 +1,5 @@
 """The end-to-end benchmark times real processes stage by stage; the cached run skips recognition."""
-from openhuman.engine.audio import load_audio
+from openhuman.engine.speech.audio import load_audio
 from openhuman.training.bench_end_to_end import RUNS, benchmark_end_to_end
 
 from bad_input_support import VOICE

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 
-from openhuman.engine.quality import QUALITY
+from openhuman.engine.diffusion.presets import QUALITY
 
 import helpers
 
@@ -45,13 +45,13 @@ def run_blender(script: str, env=None, timeout=600) -> dict:
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory) -> Path:
     """A small untrained model file: real weights, real pipeline, motion not yet meaningful."""
-    from openhuman.engine.audio_features import audio_feature_spec
-    from openhuman.engine.denoiser import Denoiser, DenoiserConfig
-    from openhuman.engine.modelfile import save_model_file
+    from openhuman.engine.conditions.audio_features import audio_feature_spec
+    from openhuman.engine.diffusion.denoiser import Denoiser, DenoiserConfig
+    from openhuman.engine.diffusion.modelfile import save_model_file
     from openhuman.engine.paths import DEFAULT_EMOTIONS
-    from openhuman.engine.pose import DIMS
-    from openhuman.engine.skeleton_zeggs import zeggs_skeleton
-    from openhuman.engine.text_features import text_feature_spec
+    from openhuman.engine.motion.pose import DIMS
+    from openhuman.engine.motion.skeleton_zeggs import zeggs_skeleton
+    from openhuman.engine.conditions.text_features import text_feature_spec
 
     torch.manual_seed(0)
     cfg = DenoiserConfig(pose_dim=DIMS, audio_dim=audio_feature_spec()["dims"], text_dim=text_feature_spec()["dims"],
@@ -123,7 +123,7 @@ def test_generate_keys_evaluate_to_the_command_line_motion(tmp_path, tiny_model)
         print("JSON:" + json.dumps({{"names": names, "frames": frames, "strips": strips, "fps": scene.render.fps,
                                     "range": [scene.frame_start, scene.frame_end]}}))
     """)
-    from openhuman.engine.motion_io import load_motion_npz
+    from openhuman.engine.motion.motion_io import load_motion_npz
     from openhuman.operators.rig_maths import to_blender_vectors
 
     motion = load_motion_npz(npz)
@@ -245,7 +245,7 @@ def test_real_zeggs_character_from_fbx_follows_the_motion(zeggs_dir):
     """Keys written onto Blender's FBX import of the ZeroEGGs character evaluate to the engine's positions."""
     result = run_blender(f"""
         import json, bpy, numpy as np
-        from openhuman.engine import bvh
+        from openhuman.engine.motion import bvh
         from openhuman.operators.keyframes import write_action
         bpy.ops.import_scene.fbx(filepath={str(zeggs_dir / "LaForgeFemale.fbx")!r})
         arm = next(o for o in bpy.data.objects if o.type == "ARMATURE")
@@ -261,8 +261,8 @@ def test_real_zeggs_character_from_fbx_follows_the_motion(zeggs_dir):
             frames[f] = {{pb.name: list(ev.matrix_world @ pb.head) for pb in ev.pose.bones}}
         print("JSON:" + json.dumps({{"rest": rest, "frames": frames}}))
     """)
-    from openhuman.engine import bvh
-    from openhuman.engine.motion import Motion, Skeleton
+    from openhuman.engine.motion import bvh
+    from openhuman.engine.motion.motion import Motion, Skeleton
     from openhuman.operators.rig_maths import Y_UP_TO_Z_UP, to_blender_vectors
 
     motion = bvh.load(zeggs_dir / "067_Speech_2_part1.bvh").scaled(0.01)
@@ -331,7 +331,7 @@ def test_regenerate_keyframed_gamma_bvh_export_and_preview(tmp_path, tiny_model)
     assert result["first_settings"]["emotion_b"] == "Sad" and len(result["first_settings"]["gamma"]) > 100
     assert result["settings"]["method"] == "procedural"
 
-    from openhuman.engine import bvh
+    from openhuman.engine.motion import bvh
     from openhuman.operators.rig_maths import to_blender_vectors
 
     exported = bvh.load(tmp_path / "out.bvh").scaled(0.01)

@@ -58,8 +58,8 @@ def test_word_lines_round_trip_and_name_the_bad_line():
     import pytest
 
     from openhuman.engine.errors import TranscriptError
-    from openhuman.engine.word_lines import format_word_lines, parse_word_lines
-    from openhuman.engine.words import WordSpan
+    from openhuman.engine.speech.word_lines import format_word_lines, parse_word_lines
+    from openhuman.engine.speech.words import WordSpan
 
     spans = [WordSpan("hello", 0.1, 0.42), WordSpan("New York", 0.5, 1.0)]
     assert parse_word_lines(format_word_lines(spans)) == spans

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from openhuman.engine import bvh, quat
+from openhuman.engine.motion import bvh, quat
 from openhuman.engine.errors import BVHError, OpenHumanError
-from openhuman.engine.motion import Motion, Skeleton
+from openhuman.engine.motion.motion import Motion, Skeleton
 
 SMALL = """HIERARCHY
 ROOT Hips

@@ -7,10 +7,10 @@ import numpy as np
 import pytest
 
 from openhuman.cli.main import main as cli_main
-from openhuman.engine import asr
-from openhuman.engine.audio_features import audio_feature_spec, compute_audio_features
-from openhuman.engine.text_features import LEXICON
-from openhuman.engine.transcript import normalise_word, split_words
+from openhuman.engine.speech import asr
+from openhuman.engine.conditions.audio_features import audio_feature_spec, compute_audio_features
+from openhuman.engine.conditions.text_features import LEXICON
+from openhuman.engine.speech.transcript import normalise_word, split_words
 from openhuman.training.corpus import EMOTIONS, build_corpus, plan_corpus
 from openhuman.training.corpus_report import corpus_statistics, format_report, plot_corpus
 from openhuman.training.sentences import SentenceGenerator, generate_sentences

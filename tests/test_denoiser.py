@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from openhuman.engine.denoiser import (
+from openhuman.engine.diffusion.denoiser import (
     Denoiser,
     DenoiserConfig,
     apply_rotary,

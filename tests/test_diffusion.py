@@ -3,9 +3,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from openhuman.engine.denoiser import Denoiser, DenoiserConfig
-from openhuman.engine.diffusion import NoiseSchedule, dropout_masks, training_step, x0_loss
-from openhuman.engine.guidance import Conditions, combine, condition_pair, guided_denoiser, guided_x0
+from openhuman.engine.diffusion.denoiser import Denoiser, DenoiserConfig
+from openhuman.engine.diffusion.schedule import NoiseSchedule, dropout_masks, training_step, x0_loss
+from openhuman.engine.diffusion.guidance import Conditions, combine, condition_pair, guided_denoiser, guided_x0
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
@@ -175,7 +175,7 @@ def test_guidance_equals_eq5_over_two_separate_passes(model, mode, gamma):
 @pytest.mark.parametrize("strength", [0.0, 1.0, 2.0])
 @pytest.mark.parametrize("gamma", [1.0, 0.3])
 def test_strength_guides_the_blend_away_from_the_unconditional_branch(model, strength, gamma):
-    from openhuman.engine.guidance import unconditional
+    from openhuman.engine.diffusion.guidance import unconditional
 
     cfg = model.config
     cond = conditions(make_batch(cfg, b=2), cfg)

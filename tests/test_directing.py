@@ -5,7 +5,7 @@ import pytest
 
 from bad_input_support import assert_clean_failure, openhuman as run_openhuman
 from openhuman.engine.directing import Constraints, finish
-from openhuman.engine.motion_io import load_motion
+from openhuman.engine.motion.motion_io import load_motion
 from openhuman.engine.procedural import synthesise
 
 CLIP = "sense_and_sensibility_01_austen_64kb-0870.wav"  # 7.1 s of a real reader
@@ -139,9 +139,9 @@ def test_a_locked_root_stays_within_2_cm():
 def test_listening_breathes_and_nods_where_the_speaker_pauses(zeggs_dir, tmp_path):
     from scipy.signal import find_peaks
 
-    from openhuman.engine import quat
+    from openhuman.engine.motion import quat
     from openhuman.engine.procedural import analyse_prosody
-    from openhuman.engine.audio import load_audio
+    from openhuman.engine.speech.audio import load_audio
     from openhuman.training.evaluation import real_measures as rm
 
     out = tmp_path / "listener.bvh"

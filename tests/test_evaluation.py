@@ -6,10 +6,10 @@ import json
 import numpy as np
 import pytest
 
-from openhuman.engine import pose
-from openhuman.engine.motion import Motion
-from openhuman.engine.skeleton_zeggs import zeggs_skeleton
-from openhuman.engine.words import WordSpan
+from openhuman.engine.motion import pose
+from openhuman.engine.motion.motion import Motion
+from openhuman.engine.motion.skeleton_zeggs import zeggs_skeleton
+from openhuman.engine.speech.words import WordSpan
 from openhuman.training.corpus import build_corpus
 from openhuman.training.evaluation import beat, diversity, physical
 from openhuman.training.evaluation.emotion_classifier import EmotionClassifier, train_emotion_classifier
@@ -171,7 +171,7 @@ def test_hand_penetration_zero_for_real_motion_positive_for_a_hand_in_the_chest(
     pos, rot = real.world_transforms()
     fore, hand, chest = SK.index("LeftForeArm"), SK.index("LeftHand"), SK.index("Spine2")
     local = real.local_translations()
-    from openhuman.engine import quat
+    from openhuman.engine.motion import quat
 
     inside = slice(20, 40)  # one second with the left hand pushed into the chest
     local[inside, hand] = quat.rotate(quat.conjugate(rot[inside, fore]), pos[inside, chest] - pos[inside, fore])
@@ -268,14 +268,14 @@ def test_rebuilt_speech_of_every_take_is_accepted_and_another_takes_is_refused(c
 
 
 def test_loudness_agreement_tolerates_drift_not_other_speech(speech_dir):
-    from openhuman.engine.audio import load_audio
-    from openhuman.engine.audio_features import compute_audio_features
+    from openhuman.engine.speech.audio import load_audio
+    from openhuman.engine.conditions.audio_features import compute_audio_features
     from openhuman.training.evaluation.speech import (MAX_MEDIAN_LOUDNESS_DIFF_DB, MIN_LOUDNESS_CORRELATION,
                                                       loudness_agreement)
 
     clips = sorted(speech_dir.glob("*.wav"))
     a = load_audio(clips[0])
-    from openhuman.engine.audio_features import PARTS
+    from openhuman.engine.conditions.audio_features import PARTS
 
     rms = sum(d for name, d in PARTS[:[name for name, _ in PARTS].index("rms_db")])
     loud = lambda x: compute_audio_features(x)[:, rms]  # noqa: E731

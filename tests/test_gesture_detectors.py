@@ -5,13 +5,13 @@ from collections import defaultdict
 import numpy as np
 import pytest
 
-from openhuman.engine import bvh, quat
-from openhuman.engine.motion import Motion
+from openhuman.engine.motion import bvh, quat
+from openhuman.engine.motion.motion import Motion
 from openhuman.engine.procedural import STYLE_NAMES, synthesise
 from openhuman.engine.procedural.arm_ik import limb_world_rotations, local_from_world, solve_two_bone
 from openhuman.engine.procedural.hands import finger_joint_names, finger_rotations, shape_vector
 from openhuman.engine.procedural.lexicon import CATEGORIES, LEXICON, lookup
-from openhuman.engine.skeleton_zeggs import zeggs_skeleton
+from openhuman.engine.motion.skeleton_zeggs import zeggs_skeleton
 from openhuman.training.gesture_detectors import DETECTORS, GestureFeatures, clearance, detect
 
 FPS = 20.0

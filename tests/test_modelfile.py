@@ -6,9 +6,9 @@ import pytest
 import torch
 from safetensors.torch import load_file, save_file
 
-from openhuman.engine.denoiser import Denoiser, DenoiserConfig, count_parameters
+from openhuman.engine.diffusion.denoiser import Denoiser, DenoiserConfig, count_parameters
 from openhuman.engine.errors import ModelFileError, OpenHumanError
-from openhuman.engine.modelfile import (
+from openhuman.engine.diffusion.modelfile import (
     FORMAT_VERSION,
     load_model_file,
     model_info,

@@ -2,9 +2,9 @@
 import numpy as np
 import pytest
 
-from openhuman.engine import bvh, pose, quat
-from openhuman.engine.motion import Motion, Skeleton
-from openhuman.engine.skeleton_zeggs import JOINT_NAMES, zeggs_skeleton
+from openhuman.engine.motion import bvh, pose, quat
+from openhuman.engine.motion.motion import Motion, Skeleton
+from openhuman.engine.motion.skeleton_zeggs import JOINT_NAMES, zeggs_skeleton
 
 
 @pytest.fixture(scope="module")

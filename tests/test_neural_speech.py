@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 from openhuman.engine.errors import OpenHumanError
-from openhuman.engine.speech_activity import RATE, speech_activity
-from openhuman.engine.transcript import split_words
+from openhuman.engine.speech.activity import RATE, speech_activity
+from openhuman.engine.speech.transcript import split_words
 from openhuman.training.corpus import build_corpus, build_take, plan_corpus
 from openhuman.training.neural_speech import VOICE_NAME, synthesise_neural_speech
 from openhuman.training.sentences import SentenceGenerator, generate_sentences

@@ -3,16 +3,16 @@ hand shapes, the lexicon, bad input, and calibration against the real ZeroEGGs c
 import numpy as np
 import pytest
 
-from openhuman.engine import bvh, quat
-from openhuman.engine.audio import load_audio
+from openhuman.engine.motion import bvh, quat
+from openhuman.engine.speech.audio import load_audio
 from openhuman.engine.errors import AudioError, OpenHumanError
 from openhuman.engine.procedural import STYLE_NAMES, analyse_prosody, blend, synthesise
 from openhuman.engine.procedural.arm_ik import limb_world_rotations, solve_two_bone
 from openhuman.engine.procedural.gestures import TEMPLATES
 from openhuman.engine.procedural.hands import SHAPES, finger_joint_names, finger_rotations, shape_vector
 from openhuman.engine.procedural.lexicon import CATEGORIES, LEXICON, lookup
-from openhuman.engine.skeleton_zeggs import JOINT_NAMES, zeggs_skeleton
-from openhuman.engine.words import WordSpan
+from openhuman.engine.motion.skeleton_zeggs import JOINT_NAMES, zeggs_skeleton
+from openhuman.engine.speech.words import WordSpan
 from openhuman.training.gesture_detectors import DETECTORS, clearance
 from openhuman.training.style_checks import Kinematics, calibration_measures
 
@@ -200,7 +200,7 @@ def test_two_bone_ik_reaches_reachable_targets_and_clamps_the_rest():
 
 
 def test_hand_shapes_open_curl_and_point():
-    from openhuman.engine.motion import Motion
+    from openhuman.engine.motion.motion import Motion
 
     sk = zeggs_skeleton()
     fingers = ("Index", "Middle", "Ring", "Pinky")
@@ -234,7 +234,7 @@ def test_lexicon_covers_the_required_words_and_agrees_with_text_features():
         assert e.template in TEMPLATES and e.shape in SHAPES and e.expected in DETECTORS
         assert all(a in DETECTORS for a in e.also)
     assert lookup("Over,") is None and lookup("THERE!").word == "there" and lookup("don’t").word == "don't"
-    from openhuman.engine.text_features import LEXICON as TEXT_LEXICON
+    from openhuman.engine.conditions.text_features import LEXICON as TEXT_LEXICON
 
     assert {w: e.category for w, e in LEXICON.items()} == dict(TEXT_LEXICON)
 

@@ -4,7 +4,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from openhuman.engine import quat
+from openhuman.engine.motion import quat
 
 finite = st.floats(-1.0, 1.0, allow_nan=False)
 quats = arrays(np.float64, (4,), elements=finite).filter(lambda q: np.linalg.norm(q) > 0.1).map(quat.normalize)

@@ -6,10 +6,10 @@ import sys
 import numpy as np
 import pytest
 
-from openhuman.engine import bvh
-from openhuman.engine.audio import load_audio
+from openhuman.engine.motion import bvh
+from openhuman.engine.speech.audio import load_audio
 from openhuman.engine.procedural import synthesise
-from openhuman.engine.speech_activity import pauses, speech_activity
+from openhuman.engine.speech.activity import pauses, speech_activity
 from openhuman.training.evaluation import real_measures as rm
 from openhuman.training.evaluation.real_speech import RoomNoise, gather_clips, joined_reading
 

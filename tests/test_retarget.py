@@ -8,14 +8,14 @@ import json
 import numpy as np
 import pytest
 
-from openhuman.engine import bonemaps, quat
-from openhuman.engine.audio import load_audio
-from openhuman.engine.bvh import load as load_bvh
+from openhuman.engine.motion import bonemaps, quat
+from openhuman.engine.speech.audio import load_audio
+from openhuman.engine.motion.bvh import load as load_bvh
 from openhuman.engine.errors import RetargetError
 from openhuman.engine.paths import EXAMPLE_VOICE
 from openhuman.engine.procedural.synthesiser import synthesise
-from openhuman.engine.retarget import RigRest, SOURCE_AIM, plan_retarget, retarget
-from openhuman.engine.skeleton_zeggs import JOINT_NAMES, zeggs_skeleton
+from openhuman.engine.motion.retarget import RigRest, SOURCE_AIM, plan_retarget, retarget
+from openhuman.engine.motion.skeleton_zeggs import JOINT_NAMES, zeggs_skeleton
 
 SKELETON = zeggs_skeleton()
 MEASURED = ["Spine", "Spine2", "Spine3", "Neck", "Head", "LeftArm", "LeftForeArm", "LeftHand", "RightArm",
@@ -151,7 +151,7 @@ def direction_errors(motion, rig, bone_map, result, joints=MEASURED):
 
     World space = each rig's character frame, so a Z-up or turned rig compares like for like.
     """
-    from openhuman.engine.retarget import _character_frame, _mapped_aim
+    from openhuman.engine.motion.retarget import _character_frame, _mapped_aim
 
     src = motion.world_positions()
     tgt, rot = pose(rig, result)

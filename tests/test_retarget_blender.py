@@ -10,11 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from openhuman.engine import bonemaps
+from openhuman.engine.motion import bonemaps
 from openhuman.engine.api import GenerateOptions, generate
-from openhuman.engine.bvh import load as load_bvh
-from openhuman.engine.retarget import SOURCE_AIM, _mapped_aim
-from openhuman.engine.skeleton_zeggs import zeggs_skeleton
+from openhuman.engine.motion.bvh import load as load_bvh
+from openhuman.engine.motion.retarget import SOURCE_AIM, _mapped_aim
+from openhuman.engine.motion.skeleton_zeggs import zeggs_skeleton
 
 import helpers
 from test_retarget import make_rig, mixamo_like
@@ -136,7 +136,7 @@ def test_mixamo_a_pose_and_scaled_rolled_rigs(tmp_path, capture, zeggs_dir):
     frames = list(range(1, capture.n_frames + 1, 3))
     specs = chord_specs(mixamo)
     result = run_blender(f"""
-        from openhuman.engine.bvh import load
+        from openhuman.engine.motion.bvh import load
         motion = load({str(zeggs_dir / "067_Speech_2_part1.bvh")!r}).scaled(0.01).slice(600, 1200)
         out = {{}}
         for name, spec, euler in (("APose", {json.dumps(a_pose)}, False), ("Scaled", {json.dumps(scaled)}, True)):
@@ -175,7 +175,7 @@ def test_rigify_generated_rig_deforms_with_the_capture(capture, zeggs_dir):
     deform += [("Spine2", "DEF-spine.002", "DEF-spine.003"), ("Spine3", "DEF-spine.003", "DEF-spine.004"),
                ("Neck", "DEF-spine.004", "DEF-spine.006"), ("Head", "DEF-spine.006", None)]
     result = run_blender(f"""
-        from openhuman.engine.bvh import load
+        from openhuman.engine.motion.bvh import load
         bpy.ops.preferences.addon_enable(module="rigify")
         bpy.ops.object.armature_human_metarig_add()
         bpy.ops.pose.rigify_generate()
@@ -254,7 +254,7 @@ def test_retarget_action_operator_generate_with_a_model_and_refusals(tmp_path, c
     spec = rig_spec(make_rig(mixamo, a_pose_deg=40.0, z_up=True), seed=3)
     frames = list(range(1, capture.n_frames + 1, 5))
     bvh_path = tmp_path / "capture.bvh"
-    from openhuman.engine.bvh import save as save_bvh
+    from openhuman.engine.motion.bvh import save as save_bvh
 
     save_bvh(bvh_path, capture.scaled(100.0))
     result = run_blender(f"""
@@ -312,12 +312,12 @@ def tiny_model(tmp_path_factory):
     """A small untrained model file, as in test_blender_addon: real weights, motion not yet meaningful."""
     import torch
 
-    from openhuman.engine.audio_features import audio_feature_spec
-    from openhuman.engine.denoiser import Denoiser, DenoiserConfig
-    from openhuman.engine.modelfile import save_model_file
+    from openhuman.engine.conditions.audio_features import audio_feature_spec
+    from openhuman.engine.diffusion.denoiser import Denoiser, DenoiserConfig
+    from openhuman.engine.diffusion.modelfile import save_model_file
     from openhuman.engine.paths import DEFAULT_EMOTIONS
-    from openhuman.engine.pose import DIMS
-    from openhuman.engine.text_features import text_feature_spec
+    from openhuman.engine.motion.pose import DIMS
+    from openhuman.engine.conditions.text_features import text_feature_spec
 
     torch.manual_seed(0)
     cfg = DenoiserConfig(pose_dim=DIMS, audio_dim=audio_feature_spec()["dims"], text_dim=text_feature_spec()["dims"],

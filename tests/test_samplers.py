@@ -2,8 +2,8 @@
 import pytest
 import torch
 
-from openhuman.engine.diffusion import NoiseSchedule
-from openhuman.engine.samplers import (
+from openhuman.engine.diffusion.schedule import NoiseSchedule
+from openhuman.engine.diffusion.samplers import (
     Cancelled,
     DDIMSampler,
     DDPMSampler,
@@ -161,8 +161,8 @@ def test_unknown_sampler():
 
 
 def test_quality_table_names_every_sampler_with_its_default_steps():
-    from openhuman.engine.quality import DEFAULT_SAMPLER, DEFAULT_STEPS, QUALITY, SAMPLER_NAMES
-    from openhuman.engine.samplers import SAMPLERS
+    from openhuman.engine.diffusion.presets import DEFAULT_SAMPLER, DEFAULT_STEPS, QUALITY, SAMPLER_NAMES
+    from openhuman.engine.diffusion.samplers import SAMPLERS
 
     assert set(SAMPLER_NAMES) == set(SAMPLERS) == set(DEFAULT_STEPS) and DEFAULT_SAMPLER in SAMPLERS
     for name in SAMPLER_NAMES:

@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from openhuman.engine.audio import load_audio
-from openhuman.engine.speech_activity import RATE, activity_at, pauses, speech_activity
+from openhuman.engine.speech.audio import load_audio
+from openhuman.engine.speech.activity import RATE, activity_at, pauses, speech_activity
 from openhuman.training.evaluation.real_speech import RoomNoise
 
 GAPS = (1.0, 2.5, 0.8, 1.6)

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from openhuman.engine import bvh
-from openhuman.engine import style_reference as ref
+from openhuman.engine.motion import bvh
+from openhuman.engine.procedural import style_reference as ref
 from openhuman.engine.errors import OpenHumanError
-from openhuman.engine.motion import Motion
+from openhuman.engine.motion.motion import Motion
 from openhuman.training import style_stats as ss
 
 REPO = Path(__file__).resolve().parents[1]

@@ -9,10 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from openhuman.engine.audio import load_audio
-from openhuman.engine.audio_features import compute_audio_features
+from openhuman.engine.speech.audio import load_audio
+from openhuman.engine.conditions.audio_features import compute_audio_features
 from openhuman.engine.errors import ModelFileError
-from openhuman.engine.text_features import (
+from openhuman.engine.conditions.text_features import (
     DIMS,
     EMBED_DIMS,
     GESTURE_CATEGORIES,
@@ -23,8 +23,8 @@ from openhuman.engine.text_features import (
     text_feature_spec,
     word_embedding,
 )
-from openhuman.engine.transcript import load_transcript, normalise_word
-from openhuman.engine.words import WordSpan
+from openhuman.engine.speech.transcript import load_transcript, normalise_word
+from openhuman.engine.speech.words import WordSpan
 
 SPEECH = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "speech"
 PARTS = {name: dims for name, dims in text_feature_spec()["parts"]}
@@ -105,7 +105,7 @@ def test_embedding_is_unit_length_and_independent_of_python_hash_seed():
     np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1, rtol=1e-6)
     assert vectors.shape == (5, EMBED_DIMS)
     code = (
-        "import json; from openhuman.engine.text_features import word_embedding; "
+        "import json; from openhuman.engine.conditions.text_features import word_embedding; "
         f"print(json.dumps([word_embedding(w).tolist() for w in {words!r}]))"
     )
     for seed in ("1", "2"):

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import torch
 
-from openhuman.engine import pose
-from openhuman.engine.modelfile import load_model_file
-from openhuman.engine.windows import generate_motion_features
+from openhuman.engine.motion import pose
+from openhuman.engine.diffusion.modelfile import load_model_file
+from openhuman.engine.diffusion.windowed_sampling import generate_motion_features
 from openhuman.training.small_datasets import zeggs_clip_dataset
 from openhuman.training.train import TrainConfig, train
 from openhuman.training.windows_dataset import WindowDataset
@@ -46,8 +46,8 @@ def test_resume_is_exact(clip_data, tmp_path):
 
 def _two_emotion_data(zeggs_dir, out):
     """A handful of real windows as emotion 'Upright', and the same motion 25 cm lower as 'Crouched'."""
-    from openhuman.engine import bvh
-    from openhuman.engine.audio import load_audio
+    from openhuman.engine.motion import bvh
+    from openhuman.engine.speech.audio import load_audio
     from openhuman.training.small_datasets import features_for_pair, write_takes
 
     motion = bvh.load(zeggs_dir / "067_Speech_2_part1.bvh").scaled(0.01)

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from openhuman.engine.audio import SAMPLE_RATE, load_audio, speech_regions
+from openhuman.engine.speech.audio import SAMPLE_RATE, load_audio, speech_regions
 from openhuman.engine.errors import TranscriptError
-from openhuman.engine.transcript import (
+from openhuman.engine.speech.transcript import (
     align_plain_text_by_syllables,
     count_syllables,
     load_transcript,
@@ -19,7 +19,7 @@ from openhuman.engine.transcript import (
     save_word_spans,
     split_words,
 )
-from openhuman.engine.words import WordSpan
+from openhuman.engine.speech.words import WordSpan
 
 SPEECH = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "speech"
 

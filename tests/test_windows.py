@@ -4,13 +4,13 @@ import numpy as np
 import pytest
 import torch
 
-from openhuman.engine.device import pick_device
+from openhuman.engine.diffusion.device import pick_device
 
-from openhuman.engine.denoiser import Denoiser, DenoiserConfig
+from openhuman.engine.diffusion.denoiser import Denoiser, DenoiserConfig
 from openhuman.engine.errors import OpenHumanError
-from openhuman.engine.modelfile import LoadedModel
-from openhuman.engine.samplers import Cancelled
-from openhuman.engine.windows import (
+from openhuman.engine.diffusion.modelfile import LoadedModel
+from openhuman.engine.diffusion.samplers import Cancelled
+from openhuman.engine.diffusion.windowed_sampling import (
     Progress,
     crossfade_ramp,
     generate_motion_features,

@@ -11,7 +11,7 @@ import pytest
 import soundfile
 
 from openhuman.engine.api import find_words
-from openhuman.engine.words_cache import FORMAT, WordsCache, words_key
+from openhuman.engine.speech.words_cache import FORMAT, WordsCache, words_key
 
 REPO = __import__("pathlib").Path(__file__).resolve().parents[1]
 VOICE = REPO / "examples" / "voice.wav"
@@ -19,7 +19,7 @@ VOICE = REPO / "examples" / "voice.wav"
 
 @pytest.fixture(scope="module")
 def samples():
-    from openhuman.engine.audio import load_audio
+    from openhuman.engine.speech.audio import load_audio
 
     return load_audio(VOICE)
 

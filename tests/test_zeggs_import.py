@@ -6,12 +6,12 @@ import pytest
 import soundfile as sf
 
 from openhuman.cli.main import main as cli_main
-from openhuman.engine import bvh, pose
+from openhuman.engine.motion import bvh, pose
 from openhuman.engine.errors import OpenHumanError
-from openhuman.engine.skeleton_zeggs import zeggs_skeleton
-from openhuman.engine.text_features import LEXICON_WORDS, text_feature_spec
-from openhuman.engine.transcript import save_word_spans
-from openhuman.engine.words import WordSpan
+from openhuman.engine.motion.skeleton_zeggs import zeggs_skeleton
+from openhuman.engine.conditions.text_features import LEXICON_WORDS, text_feature_spec
+from openhuman.engine.speech.transcript import save_word_spans
+from openhuman.engine.speech.words import WordSpan
 from openhuman.training.windows_dataset import WindowDataset
 from openhuman.training.zeggs_import import (detect_scale, find_takes, import_zeggs, read_info_csv,
                                              read_label_map)

@@ -13,8 +13,8 @@ import json
 import time
 from pathlib import Path
 
-from ..engine.asr import read_librivox_transcription, recognition_decoder, transcribe, word_error_rate
-from ..engine.audio import load_audio
+from ..engine.speech.asr import read_librivox_transcription, recognition_decoder, transcribe, word_error_rate
+from ..engine.speech.audio import load_audio
 
 REPO = Path(__file__).resolve().parents[1]
 FOLDERS = (REPO.parent / "shared" / "data" / "speech", Path("/usr/share/pocketsphinx/test/data/librivox"),

@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from scipy import signal
 
-from ..engine.audio import SAMPLE_RATE
+from ..engine.speech.audio import SAMPLE_RATE
 
 CLEAN_SHARE = 0.15  # takes left as they are
 

@@ -19,9 +19,9 @@ from pathlib import Path
 import soundfile
 
 from ..cli.cmd_batch import bpy_worker
-from ..engine.audio import SAMPLE_RATE
+from ..engine.speech.audio import SAMPLE_RATE
 from ..engine.batch import BatchDefaults, read_jobs, run_batch
-from ..engine.transcript import save_word_spans
+from ..engine.speech.transcript import save_word_spans
 from .sentences import generate_sentences
 from .speech_synth import synthesise_speech
 

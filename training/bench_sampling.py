@@ -7,14 +7,14 @@ import time
 import numpy as np
 import torch
 
-from ..engine.audio_features import audio_feature_spec
-from ..engine.denoiser import Denoiser, DenoiserConfig
-from ..engine.modelfile import LoadedModel, load_model_file
+from ..engine.conditions.audio_features import audio_feature_spec
+from ..engine.diffusion.denoiser import Denoiser, DenoiserConfig
+from ..engine.diffusion.modelfile import LoadedModel, load_model_file
 from ..engine.paths import BUNDLED_MODEL, DEFAULT_EMOTIONS
-from ..engine.pose import DIMS
-from ..engine.quality import DEFAULT_INTENSITY, DEFAULT_SAMPLER, DEFAULT_STEPS
-from ..engine.text_features import text_feature_spec
-from ..engine.windows import generate_motion_features
+from ..engine.motion.pose import DIMS
+from ..engine.diffusion.presets import DEFAULT_INTENSITY, DEFAULT_SAMPLER, DEFAULT_STEPS
+from ..engine.conditions.text_features import text_feature_spec
+from ..engine.diffusion.windowed_sampling import generate_motion_features
 
 
 def _bundle(model_path) -> tuple[LoadedModel, str]:

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from ..engine.errors import OpenHumanError
-from ..engine.words import WordSpan
+from ..engine.speech.words import WordSpan
 from .neural_speech import VOICE_NAME as NEURAL_VOICE  # piper itself is imported only when a take speaks
 
 EMOTIONS = ("Neutral", "Happy", "Sad", "Angry", "Old", "Relaxed")
@@ -136,9 +136,9 @@ def find_librivox(folder=None) -> Path | None:
 
 def load_librivox(folder) -> list[LibriVoxClip]:
     """The clips of a LibriVox folder with their words aligned to the audio (done once per build)."""
-    from ..engine.asr import read_librivox_transcription
-    from ..engine.audio import load_audio
-    from ..engine.words_from_speech import words_for_clip
+    from ..engine.speech.asr import read_librivox_transcription
+    from ..engine.speech.audio import load_audio
+    from ..engine.speech.words_from_speech import words_for_clip
 
     folder = Path(folder)
     clips = []
@@ -158,7 +158,7 @@ def librivox_take(clips: list[LibriVoxClip], seed: int,
                   seconds: float = math.inf) -> tuple[np.ndarray, list[WordSpan], str]:
     """Clips in a random order, with pauses, until at least ``seconds`` long (or all are used):
     (samples, words, source naming the clips)."""
-    from ..engine.audio import SAMPLE_RATE
+    from ..engine.speech.audio import SAMPLE_RATE
 
     rng = random.Random(seed)
     order = list(clips)
@@ -193,10 +193,10 @@ def _init_worker(librivox: list[LibriVoxClip]) -> None:
 
 def build_take(plan: ItemPlan, librivox: list[LibriVoxClip] | None = None) -> BuiltTake:
     """Speech, motion and all features of one planned take."""
-    from ..engine import pose
-    from ..engine.audio_features import compute_audio_features
+    from ..engine.motion import pose
+    from ..engine.conditions.audio_features import compute_audio_features
     from ..engine.procedural.synthesiser import synthesise
-    from ..engine.text_features import compute_text_features
+    from ..engine.conditions.text_features import compute_text_features
     from .sentences import SentenceGenerator
     from .speech_synth import synthesise_speech
 
@@ -254,7 +254,7 @@ def _fresh_process_pool(workers: int, clips: list[LibriVoxClip]):
     """
     import multiprocessing
 
-    from ..engine.audio_features import compute_audio_features
+    from ..engine.conditions.audio_features import compute_audio_features
     from ..engine.procedural.synthesiser import synthesise
     from . import sentences, speech_synth  # noqa: F401
 
@@ -275,8 +275,8 @@ def build_corpus(out, hours: float, seed: int = 0, workers: int | None = None, l
     """
     from tqdm import tqdm
 
-    from ..engine.audio_features import audio_feature_spec
-    from ..engine.text_features import text_feature_spec
+    from ..engine.conditions.audio_features import audio_feature_spec
+    from ..engine.conditions.text_features import text_feature_spec
     from .speech_synth import EMOTION_PROSODY, VOICES
     from .windows_dataset import DatasetWriter
 

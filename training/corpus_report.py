@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..engine.pose import SLICES
-from ..engine.skeleton_zeggs import JOINT_NAMES
-from ..engine.text_features import LEXICON
-from ..engine.transcript import normalise_word
+from ..engine.motion.pose import SLICES
+from ..engine.motion.skeleton_zeggs import JOINT_NAMES
+from ..engine.conditions.text_features import LEXICON
+from ..engine.speech.transcript import normalise_word
 from .windows_dataset import DatasetError, Take
 
 HANDS = ("RightHand", "LeftHand")

@@ -15,9 +15,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import uniform_filter1d
 
-from ..engine import quat
-from ..engine.motion import Motion
-from ..engine.words import WordSpan
+from ..engine.motion import quat
+from ..engine.motion.motion import Motion
+from ..engine.speech.words import WordSpan
 from .style_checks import Kinematics
 
 WINDOW_BEFORE = 0.1

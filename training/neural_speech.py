@@ -7,7 +7,7 @@ follow (issue 12: on real speech the model followed the voice far less than on e
 
 Each sentence is spoken alone, without Piper's per-sentence peak normalisation, at a level and
 tempo drawn around its emotion's (table below), and its words are aligned to its own audio by the
-project's aligner (engine.words_from_speech), so word times are measured, not guessed. Sentences
+project's aligner (engine.speech.words_from_speech), so word times are measured, not guessed. Sentences
 are joined by the emotion's pauses from speech_synth, with the same share of long pauses.
 
 | emotion | tempo (length scale) | level (dB) | prosody noise (noise_w) |
@@ -27,10 +27,10 @@ from typing import Iterable
 
 import numpy as np
 
-from ..engine.audio import SAMPLE_RATE, resample
+from ..engine.speech.audio import SAMPLE_RATE, resample
 from ..engine.errors import OpenHumanError
-from ..engine.transcript import normalise_word
-from ..engine.words import WordSpan
+from ..engine.speech.transcript import normalise_word
+from ..engine.speech.words import WordSpan
 from .speech_synth import LONG_PAUSE_S, LONG_PAUSE_SHARE, Speech, prosody_for
 
 VOICE_NAME = "piper:en_US-joe-medium"
@@ -124,7 +124,7 @@ def synthesise_neural_speech(sentences: Iterable[str], emotion: str | dict[str, 
     Same contract as speech_synth.synthesise_speech: with ``min_seconds``, sentences are taken
     only until the speech is that long; ``lead_in`` and ``tail`` seconds of silence around it.
     """
-    from ..engine.words_from_speech import words_for_clip
+    from ..engine.speech.words_from_speech import words_for_clip
 
     prosody = _blend(emotion)
     pauses = prosody_for(emotion)

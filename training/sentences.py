@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 from typing import Iterator
 
-from ..engine.text_features import LEXICON_WORDS
+from ..engine.conditions.text_features import LEXICON_WORDS
 
 # Slot word lists. Lexicon words sit beside ordinary ones, so gestures occur at a natural rate.
 SUBJECTS = ["I", "we", "you", "everyone", "nobody", "my sister", "our team", "the teacher", "the children",

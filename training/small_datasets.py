@@ -5,11 +5,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..engine import pose
-from ..engine.audio import load_audio
-from ..engine.audio_features import audio_feature_spec, compute_audio_features
-from ..engine.motion import Motion
-from ..engine.text_features import compute_text_features, text_feature_spec
+from ..engine.motion import pose
+from ..engine.speech.audio import load_audio
+from ..engine.conditions.audio_features import audio_feature_spec, compute_audio_features
+from ..engine.motion.motion import Motion
+from ..engine.conditions.text_features import compute_text_features, text_feature_spec
 from .windows_dataset import DatasetWriter
 
 
@@ -34,7 +34,7 @@ def write_takes(out, takes: list[tuple[str, str, np.ndarray, np.ndarray, np.ndar
 
 def zeggs_clip_dataset(zeggs_dir, out, emotion: str = "Neutral", max_frames: int | None = None) -> Path:
     """The real ZeroEGGs clip as one take (optionally only its first max_frames at 20 fps)."""
-    from ..engine import bvh
+    from ..engine.motion import bvh
 
     motion = bvh.load(Path(zeggs_dir) / "067_Speech_2_part1.bvh").scaled(0.01)
     samples = load_audio(Path(zeggs_dir) / "067_Speech_2_part1.wav")

@@ -43,10 +43,10 @@ from xml.sax.saxutils import escape
 
 import numpy as np
 
-from ..engine.audio import SAMPLE_RATE, resample
+from ..engine.speech.audio import SAMPLE_RATE, resample
 from ..engine.errors import OpenHumanError
-from ..engine.transcript import normalise_word
-from ..engine.words import WordSpan
+from ..engine.speech.transcript import normalise_word
+from ..engine.speech.words import WordSpan
 
 
 class SpeechSynthError(OpenHumanError):

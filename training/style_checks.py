@@ -1,6 +1,6 @@
 """Kinematic descriptors of motion on the 75-joint skeleton, for style and calibration checks.
 
-- `style_quantities(motion)`: the quantities of engine/style_reference.py (measured there on
+- `style_quantities(motion)`: the quantities of engine/procedural/style_reference.py (measured there on
   the Bandai-Namco captures by training/style_stats.py), computed the same way on our skeleton:
   body frame with its origin under the hips and its facing from the hip and shoulder lines,
   hands = <side>Hand joints, shoulders = <side>Arm joints. `duration` is the one quantity
@@ -20,8 +20,8 @@ import numpy as np
 from scipy.ndimage import uniform_filter1d
 from scipy.signal import savgol_filter
 
-from ..engine import quat
-from ..engine.motion import Motion
+from ..engine.motion import quat
+from ..engine.motion.motion import Motion
 
 STILL_SPEED = 0.1  # m/s: a frame is still when both hands move slower than this
 _UP = np.array([0.0, 1.0, 0.0])

@@ -2,7 +2,7 @@
 
 For each emotion, the style quantities of the dataset's takes (decoded from their pose features)
 are measured relative to the Neutral takes and set beside the captured Bandai-Namco values of
-engine/style_reference.py: log ratios for speeds and sizes, differences for postures.
+engine/procedural/style_reference.py: log ratios for speeds and sizes, differences for postures.
 """
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..engine import pose
-from ..engine.skeleton_zeggs import zeggs_skeleton
-from ..engine.style_reference import EMOTIONS as CAPTURED
-from ..engine.style_reference import KIND
+from ..engine.motion import pose
+from ..engine.motion.skeleton_zeggs import zeggs_skeleton
+from ..engine.procedural.style_reference import EMOTIONS as CAPTURED
+from ..engine.procedural.style_reference import KIND
 from .style_checks import agreement, relative, style_quantities
 from .windows_dataset import WindowDataset
 

@@ -21,11 +21,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..engine.denoiser import Denoiser, DenoiserConfig, count_parameters
-from ..engine.diffusion import NoiseSchedule, training_step
+from ..engine.diffusion.denoiser import Denoiser, DenoiserConfig, count_parameters
+from ..engine.diffusion.schedule import NoiseSchedule, training_step
 from ..engine.errors import OpenHumanError
-from ..engine.modelfile import save_model_file
-from ..engine.skeleton_zeggs import zeggs_skeleton
+from ..engine.diffusion.modelfile import save_model_file
+from ..engine.motion.skeleton_zeggs import zeggs_skeleton
 from .windows_dataset import WindowDataset
 
 
@@ -131,7 +131,7 @@ def build_model(cfg: TrainConfig, ds: WindowDataset) -> Denoiser:
 
 def _init_weights(cfg: TrainConfig, ds: WindowDataset) -> tuple[Denoiser, dict]:
     """The denoiser of cfg.init_from, checked against the dataset; with its training summary."""
-    from ..engine.modelfile import load_model_file
+    from ..engine.diffusion.modelfile import load_model_file
 
     loaded = load_model_file(cfg.init_from, map_location="cpu")
     meta, arch = ds.meta, loaded.config

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ..engine.errors import OpenHumanError
-from ..engine.pose import DIMS, Normaliser
+from ..engine.motion.pose import DIMS, Normaliser
 
 FORMAT = "openhuman-takes"
 VERSION = 1

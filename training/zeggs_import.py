@@ -33,14 +33,14 @@ from pathlib import Path
 
 import numpy as np
 
-from ..engine import bvh, pose
-from ..engine.audio import SAMPLE_RATE, load_audio
-from ..engine.audio_features import audio_feature_spec, compute_audio_features
+from ..engine.motion import bvh, pose
+from ..engine.speech.audio import SAMPLE_RATE, load_audio
+from ..engine.conditions.audio_features import audio_feature_spec, compute_audio_features
 from ..engine.errors import OpenHumanError
-from ..engine.motion import Motion
-from ..engine.skeleton_zeggs import zeggs_skeleton
-from ..engine.text_features import compute_text_features, text_feature_spec
-from ..engine.transcript import load_transcript
+from ..engine.motion.motion import Motion
+from ..engine.motion.skeleton_zeggs import zeggs_skeleton
+from ..engine.conditions.text_features import compute_text_features, text_feature_spec
+from ..engine.speech.transcript import load_transcript
 from .corpus import EMOTIONS, FPS, SEED_FRAMES, WINDOW
 from .windows_dataset import DatasetError, DatasetWriter, split_for_index
 

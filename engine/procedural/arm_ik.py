@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import quat
+from ..motion import quat
 
 _MAX_REACH = 0.985  # of the chain length: a fully straight limb has no defined bend plane
 

@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from ..words import WordSpan
+from ..speech.words import WordSpan
 from .prosody import SAMPLE_RATE
 from .styles import STYLE_NAMES
 from .synthesiser import synthesise

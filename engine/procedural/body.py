@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import quat
+from ..motion import quat
 from .arm_ik import limb_world_rotations, local_from_world, solve_two_bone
 from .idle import breathing, minjerk, smooth_noise, weight_shifts
 from .styles import Style

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..words import WordSpan
+from ..speech.words import WordSpan
 from .keys import FLEX, POS, PRECISE, SIDE_SIGN, SIDES, Action, pose, prep_time, stroke_time
 from .lexicon import lookup
 from .prosody import Prosody

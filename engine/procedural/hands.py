@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .. import quat
+from ..motion import quat
 
 FINGERS = ("Thumb", "Index", "Middle", "Ring", "Pinky")
 SHAPES = ("relaxed", "open", "point", "fist", "pinch", "cup")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..transcript import normalise_word
+from ..speech.transcript import normalise_word
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,9 @@ import scipy.fft
 from scipy.ndimage import maximum_filter1d, uniform_filter1d
 from scipy.signal import find_peaks
 
-from ..audio import SAMPLE_RATE
+from ..speech.audio import SAMPLE_RATE
 from ..errors import AudioError
-from ..speech_activity import speech_activity
+from ..speech.activity import speech_activity
 
 RATE = 100.0  # analysis frames per second
 _HOP = SAMPLE_RATE // int(RATE)

@@ -12,11 +12,11 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
-from .. import quat
+from ..motion import quat
 from ..errors import OpenHumanError
-from ..motion import Motion
-from ..skeleton_zeggs import zeggs_skeleton
-from ..words import WordSpan
+from ..motion.motion import Motion
+from ..motion.skeleton_zeggs import zeggs_skeleton
+from ..speech.words import WordSpan
 from . import body, gestures, keys, tracks
 from .arm_ik import limb_world_rotations, local_from_world, push_out, segment_distance, solve_two_bone
 from .hands import finger_joint_names, finger_rotations
@@ -58,7 +58,7 @@ def synthesise(samples16k: np.ndarray, words: list[WordSpan] | None = None, emot
         bad = [w for w in words if not isinstance(w, WordSpan)]
         if bad:
             raise OpenHumanError(f"words must be engine.words.WordSpan items, got {type(bad[0]).__name__}; "
-                                 "read a transcript with engine.transcript")
+                                 "read a transcript with engine.speech.transcript")
     style = blend(emotion)
     if prosody is None:
         prosody = analyse_prosody(samples16k)

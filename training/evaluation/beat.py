@@ -25,8 +25,8 @@ import numpy as np
 from scipy.ndimage import gaussian_filter1d
 from scipy.signal import find_peaks
 
-from ...engine import pose
-from ...engine.motion import Motion
+from ...engine.motion import pose
+from ...engine.motion.motion import Motion
 
 UPPER_BODY = ("Spine", "Spine1", "Spine2", "Spine3", "Neck", "Neck1", "Head", "LeftShoulder", "LeftArm",
               "LeftForeArm", "LeftHand", "RightShoulder", "RightArm", "RightForeArm", "RightHand")
@@ -62,7 +62,7 @@ def motion_beats(motion: Motion, features: np.ndarray | None = None) -> np.ndarr
 
 
 def audio_beats(audio: np.ndarray, audio_spec: dict) -> np.ndarray:
-    """Times (s) of speech onsets from per-frame audio features (engine/audio_features.py)."""
+    """Times (s) of speech onsets from per-frame audio features (engine/conditions/audio_features.py)."""
     offsets, start = {}, 0
     for name, dims in audio_spec["parts"]:
         offsets[name] = start

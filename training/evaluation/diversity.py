@@ -15,8 +15,8 @@ from itertools import combinations
 
 import numpy as np
 
-from ...engine import pose
-from ...engine.motion import Motion
+from ...engine.motion import pose
+from ...engine.motion.motion import Motion
 
 
 def root_frame_positions(motion: Motion, features: np.ndarray | None = None) -> np.ndarray:

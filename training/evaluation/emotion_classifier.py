@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ...engine import pose
+from ...engine.motion import pose
 from ...engine.errors import OpenHumanError
-from ...engine.motion import Motion
-from ...engine.skeleton_zeggs import zeggs_skeleton
+from ...engine.motion.motion import Motion
+from ...engine.motion.skeleton_zeggs import zeggs_skeleton
 from ..style_checks import DESCRIPTOR_NAMES, confusion_matrix, fit_logistic, window_descriptors
 from .motion_autoencoder import METADATA_KEY, load_evaluator_file
 

@@ -1,6 +1,6 @@
 """A small 1D-convolutional motion autoencoder: the feature space of FGD.
 
-Input: pose features (engine/pose.py) without the world placement of the root, i.e. the root's
+Input: pose features (engine/motion/pose.py) without the world placement of the root, i.e. the root's
 velocities, joint positions and rotations (root frame) and gaze: 684 of the 1141 dimensions,
 standardised with the training split's statistics (std floored at STD_FLOOR so constant
 dimensions do not blow up small differences). The encoder halves the frame rate twice: one
@@ -22,7 +22,7 @@ import torch
 from torch import nn
 
 from ...engine.errors import ModelFileError
-from ...engine.pose import SLICES
+from ...engine.motion.pose import SLICES
 
 PARTS = ("ROOT_VEL", "ROOT_ANGVEL", "POS", "ROT6D", "VEL", "GAZE")
 STD_FLOOR = 0.01

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...engine.motion import Motion
+from ...engine.motion.motion import Motion
 from ..gesture_detectors import clearance
 
 FOOT_JOINTS = ("LeftFoot", "LeftToeBase", "RightFoot", "RightToeBase")

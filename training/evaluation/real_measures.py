@@ -6,7 +6,7 @@ All at 20 fps with the hands relative to the hips, in the body frame (left, up, 
   50 ms frames and both hands' summed speed smoothed with a 0.3 s box;
 - kinematics: hand speed, hand height above the hips, still fraction (both hands under 0.05 m/s),
   mean hand jerk, the fastest hand;
-- inside pauses (≥ 0.7 s, from engine.speech_activity): still fraction and hand height; in pauses
+- inside pauses (≥ 0.7 s, from engine.speech.activity): still fraction and hand height; in pauses
   longer than 1.5 s, how far the hands come down from their height in the speech around the pause;
 - ``window_kinematics``: per 2 s window (hop 0.25 s) both hands' mean speed, both hands' mean height
   and height std, head and chest mean speed; ``frechet`` between Gaussians fitted to two sets.
@@ -17,7 +17,7 @@ import numpy as np
 from scipy import linalg
 from scipy.ndimage import uniform_filter1d
 
-from ...engine.motion import Motion
+from ...engine.motion.motion import Motion
 from ..style_checks import Kinematics
 
 FPS = 20.0

@@ -25,9 +25,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ...engine.audio import SAMPLE_RATE
+from ...engine.speech.audio import SAMPLE_RATE
 from ...engine.errors import OpenHumanError
-from ...engine.motion import Motion
+from ...engine.motion.motion import Motion
 from . import real_measures as rm
 
 JOIN_PAUSES_S = (0.6, 2.0, 0.9, 3.0, 1.2, 0.7, 2.4)
@@ -55,9 +55,9 @@ def _log(message: str) -> None:
 
 def gather_clips(folders) -> list[RealClip]:
     """The real-speech clips of the given folders (see the module notes)."""
-    from ...engine import bvh
-    from ...engine.asr import read_librivox_transcription
-    from ...engine.audio import load_audio
+    from ...engine.motion import bvh
+    from ...engine.speech.asr import read_librivox_transcription
+    from ...engine.speech.audio import load_audio
 
     clips = []
     for folder in map(Path, folders):
@@ -144,8 +144,8 @@ class RealSpeechConfig:
 def evaluate_real_speech(cfg: RealSpeechConfig, log=_log) -> dict:
     """Run the model, the procedural synthesiser and the captures on every clip; JSON-able results."""
     from ...engine.api import GenerateOptions, find_words, generate_for_words, load_model
-    from ...engine.speech_activity import pauses, speech_activity
-    from ...engine.windows import DEFAULT_OVERLAP, plan_windows
+    from ...engine.speech.activity import pauses, speech_activity
+    from ...engine.diffusion.windowed_sampling import DEFAULT_OVERLAP, plan_windows
     from .report import DEFAULT_CLASSIFIER
     from .emotion_classifier import EmotionClassifier
 

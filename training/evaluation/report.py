@@ -21,10 +21,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ...engine import pose
+from ...engine.motion import pose
 from ...engine.errors import OpenHumanError
 from ...engine.paths import PACKAGE_ROOT
-from ...engine.quality import DEFAULT_INTENSITY, DEFAULT_SAMPLER
+from ...engine.diffusion.presets import DEFAULT_INTENSITY, DEFAULT_SAMPLER
 from ..style_checks import Kinematics, calibration_measures
 from . import beat, diversity, physical
 from .emotion_classifier import EmotionClassifier, train_emotion_classifier
@@ -142,7 +142,7 @@ def emotion_sweep(systems: Systems, classifier: EmotionClassifier, segments, gen
 
 def evaluate(cfg: EvalConfig, log=_log) -> dict:
     """Run everything; returns the results table (also written to <out>/eval.json with plots)."""
-    from ...engine.windows import DEFAULT_OVERLAP, plan_windows
+    from ...engine.diffusion.windowed_sampling import DEFAULT_OVERLAP, plan_windows
 
     if cfg.quick:
         cfg = replace(cfg, **{k: min(getattr(cfg, k), v) for k, v in QUICK.items()})
@@ -286,7 +286,7 @@ def compare_samplers(systems: Systems, segments, fgd: FGD, audio_spec: dict, cfg
 def zeggs_transfer(cfg: EvalConfig, systems: Systems, log=_log) -> dict:
     """Held-out transfer to real speech: the model (Neutral) on the real ZeroEGGs clip's audio, its hand
     speed, hand height and stillness against the real capture's (and the procedural synthesiser's)."""
-    from ...engine import bvh
+    from ...engine.motion import bvh
     from ...engine.api import GenerateOptions, generate
     from ...engine.procedural import synthesise
 
@@ -300,7 +300,7 @@ def zeggs_transfer(cfg: EvalConfig, systems: Systems, log=_log) -> dict:
     options = GenerateOptions(emotion="Neutral", seed=cfg.seed, sampler=cfg.sampler, steps=cfg.steps,
                               intensity=cfg.intensity, device=cfg.device, model=cfg.model)
     result = generate(wav, None, options)
-    from ...engine.audio import load_audio
+    from ...engine.speech.audio import load_audio
 
     procedural = synthesise(load_audio(wav), result.words, "Neutral", fps=fps, seed=cfg.seed + 1)
     n = min(real.n_frames, result.motion.n_frames, procedural.n_frames)

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ...engine.errors import OpenHumanError
-from ...engine.words import WordSpan
+from ...engine.speech.words import WordSpan
 from ..windows_dataset import Take, WindowDataset
 
 SEGMENT_FRAMES = 152

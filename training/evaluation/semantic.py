@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...engine.motion import Motion
+from ...engine.motion.motion import Motion
 from ...engine.procedural.lexicon import lookup
 from ..gesture_detectors import semantic_recall as detect_words
 

@@ -96,7 +96,7 @@ class TakeSpeech:
         return recorded(clean, room_seed) if self.info.get("rooms") else clean
 
     def _zeggs(self, take: Take) -> np.ndarray:
-        from ...engine.audio import load_audio
+        from ...engine.speech.audio import load_audio
 
         source = Path(self.info.get("source", ""))
         found = sorted(source.rglob(f"{take.id}.wav")) if source.is_dir() else []
@@ -105,7 +105,7 @@ class TakeSpeech:
         return load_audio(found[0])
 
     def _check(self, take: Take, samples: np.ndarray) -> None:
-        from ...engine.audio_features import compute_audio_features
+        from ...engine.conditions.audio_features import compute_audio_features
 
         stored = np.asarray(self.take_audio(take))
         parts = [p for p, _ in self.meta["audio_spec"]["parts"]]

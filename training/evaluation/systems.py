@@ -16,11 +16,11 @@ from typing import Callable
 
 import numpy as np
 
-from ...engine import pose
+from ...engine.motion import pose
 from ...engine.errors import OpenHumanError
-from ...engine.motion import Motion, Skeleton
-from ...engine.quality import DEFAULT_INTENSITY, DEFAULT_SAMPLER
-from ...engine.skeleton_zeggs import zeggs_skeleton
+from ...engine.motion.motion import Motion, Skeleton
+from ...engine.diffusion.presets import DEFAULT_INTENSITY, DEFAULT_SAMPLER
+from ...engine.motion.skeleton_zeggs import zeggs_skeleton
 from .segments import Segment, EvalSplit
 
 
@@ -83,7 +83,7 @@ class Systems:
               seed: int = 0, sampler: str | None = None, steps: int | None = None) -> Motion:
         """The model's motion for a segment: one emotion, or emotion (γ) blended with emotion_b (1 − γ),
         with the product's guidance strength (intensity)."""
-        from ...engine.windows import DEFAULT_OVERLAP, generate_motion_features, plan_windows
+        from ...engine.diffusion.windowed_sampling import DEFAULT_OVERLAP, generate_motion_features, plan_windows
 
         if self.bundle is None:
             raise OpenHumanError("no model to evaluate: give --model FILE")

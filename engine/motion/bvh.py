@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from . import quat
-from .atomic_file import write_text
-from .errors import BVHError
+from ..atomic_file import write_text
+from ..errors import BVHError
 from .motion import Motion, Skeleton
 
 MAX_JOINTS = 1000

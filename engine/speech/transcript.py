@@ -41,8 +41,8 @@ from typing import NoReturn
 
 import numpy as np
 
-from .atomic_file import write_text
-from .errors import TranscriptError
+from ..atomic_file import write_text
+from ..errors import TranscriptError
 from .words import WordSpan
 
 TRANSCRIPT_SUFFIXES = (".txt", ".srt", ".vtt", ".textgrid", ".json")

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 
 from . import bvh
-from .atomic_file import atomic_path
+from ..atomic_file import atomic_path
 from .motion import Motion, Skeleton
 
 
@@ -31,7 +31,7 @@ def save_edited_bvh(path, motion: Motion, old_path, remade: tuple[int, int]) -> 
     """Write motion as BVH keeping the old file's own text for every frame outside remade [a, b),
     so kept frames are byte-identical; True when it could (same hierarchy, frame count and rate),
     else the whole motion is written as usual and False returned."""
-    from .atomic_file import write_text
+    from ..atomic_file import write_text
 
     new = bvh.dumps(motion.scaled(100.0)).splitlines()
     old = bvh._decode(Path(old_path).read_bytes(), str(old_path)).splitlines()

@@ -43,8 +43,8 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from .audio import SAMPLE_RATE
-from .errors import AudioError, ModelFileError
+from ..speech.audio import SAMPLE_RATE
+from ..errors import AudioError, ModelFileError
 
 FPS = 20
 HOP = SAMPLE_RATE // FPS  # 800 samples per model frame

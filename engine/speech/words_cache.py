@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .atomic_file import write_text
+from ..atomic_file import write_text
 from .words import WordSpan
 
 FORMAT = 1

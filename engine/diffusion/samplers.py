@@ -22,9 +22,9 @@ from typing import Callable
 import numpy as np
 import torch
 
-from .diffusion import NoiseSchedule
-from .errors import Cancelled  # noqa: F401 (re-exported: callers catch it from here)
-from .quality import DEFAULT_STEPS
+from .schedule import NoiseSchedule
+from ..errors import Cancelled  # noqa: F401 (re-exported: callers catch it from here)
+from .presets import DEFAULT_STEPS
 
 SPACINGS = ("linear", "quadratic", "logsnr")
 # Below λ = -3 (SNR e^-6, the last ~5 % of the cosine schedule) x_t is noise for

@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from .denoiser import Denoiser, DenoiserConfig
-from .errors import ModelFileError
+from ..errors import ModelFileError
 
 # Far above any model this project trains (the bundled one: latent 192, 4 layers, 2.7 M parameters),
 # far below what would exhaust a laptop's memory.
@@ -69,7 +69,7 @@ def check_values(path: Path, metadata: dict) -> None:
 
 
 def _check_skeleton(path: Path, skeleton) -> None:
-    from .motion import Skeleton
+    from ..motion.motion import Skeleton
 
     try:
         sk = Skeleton.from_dict(skeleton)
@@ -97,7 +97,7 @@ def check_tensors(path: Path, tensors: dict[str, torch.Tensor], mean_key: str, s
 
 def check_pose_codec(metadata: dict) -> None:
     """A spec check for generation: the model's poses must be the codec's (75 joints, 1141 numbers)."""
-    from .pose import DIMS, N_JOINTS
+    from ..motion.pose import DIMS, N_JOINTS
 
     joints = len(metadata["skeleton"]["names"])
     dims = metadata["architecture"].get("pose_dim")

@@ -1,6 +1,6 @@
 """Sampler names, the default, and the three quality presets; torch-free so the add-on's UI can read it."""
 
-# The one sampler table: name -> (default steps, what it is). engine/samplers.py takes its steps from here.
+# The one sampler table: name -> (default steps, what it is). engine/diffusion/samplers.py takes its steps from here.
 # 50 SDE steps: on the bundled model hand speed and height land within 10 % of DDPM-1000's, where
 # 20 steps leave the hands 15 % slower (README, sampler study); 20 remain the Draft preset.
 SAMPLER_TABLE = {

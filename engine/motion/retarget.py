@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import quat
-from .errors import RetargetError
+from ..errors import RetargetError
 from .motion import Motion, Skeleton
 
 # The child a joint points at when it has several (the limb or spine it continues).

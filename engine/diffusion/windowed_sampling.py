@@ -16,7 +16,7 @@ network pass per step), sampler "dpm-sde" (DPM-Solver++(2M) SDE) with 50 steps (
 Gaussian toy with the exact x0-predictor it lands as close to the data's mean
 and spread as DDPM-1000, see tests/test_samplers.py; on the bundled model it
 stays close to DDPM-1000 where the deterministic solvers drift, see
-engine/samplers.py), overlap 8 frames, seed 0, device "auto".
+engine/diffusion/samplers.py), overlap 8 frames, seed 0, device "auto".
 """
 from __future__ import annotations
 
@@ -27,9 +27,9 @@ import torch
 
 from .device import pick_device
 
-from .errors import OpenHumanError
+from ..errors import OpenHumanError
 from .guidance import MODES, Conditions, condition_pair, guided_denoiser, unconditional
-from .quality import DEFAULT_SAMPLER
+from .presets import DEFAULT_SAMPLER
 from .samplers import SAMPLERS, make_sampler, sample
 
 if TYPE_CHECKING:

@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from .audio import SAMPLE_RATE
-from .errors import TranscriptError
+from ..errors import TranscriptError
 from .words import WordSpan
 
 PHRASE_PAD_S = 0.5

@@ -23,10 +23,10 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-from .atomic_file import atomic_path
+from ..atomic_file import atomic_path
 from . import model_checks
 from .denoiser import Denoiser, DenoiserConfig
-from .errors import ModelFileError, OpenHumanError
+from ..errors import ModelFileError, OpenHumanError
 from .device import pick_device
 
 FORMAT_VERSION = 1

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from .errors import OpenHumanError
+from ..errors import OpenHumanError
 
 
 def pick_device(device: str | torch.device = "auto") -> torch.device:

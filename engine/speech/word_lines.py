@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import math
 
-from .errors import TranscriptError
+from ..errors import TranscriptError
 from .words import WordSpan
 
 HEADER = "# start end word (seconds) — correct, add or delete lines; Generate uses these words"

@@ -27,9 +27,9 @@ from functools import lru_cache
 
 import numpy as np
 
-from .errors import ModelFileError
-from .transcript import normalise_word
-from .words import WordSpan
+from ..errors import ModelFileError
+from ..speech.transcript import normalise_word
+from ..speech.words import WordSpan
 
 FPS = 20
 EMBED_DIMS = 48

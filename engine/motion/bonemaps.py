@@ -6,7 +6,7 @@ A bone map is a JSON file:
      "bones": {"Hips": "Hips", "LeftArm": "LeftArm", ...},       # OpenHuman joint -> rig bone
      "settings": [{"bone": "torso", "property": "neck_follow", "value": 1.0}]}   # optional
 
-Presets live in engine/bonemaps/; user maps in `user_dir()` ($OPENHUMAN_BONEMAP_DIR, else
+Presets live in engine/motion/bonemaps/; user maps in `user_dir()` ($OPENHUMAN_BONEMAP_DIR, else
 $XDG_CONFIG_HOME/openhuman/bonemaps, else ~/.config/openhuman/bonemaps). A rig's bone names are
 matched exactly, or after dropping a namespace prefix ("mixamorig:Hips" matches "Hips"), so one
 map serves prefixed and plain rigs. `detect` picks the map for a rig from its bone names: the rig
@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import RetargetError
+from ..errors import RetargetError
 from .skeleton_zeggs import JOINT_NAMES
 
 PRESET_DIR = Path(__file__).resolve().with_name("bonemaps")

@@ -33,7 +33,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .audio import SAMPLE_RATE
-from .errors import AudioError, Cancelled
+from ..errors import AudioError, Cancelled
 from .words import WordSpan
 
 FRAME_RATE = 100  # decoder frames per second
@@ -463,7 +463,7 @@ def benchmark_asr(speech_dir=None) -> dict:
 
     from .audio import load_audio
 
-    speech_dir = Path(speech_dir) if speech_dir else Path(__file__).resolve().parents[2] / "shared" / "data" / "speech"
+    speech_dir = Path(speech_dir) if speech_dir else Path(__file__).resolve().parents[3] / "shared" / "data" / "speech"
     out: dict = {"clips": {}}
     clock = {"recognition": [0.0, 0.0], "alignment": [0.0, 0.0]}  # wall, cpu seconds
     audio_s = 0.0

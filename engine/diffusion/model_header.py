@@ -5,7 +5,7 @@ import json
 import struct
 from pathlib import Path
 
-from .errors import ModelFileError
+from ..errors import ModelFileError
 
 MAX_HEADER = 100_000_000
 

@@ -28,7 +28,7 @@ from typing import Iterator
 
 import numpy as np
 
-from .errors import AudioError
+from ..errors import AudioError
 
 SAMPLE_RATE = 16000
 MAX_CLIP_SECONDS = 2 * 3600.0

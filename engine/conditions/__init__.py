@@ -1,0 +1,1 @@
+"""What the network is conditioned on: per-frame audio features and text features."""

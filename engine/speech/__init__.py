@@ -1,0 +1,1 @@
+"""Speech in: audio files, speech activity, recognition and alignment, letter-to-sound, transcripts, words."""

@@ -17,7 +17,7 @@ from .words import WordSpan
 FORMAT = 1
 MAX_ENTRIES = 2000
 # The words depend on these modules' code: any change to them is a new recogniser version.
-_RECOGNISER_MODULES = ("asr.py", "g2p.py", "transcript.py", "words_from_speech.py", "words.py")
+_RECOGNISER_MODULES = ("asr.py", "g2p.py", "letter_to_sound.rules", "transcript.py", "words_from_speech.py", "words.py")
 
 
 def default_cache_dir() -> Path:

@@ -8,6 +8,7 @@ import pytest
 
 from openhuman.cli.main import main
 from openhuman.engine.speech import asr, g2p
+from openhuman.training import bench_speech
 from openhuman.engine.speech.audio import load_audio
 from openhuman.engine.errors import TranscriptError
 from openhuman.engine.speech.transcript import load_transcript, save_word_spans
@@ -33,11 +34,11 @@ def short_clip(librivox, speech_dir):
 @needs_espeak
 def test_boundaries_match_espeak_words_with_known_times(record_property):
     errors = []
-    for seed, sentence in enumerate(asr.BENCHMARK_SENTENCES + (MADE_UP,)):
-        samples, truth = asr.synthesise_known_words(sentence, seed=seed)
+    for seed, sentence in enumerate(bench_speech.BENCHMARK_SENTENCES + (MADE_UP,)):
+        samples, truth = bench_speech.synthesise_known_words(sentence, seed=seed)
         aligned = asr.align_words([w.word for w in truth], samples)
         assert [s.word for s in aligned.spans] == [w.word for w in truth]
-        errors += asr.boundary_errors(truth, aligned.spans)
+        errors += bench_speech.boundary_errors(truth, aligned.spans)
     median, p90 = float(np.median(errors)), float(np.percentile(errors, 90))
     record_property("boundary_error_ms", f"median {1000 * median:.0f}, p90 {1000 * p90:.0f}")
     print(f"boundary error: median {1000 * median:.0f} ms, 90th percentile {1000 * p90:.0f} ms over {len(errors)}")
@@ -47,7 +48,7 @@ def test_boundaries_match_espeak_words_with_known_times(record_property):
 
 @needs_espeak
 def test_made_up_words_get_generated_pronunciations_and_true_spans():
-    samples, truth = asr.synthesise_known_words(MADE_UP, seed=4)
+    samples, truth = bench_speech.synthesise_known_words(MADE_UP, seed=4)
     aligned = asr.align_words([w.word for w in truth], samples)
     made_up = {"blorfengast", "zintaquorble"}
     for word, got, how in zip(truth, aligned.spans, aligned.how):

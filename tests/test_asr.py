@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from openhuman.engine.speech import asr
+from openhuman.training import bench_speech
 from openhuman.engine.speech.audio import load_audio
 from openhuman.engine.errors import AudioError
 from openhuman.engine.speech.g2p import load_lexicon
@@ -104,7 +105,7 @@ def test_unusable_audio_is_refused_with_a_clear_error(bad, problem):
 def test_benchmark_reports_json_numbers(speech_dir):
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng is not installed")
-    numbers = asr.benchmark_asr(speech_dir)
+    numbers = bench_speech.benchmark_asr(speech_dir)
     json.dumps(numbers)
     assert numbers["recognition_s_per_audio_s"]["cpu"] > numbers["alignment_s_per_audio_s"]["cpu"] > 0
     assert numbers["segmented_vs_whole_max_ms"] <= 50

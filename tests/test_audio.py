@@ -12,10 +12,10 @@ import pytest
 import soundfile as sf
 
 from openhuman.engine.speech.audio import SAMPLE_RATE, iter_audio_blocks, load_audio, resample, speech_regions
+from openhuman.training.bench_features import benchmark_audio_features
 from openhuman.engine.conditions.audio_features import (
     FPS,
     audio_feature_spec,
-    benchmark_audio_features,
     check_audio_feature_spec,
     compute_audio_features,
     compute_audio_features_for_spec,

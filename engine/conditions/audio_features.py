@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import json
 import math
-import time
 from functools import lru_cache
 from typing import Iterable, Iterator
 
@@ -218,36 +217,6 @@ def compute_audio_features_streaming(blocks: Iterable[np.ndarray]) -> Iterator[n
         yield _frames(buffer, start, seen, k0, min(k0 + _CHUNK_FRAMES, total))
 
 
-def benchmark_audio_features(seconds: float = 60.0, repeats: int = 3) -> dict:
-    """Time feature extraction on ``seconds`` of synthetic speech-like audio; JSON-able result.
-
-    The best of ``repeats`` runs is the headline (other processes on a shared machine only slow runs
-    down); the median is reported too.
-    """
-    rng = np.random.default_rng(0)
-    t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
-    f0 = 120 + 30 * np.sin(2 * np.pi * 0.5 * t)
-    voice = np.sign(np.sin(2 * np.pi * np.cumsum(f0) / SAMPLE_RATE)) * (np.sin(2 * np.pi * 3 * t) > 0)
-    samples = (0.1 * voice + 0.01 * rng.standard_normal(len(t))).astype(np.float32)
-    compute_audio_features(samples[: SAMPLE_RATE])  # warm caches (filterbank, FFT plans)
-    walls = []
-    for _ in range(max(1, repeats)):
-        began = time.perf_counter()
-        features = compute_audio_features(samples)
-        walls.append(time.perf_counter() - began)
-    wall = min(walls)
-    return {
-        "benchmark": "audio_features",
-        "audio_seconds": seconds,
-        "wall_seconds": round(wall, 4),
-        "median_wall_seconds": round(float(np.median(walls)), 4),
-        "repeats": len(walls),
-        "realtime_factor": round(seconds / wall, 1),
-        "frames": int(features.shape[0]),
-        "dims": int(features.shape[1]),
-    }
-
-
 def wavlm_features(samples16k: np.ndarray, model_dir, n_out: int | None = None) -> np.ndarray:
     """WavLM last-layer features resampled to 20 fps, (n_frames, hidden) float32, from a LOCAL model directory.
 
@@ -418,6 +387,3 @@ def _hann(length: int) -> np.ndarray:
 def _jsonable(value):
     return json.loads(json.dumps(value))
 
-
-if __name__ == "__main__":
-    print(json.dumps(benchmark_audio_features()))

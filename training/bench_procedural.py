@@ -1,6 +1,6 @@
 """Speed of the procedural synthesiser: compute seconds per minute of 20 fps motion, as JSON.
 
-    python -m openhuman.engine.procedural.bench
+    python -m openhuman.training.bench_procedural
 
 The corpus builder needs an hour of motion in well under 15 minutes including speech, so the
 goal is under 2 s of compute per minute of motion (prosody analysis included).
@@ -12,10 +12,10 @@ import time
 
 import numpy as np
 
-from ..speech.words import WordSpan
-from .prosody import SAMPLE_RATE
-from .styles import STYLE_NAMES
-from .synthesiser import synthesise
+from ..engine.speech.words import WordSpan
+from ..engine.speech.audio import SAMPLE_RATE
+from ..engine.procedural.styles import STYLE_NAMES
+from ..engine.procedural.synthesiser import synthesise
 
 
 def speech_like(seconds: float, seed: int = 0) -> tuple[np.ndarray, list[WordSpan]]:

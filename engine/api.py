@@ -12,6 +12,7 @@ from typing import Callable
 
 import numpy as np
 
+from .rates import MODEL_FPS
 from .errors import OpenHumanError
 from .motion.motion import Motion
 from .paths import BUNDLED_MODEL
@@ -187,7 +188,7 @@ def generate_for_words(samples16k: np.ndarray, words: list[WordSpan], options: G
 
         report(0.2, "listening")
         emotion = options.emotion if not options.emotion_b else _blend_weights(options)
-        motion = directing.finish(listen(samples16k, emotion, fps=20.0, seed=options.seed), constraints)
+        motion = directing.finish(listen(samples16k, emotion, fps=MODEL_FPS, seed=options.seed), constraints)
         report(1.0, "done")
         return GenerationResult(motion, words, options, {"method": "listening"})
     if options.method == "procedural":
@@ -197,7 +198,7 @@ def generate_for_words(samples16k: np.ndarray, words: list[WordSpan], options: G
         report(0.2, "synthesising gestures")
         from .procedural.synthesiser import synthesise
         emotion = options.emotion if not options.emotion_b else _blend_weights(options)
-        motion = directing.finish(synthesise(samples16k, words, emotion, fps=20.0, seed=options.seed), constraints)
+        motion = directing.finish(synthesise(samples16k, words, emotion, fps=MODEL_FPS, seed=options.seed), constraints)
         report(1.0, "done")
         return GenerationResult(motion, words, options, {"method": "procedural"})
     _check_emotions(options, bundle.emotions)

@@ -10,6 +10,7 @@ import bpy
 
 from ..engine.errors import AudioError, OpenHumanError
 from ..engine.paths import DEFAULT_EMOTIONS
+from ..engine.rates import MODEL_FPS
 from ..engine.diffusion.presets import QUALITY
 from ..engine.speech.words_cache import MemoryWordsCache
 from . import model_labels
@@ -48,7 +49,7 @@ def _model_frames(audio_path: str) -> int:
         from ..engine.speech.audio import SAMPLE_RATE, load_audio
 
         seconds = len(load_audio(audio_path)) / SAMPLE_RATE
-    return int(seconds * 20.0) + 1
+    return int(seconds * MODEL_FPS) + 1
 
 
 @dataclass
@@ -172,7 +173,7 @@ class GenerateJob:
         arm = s.armature or context.active_object
         voice, _problem = find_voice(context)  # check_inputs has made sure there is one
         if options.method == "model":
-            options.gamma = gamma_curve(context.scene, s, _model_frames(voice.path), 20.0, voice.start_frame)
+            options.gamma = gamma_curve(context.scene, s, _model_frames(voice.path), MODEL_FPS, voice.start_frame)
         self._takes = s.takes
         self._constraints = self._directing(context, arm, voice)
         return voice, transcript, options, arm
@@ -186,7 +187,7 @@ class GenerateJob:
         constraints = Constraints(body=s.body.lower(), lock_root=s.lock_root)
         if s.start_from_pose or s.end_on_pose:
             fps = context.scene.render.fps / context.scene.render.fps_base
-            end = voice.start_frame + max(1, int(round(_model_frames(voice.path) / 20.0 * fps)))
+            end = voice.start_frame + max(1, int(round(_model_frames(voice.path) / MODEL_FPS * fps)))
             if s.start_from_pose:
                 constraints.start_pose = pose_at(context, arm, voice.start_frame - 1)
             if s.end_on_pose:

@@ -42,10 +42,11 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
+from ..rates import MODEL_FPS
 from ..speech.audio import SAMPLE_RATE
 from ..errors import AudioError, ModelFileError
 
-FPS = 20
+FPS = MODEL_FPS
 HOP = SAMPLE_RATE // FPS  # 800 samples per model frame
 SUB_HOP = 160  # analysis frames at 100 fps
 SUBS = HOP // SUB_HOP  # analysis frames pooled into one model frame

@@ -27,11 +27,12 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..rates import MODEL_FPS
 from ..errors import ModelFileError
 from ..speech.transcript import normalise_word
 from ..speech.words import WordSpan
 
-FPS = 20
+FPS = MODEL_FPS
 EMBED_DIMS = 48
 NGRAM_SIZES = (3, 5)  # smallest and largest, inclusive
 MAX_WORD_CHARS = 64

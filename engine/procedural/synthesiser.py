@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
+from ..rates import MODEL_FPS
 from ..motion import quat
 from ..errors import OpenHumanError
 from ..motion.motion import Motion
@@ -44,7 +45,7 @@ BODY_CAPSULES = (("Hips", "Spine", 0.13), ("Spine", "Spine1", 0.13), ("Spine1", 
 
 
 def synthesise(samples16k: np.ndarray, words: list[WordSpan] | None = None, emotion: str | dict | Style = "Neutral",
-               fps: float = 20.0, seed: int = 0, *, prosody: Prosody | None = None) -> Motion:
+               fps: float = MODEL_FPS, seed: int = 0, *, prosody: Prosody | None = None) -> Motion:
     """Co-speech motion on the 75-joint ZeroEGGs skeleton (metres) for mono 16 kHz speech.
 
     words: timed words (engine.words.WordSpan) or None; lexicon words get semantic gestures.
@@ -77,7 +78,7 @@ LISTEN_NOD_SHARE = 0.5  # of the other speaker's phrase ends get a nod from the 
 LISTEN_MIN_GAP_S = 2.5  # a listener nods no more often than this
 
 
-def listen(samples16k: np.ndarray, emotion: str | dict | Style = "Neutral", fps: float = 20.0,
+def listen(samples16k: np.ndarray, emotion: str | dict | Style = "Neutral", fps: float = MODEL_FPS,
            seed: int = 0) -> Motion:
     """A listener's idle for a clip of someone else speaking: breathing, weight shifts and small
     drifts of the head, hands at rest, and a nod at about half of the speaker's phrase ends (where

@@ -3,7 +3,7 @@ import json
 from pathlib import Path
 
 from ..engine.errors import OpenHumanError
-from ..engine.diffusion.presets import DEFAULT_INTENSITY, DEFAULT_SAMPLER, SAMPLER_HELP, SAMPLER_NAMES
+from ..engine.diffusion.presets import DEFAULT_INTENSITY, QUALITY, SAMPLER_HELP, SAMPLER_NAMES
 
 NAME = "generate"
 HELP = "Generate co-speech gestures for a voice clip and save them as BVH or NPZ."
@@ -23,7 +23,10 @@ def add_arguments(p):
                         f"(default {DEFAULT_INTENSITY:g})")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--method", choices=["model", "procedural"], default="model")
-    p.add_argument("--sampler", choices=SAMPLER_NAMES, default=DEFAULT_SAMPLER, help=SAMPLER_HELP)
+    p.add_argument("--quality", choices=list(QUALITY), default="standard",
+                   help="draft (DPM-Solver++ SDE, 20 steps), standard (the same, 50 steps; default) or reference "
+                        "(DDPM, 1000 steps)")
+    p.add_argument("--sampler", choices=SAMPLER_NAMES, help="a sampler instead of the quality's: " + SAMPLER_HELP)
     p.add_argument("--steps", type=int, help="sampler steps (default: the sampler's, see --sampler)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--model", help="model file (default: the bundled model)")
@@ -49,7 +52,8 @@ def add_arguments(p):
 
 
 def run(args) -> int:
-    from ..engine.api import GenerateOptions, generate
+    from ..engine.api import generate
+    from ..engine.settings import SETTINGS, options_from_settings
     from ..engine.speech.words_cache import MemoryWordsCache, WordsCache
     from ..engine.atomic_file import write_text
     from . import STARTED
@@ -62,9 +66,7 @@ def run(args) -> int:
         raise OpenHumanError(f"--takes must be between 1 and 100, got {args.takes}")
     outs = [out] if args.takes == 1 else [out.with_name(f"{out.stem}_{k}{out.suffix}") for k in range(1, args.takes + 1)]
     constraints = _constraints(args, outs)
-    options = GenerateOptions(emotion=args.emotion, emotion_b=args.emotion_b, gamma=args.gamma,
-                              intensity=args.intensity, seed=args.seed, method=args.method, sampler=args.sampler,
-                              steps=args.steps, device=args.device, model=args.model, listening=args.listening)
+    options = options_from_settings({name: getattr(args, name) for name in SETTINGS if hasattr(args, name)})
     cache = MemoryWordsCache() if args.no_words_cache else WordsCache()  # takes share one search for words
     # A --transcript is always a file (a missing one is an error, not text to align).
     transcript = Path(args.transcript) if args.transcript else args.text

@@ -13,6 +13,7 @@ from typing import Callable
 import numpy as np
 
 from .rates import MODEL_FPS
+from .settings import GammaCurve
 from .errors import OpenHumanError
 from .motion.motion import Motion
 from .paths import BUNDLED_MODEL
@@ -28,7 +29,7 @@ class GenerateOptions:
 
     emotion: str = "Neutral"
     emotion_b: str | None = None
-    gamma: float | list = 1.0  # a number, or a per-frame curve at the model's fps
+    gamma: float | list | GammaCurve = 1.0  # a number, a curve in seconds, or one value per model frame
     intensity: float = DEFAULT_INTENSITY  # guidance strength; 1 is plain conditioning (engine/diffusion/presets.py)
     seed: int = 0
     method: str = "model"
@@ -139,7 +140,7 @@ def generate(audio_path, transcript=None, options: GenerateOptions | None = None
 
     options = options or GenerateOptions()
     report = progress or (lambda fraction, stage: None)
-    _check_method_and_options(options)
+    check_generate_options(options)
 
     def check_cancel():
         if cancel is not None and cancel():
@@ -177,7 +178,7 @@ def generate_for_words(samples16k: np.ndarray, words: list[WordSpan], options: G
     from . import directing
 
     options = options or GenerateOptions()
-    _check_method_and_options(options)
+    check_generate_options(options)
     report = progress or (lambda fraction, stage: None)
     constraints = constraints or directing.Constraints()
     if options.method == "model" and not options.listening:
@@ -213,7 +214,8 @@ def _skeleton_of(bundle):
     return zeggs_skeleton() if bundle is None else Skeleton.from_dict(bundle.metadata["skeleton"])
 
 
-def _check_method_and_options(options: GenerateOptions) -> None:
+def check_generate_options(options: GenerateOptions) -> None:
+    """Raise OpenHumanError naming the first setting of ``options`` that cannot work."""
     from .option_checks import check_options
 
     if options.method not in METHODS:
@@ -229,12 +231,16 @@ def _check_emotions(options: GenerateOptions, labels: list[str]) -> None:
 
 
 def _blend_weights(options: GenerateOptions) -> dict[str, float]:
-    g = float(np.mean(options.gamma))
+    gamma = options.gamma.values if isinstance(options.gamma, GammaCurve) else options.gamma
+    g = float(np.mean(gamma))
     return {options.emotion: g, options.emotion_b: 1.0 - g}
 
 
 def _gamma_for_frames(gamma, n_frames: int):
-    """A number stays a number; a curve is stretched to exactly n_frames values."""
+    """A number stays a number; a curve in seconds is read per model frame; per-frame values are
+    stretched to exactly n_frames values."""
+    if isinstance(gamma, GammaCurve):
+        return gamma.per_frame(n_frames)
     if not np.ndim(gamma):
         return float(gamma)
     curve = np.asarray(gamma, dtype=np.float32).ravel()

@@ -45,6 +45,16 @@ def _number(name: str, value) -> float:
 
 
 def _check_gamma(gamma) -> None:
+    from .settings import GammaCurve
+
+    if isinstance(gamma, GammaCurve):
+        times = np.asarray(gamma.times, dtype=np.float64)
+        if len(times) == 0 or len(times) != len(gamma.values):
+            raise OpenHumanError(f"a gamma curve needs as many times as values and at least one, got {len(times)} "
+                                 f"times and {len(gamma.values)} values")
+        if not np.isfinite(times).all() or (np.diff(times) <= 0).any():
+            raise OpenHumanError("a gamma curve's times must be finite seconds in increasing order")
+        gamma = list(gamma.values)
     if np.ndim(gamma) == 0:
         values = np.array([_number("gamma", gamma)])
     else:

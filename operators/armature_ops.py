@@ -75,7 +75,7 @@ class OPENHUMAN_OT_export_bvh(bpy.types.Operator, ExportHelper):
     def execute(self, context):
         from ..engine.motion import bvh
         from ..engine.output_check import check_output
-        from .motion_reader import read_motion
+        from .rig_reader import read_motion
 
         arm = context.scene.openhuman.armature
         if arm is None:

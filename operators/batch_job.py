@@ -16,7 +16,6 @@ from pathlib import Path
 import bpy
 
 from ..engine.errors import OpenHumanError
-from ..engine.diffusion.presets import DEFAULT_INTENSITY, QUALITY
 
 
 def load_rig(job: dict):
@@ -55,7 +54,8 @@ def run_job(job: dict) -> dict:
     """Everything one job does; returns {"outputs": {...}, ...}. Raises on failure."""
     from ..engine.motion import bvh
     from ..cli.progress import ProgressBar
-    from ..engine.api import GenerateOptions, generate
+    from ..engine.api import generate
+    from ..engine.settings import SETTINGS, options_from_settings
     from ..engine.speech.words_cache import WordsCache
     from .preview import render_video
     from .retarget_ops import apply_generated
@@ -71,12 +71,7 @@ def run_job(job: dict) -> dict:
     scene.render.fps, scene.render.fps_base = int(job.get("fps", 30)), 1.0  # after loading: FBX sets its own
     if job.get("bone_map"):
         arm.openhuman_bone_map = job["bone_map"]
-    sampler, steps = QUALITY[job.get("quality") or "standard"]
-    options = GenerateOptions(emotion=job.get("emotion") or "Neutral", emotion_b=job.get("emotion_b") or None,
-                              gamma=float(job.get("gamma", 1.0)),
-                              intensity=float(job.get("intensity", DEFAULT_INTENSITY)), seed=int(job.get("seed", 0)),
-                              method=job.get("method") or "model", sampler=sampler, steps=steps,
-                              device=job.get("device") or "auto", model=job.get("model"))
+    options = options_from_settings({name: job.get(name) for name in SETTINGS if name in job})
 
     progress = ProgressBar(stream=sys.stdout, live=False)  # a job's log: a line per stage and per 10 %
     result = generate(clip, job.get("transcript"), options, progress=progress, words_cache=WordsCache())

@@ -27,7 +27,9 @@ class OPENHUMAN_OT_regenerate_range(GenerateJob, bpy.types.Operator):
     bl_options = {"REGISTER", "UNDO"}
 
     def _directing(self, context, arm, voice):
-        from .retarget_ops import is_openhuman_rig, read_action_motion
+        from ..engine.motion.skeleton_zeggs import zeggs_skeleton
+        from .retarget_ops import is_openhuman_rig
+        from .rig_reader import read_action_motion
 
         constraints = super()._directing(context, arm, voice)
         if not is_openhuman_rig(arm):
@@ -42,7 +44,7 @@ class OPENHUMAN_OT_regenerate_range(GenerateJob, bpy.types.Operator):
                                  f"{voice.start_frame}: regenerate a range of the action made for this voice")
         first, last = edit_range_frames(context.scene)
         fps = context.scene.render.fps / context.scene.render.fps_base
-        constraints.edit = read_action_motion(arm)
+        constraints.edit = read_action_motion(arm, zeggs_skeleton(), context.scene)
         constraints.edit_range = ((first - voice.start_frame) / fps, (last + 1 - voice.start_frame) / fps)
         self._range_frames = (first, last)
         self._takes = 1

@@ -1,6 +1,7 @@
 """Generate: voice clip → engine (off the main thread) → keys, sound strip and frame range (main thread)."""
 from __future__ import annotations
 
+import math
 import os
 import threading
 import traceback
@@ -11,34 +12,34 @@ import bpy
 from ..engine.errors import AudioError, OpenHumanError
 from ..engine.paths import DEFAULT_EMOTIONS
 from ..engine.rates import MODEL_FPS
-from ..engine.diffusion.presets import QUALITY
 from ..engine.speech.words_cache import MemoryWordsCache
 from . import model_labels
 from .keyframes import current_action_name, kept_note
 from .takes import mark_takes
 from .retarget_ops import apply_generated
 
-QUALITY_TO_SAMPLER = {name.upper(): preset for name, preset in QUALITY.items()}
-
-
-def gamma_curve(scene, settings, n_frames: int, model_fps: float, start_frame: int | None = None):
-    """γ per model frame, read from the slider's F-curve when it is animated; else a number."""
+def gamma_curve(scene, settings, seconds: float, start_frame: int | None = None):
+    """γ over the clip as the engine takes it: the slider's F-curve read at every scene frame of the
+    clip (a GammaCurve in seconds from its start) when it is animated; else the slider's number."""
     anim = scene.animation_data
     fcurve = None
     if anim and anim.action:
-        from bpy_extras.anim_utils import action_get_channelbag_for_slot
+        from .fcurves import action_fcurves
 
-        bag = action_get_channelbag_for_slot(anim.action, anim.action_slot) if anim.action_slot else None
-        curves = bag.fcurves if bag else getattr(anim.action, "fcurves", [])
+        curves = action_fcurves(anim.action, anim.action_slot)
         fcurve = next((fc for fc in curves if fc.data_path == "openhuman.gamma"), None)
     if fcurve is None:
         return float(settings.gamma)
+    from ..engine.settings import GammaCurve
+
     fps = scene.render.fps / scene.render.fps_base
     start = settings.start_frame if start_frame is None else start_frame
-    return [min(1.0, max(0.0, fcurve.evaluate(start + k / model_fps * fps))) for k in range(n_frames)]
+    frames = range(int(math.ceil(seconds * fps)) + 1)
+    return GammaCurve(tuple(k / fps for k in frames),
+                      tuple(min(1.0, max(0.0, fcurve.evaluate(start + k))) for k in frames))
 
 
-def _model_frames(audio_path: str) -> int:
+def _clip_seconds(audio_path: str) -> float:
     """Frames of the model's 20 fps in the clip; AudioError naming the problem when it cannot be read."""
     import soundfile
 
@@ -49,7 +50,7 @@ def _model_frames(audio_path: str) -> int:
         from ..engine.speech.audio import SAMPLE_RATE, load_audio
 
         seconds = len(load_audio(audio_path)) / SAMPLE_RATE
-    return int(seconds * MODEL_FPS) + 1
+    return seconds
 
 
 @dataclass
@@ -131,7 +132,7 @@ def check_inputs(context) -> str | None:
 def pose_at(context, arm, frame: int):
     """The OpenHuman armature's pose at one frame, as a one-frame Motion."""
     from ..engine.motion.skeleton_zeggs import zeggs_skeleton
-    from .motion_reader import read_motion
+    from .rig_reader import read_motion
     from .retarget_ops import is_openhuman_rig
 
     if not is_openhuman_rig(arm):
@@ -152,17 +153,19 @@ class GenerateJob:
         return not context.window_manager.openhuman_job.running
 
     def _request(self, context):
-        from ..engine.api import GenerateOptions
+        from ..engine.settings import options_from_settings
         from .preferences import get_preferences
 
         s = context.scene.openhuman
         prefs = get_preferences()
-        sampler, steps = QUALITY_TO_SAMPLER[s.quality]
-        options = GenerateOptions(
-            emotion=s.emotion_a, emotion_b=s.emotion_b or None, gamma=float(s.gamma), intensity=s.intensity,
-            seed=s.seed, method=s.method.lower(), sampler=sampler, steps=steps,
-            device=(prefs.device.lower() if prefs else "auto"), model=model_labels.model_path(), listening=s.listening,
-        )
+        arm = s.armature or context.active_object
+        voice, _problem = find_voice(context)  # check_inputs has made sure there is one
+        gamma = gamma_curve(context.scene, s, _clip_seconds(voice.path), voice.start_frame)
+        options = options_from_settings({
+            "emotion": s.emotion_a, "emotion_b": s.emotion_b, "gamma": gamma, "intensity": s.intensity, "seed": s.seed,
+            "quality": s.quality, "method": s.method, "device": prefs.device if prefs else "auto",
+            "model": model_labels.model_path(), "listening": s.listening,
+        })
         transcript = s.transcript.strip() or None
         if transcript and os.path.isfile(bpy.path.abspath(transcript)):
             transcript = bpy.path.abspath(transcript)
@@ -170,10 +173,6 @@ class GenerateJob:
             from ..engine.speech.word_lines import parse_word_lines
 
             transcript = parse_word_lines(s.words_text.as_string(), f"the text '{s.words_text.name}'")
-        arm = s.armature or context.active_object
-        voice, _problem = find_voice(context)  # check_inputs has made sure there is one
-        if options.method == "model":
-            options.gamma = gamma_curve(context.scene, s, _model_frames(voice.path), MODEL_FPS, voice.start_frame)
         self._takes = s.takes
         self._constraints = self._directing(context, arm, voice)
         return voice, transcript, options, arm
@@ -187,7 +186,7 @@ class GenerateJob:
         constraints = Constraints(body=s.body.lower(), lock_root=s.lock_root)
         if s.start_from_pose or s.end_on_pose:
             fps = context.scene.render.fps / context.scene.render.fps_base
-            end = voice.start_frame + max(1, int(round(_model_frames(voice.path) / MODEL_FPS * fps)))
+            end = voice.start_frame + max(1, int(round((int(_clip_seconds(voice.path) * MODEL_FPS) + 1) / MODEL_FPS * fps)))
             if s.start_from_pose:
                 constraints.start_pose = pose_at(context, arm, voice.start_frame - 1)
             if s.end_on_pose:

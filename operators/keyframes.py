@@ -8,6 +8,7 @@ import numpy as np
 
 from ..engine.motion.motion import Motion
 from .armature_builder import bone_rest_quaternions
+from .fcurves import writable_fcurves
 from .rig_maths import pose_basis_rotations, root_basis_location_armature, to_blender_vectors
 
 _LINEAR = 1  # index of 'LINEAR' in the keyframe interpolation enum
@@ -64,20 +65,6 @@ def kept_note(name: str | None) -> str:
     return f"; the earlier action '{name}' is kept in its NLA stash" if name else ""
 
 
-def _channelbag(action, obj):
-    """The F-curve container for this object's slot, creating the slot where Blender has them."""
-    if not hasattr(action, "slots"):
-        return action  # Blender 4.2/4.3: F-curves live on the action itself
-    from bpy_extras.anim_utils import action_ensure_channelbag_for_slot
-
-    anim = obj.animation_data
-    slot = anim.action_slot
-    if slot is None:
-        slot = action.slots.new("OBJECT", obj.name)
-        anim.action_slot = slot
-    return action_ensure_channelbag_for_slot(action, slot)
-
-
 def _write_curve(fcurves, data_path: str, index: int, group: str, frames: np.ndarray, values: np.ndarray):
     try:
         fc = fcurves.new(data_path, index=index, group_name=group)
@@ -125,7 +112,7 @@ def write_action(obj, motion: Motion, action_name: str, start_frame: int, fps: f
     n, curves = _key_values(obj, motion, fps)
     frames = start_frame + np.arange(n, dtype=np.float64)
     action = new_action(obj, action_name)
-    fcurves = _channelbag(action, obj).fcurves
+    fcurves = writable_fcurves(action, obj)
     for path, index, group, values in curves:
         _write_curve(fcurves, path, index, group, frames, values)
     action.use_fake_user = False
@@ -146,7 +133,7 @@ def replace_range(obj, motion: Motion, start_frame: int, fps: float, first: int,
     anim.action = action
     if slot is not None and hasattr(action, "slots"):
         anim.action_slot = next((sl for sl in action.slots if sl.identifier == slot.identifier), action.slots[0])
-    fcurves = _channelbag(action, obj).fcurves
+    fcurves = writable_fcurves(action, obj)
     n, curves = _key_values(obj, motion, fps)
     lo, hi = max(first - start_frame, 0), min(last - start_frame, n - 1)
     for path, index, group, values in curves:

@@ -19,7 +19,9 @@ from ..engine.errors import OpenHumanError, RetargetError
 from ..engine.motion.motion import Motion
 from ..engine.motion.retarget import RigRest, plan_retarget, retarget
 from ..engine.motion.skeleton_zeggs import JOINT_NAMES, zeggs_skeleton
-from .keyframes import _channelbag, _write_curve, current_action_name, keying_problem, kept_note, new_action
+from .fcurves import writable_fcurves
+from .keyframes import _write_curve, current_action_name, keying_problem, kept_note, new_action
+from .rig_reader import read_action_motion
 
 OPENHUMAN_SKELETON = "zeggs-75"
 _PROBE = Quaternion((0.6, 0.5, 0.62), 0.6)  # a turn off every bone axis, so followers always move
@@ -180,7 +182,7 @@ def write_retargeted_action(arm, motion: Motion, plan, bone_map, action_name: st
     result = retarget(motion.resampled(fps), plan)
     frames = start_frame + np.arange(result.n_frames, dtype=np.float64)
     action = new_action(arm, action_name)
-    fcurves = _channelbag(action, arm).fcurves
+    fcurves = writable_fcurves(action, arm)
     for c, name in enumerate(result.bones):
         pb = arm.pose.bones[name]
         path, values = _rotation_channels(pb, result.rotations[:, c])
@@ -242,52 +244,6 @@ def apply_generated(context, arm, motion: Motion, audio_path: str | None, start_
     return action
 
 
-def read_action_motion(source, action=None) -> Motion:
-    """An OpenHuman action on a 75-bone OpenHuman armature as a Motion (metres, scene fps), from its F-curves."""
-    from bpy_extras.anim_utils import action_get_channelbag_for_slot
-
-    from .armature_builder import bone_rest_quaternions
-    from .rig_maths import Q_Y_UP_TO_Z_UP, Y_UP_TO_Z_UP
-
-    anim = source.animation_data
-    action = action or (anim.action if anim else None)
-    if action is None:
-        raise RetargetError(f"'{source.name}' has no action to retarget: generate or import one first")
-    slot = anim.action_slot if anim and anim.action == action else None
-    slot = slot or next((s for s in getattr(action, "slots", []) if s.target_id_type == "OBJECT"), None)
-    bag = action_get_channelbag_for_slot(action, slot) if slot is not None else None
-    curves = list(bag.fcurves if bag else getattr(action, "fcurves", []))
-    if not curves:
-        raise RetargetError(f"action '{action.name}' has no keys")
-    start, end = (int(round(v)) for v in action.frame_range)
-    frames = np.arange(start, end + 1, dtype=np.float64)
-    by_path = {(fc.data_path, fc.array_index): fc for fc in curves}
-    names = JOINT_NAMES
-    basis = np.broadcast_to(quat.identity(), (len(frames), len(names), 4)).copy()
-    for j, name in enumerate(names):
-        path = f'pose.bones["{name}"].rotation_quaternion'
-        for i in range(4):
-            fc = by_path.get((path, i))
-            if fc is not None:
-                basis[:, j, i] = [fc.evaluate(f) for f in frames]
-    loc = np.zeros((len(frames), 3))
-    for i in range(3):
-        fc = by_path.get((f'pose.bones["{names[0]}"].location', i))
-        if fc is not None:
-            loc[:, i] = [fc.evaluate(f) for f in frames]
-    # The inverse of keyframes.write_action (as motion_reader.read_motion, without stepping frames).
-    rest = bone_rest_quaternions(source, names, world=True)[None]
-    c = Q_Y_UP_TO_Z_UP
-    local = quat.multiply(quat.multiply(rest, quat.normalize(basis)), quat.conjugate(rest))
-    local = quat.multiply(quat.multiply(quat.conjugate(c), local), c)
-    head = np.array(source.data.bones[names[0]].head_local)
-    root_armature = head + quat.rotate(bone_rest_quaternions(source, names[:1])[0][None], loc)
-    m = np.array(source.matrix_world)
-    root = (root_armature @ m[:3, :3].T + m[:3, 3]) @ Y_UP_TO_Z_UP
-    scene = bpy.context.scene
-    return Motion(root, quat.normalize(local), scene.render.fps / scene.render.fps_base, zeggs_skeleton())
-
-
 def _armature(name: str):
     obj = bpy.data.objects.get(name) if name else None
     return obj if obj is not None and obj.type == "ARMATURE" else None
@@ -326,7 +282,7 @@ class OPENHUMAN_OT_retarget_action(bpy.types.Operator):
             self.report({"ERROR"}, f"No action named '{self.action}'")
             return {"CANCELLED"}
         try:
-            motion = read_action_motion(source, action)
+            motion = read_action_motion(source, zeggs_skeleton(), context.scene, action)
             plan, bone_map = plan_for(target, self.bone_map)
             name = f"{(action or source.animation_data.action).name}_{target.name}"
             fps = context.scene.render.fps / context.scene.render.fps_base

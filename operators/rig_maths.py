@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..engine.motion import quat
+from ..engine.motion.retarget import continuous
 
 # Engine (x, y, z) -> Blender (x, -z, y).
 Y_UP_TO_Z_UP = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
@@ -31,19 +32,10 @@ def pose_basis_rotations(local_rotations: np.ndarray, bone_rest: np.ndarray) -> 
     # One 4×4 matrix per bone applies both products at once: far faster than four multiplies.
     m = quat.left_matrix(left) @ quat.right_matrix(right)
     basis = np.einsum("jab,fjb->fja", m, local_rotations)
-    return _continuous(basis)
+    return continuous(basis)
 
 
 def root_basis_location_armature(root_in_armature: np.ndarray, root_rest_head: np.ndarray,
                                  root_rest: np.ndarray) -> np.ndarray:
     """Pose location (F, 3) of the root bone from its wanted head in armature space (rest frame offset)."""
     return quat.rotate(quat.conjugate(root_rest)[None], root_in_armature - root_rest_head)
-
-
-def _continuous(q: np.ndarray) -> np.ndarray:
-    """Flip signs so consecutive quaternions stay close: F-curves must not jump between q and -q."""
-    if len(q) < 2:
-        return q
-    step = np.where(np.sum(q[1:] * q[:-1], axis=-1) < 0, -1.0, 1.0)
-    sign = np.concatenate([np.ones_like(step[:1]), np.cumprod(step, axis=0)])
-    return q * sign[..., None]

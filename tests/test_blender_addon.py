@@ -99,7 +99,7 @@ def test_extension_zip_builds_validates_installs_and_generates(tmp_path, tiny_mo
 def test_generate_keys_evaluate_to_the_command_line_motion(tmp_path, tiny_model):
     npz = tmp_path / "cli.npz"
     subprocess.run([sys.executable, "-m", "openhuman.cli", "generate", "--audio", str(SPEECH), "--transcript",
-                    str(TRANSCRIPT), "--emotion", "Happy", "--seed", "5", "--steps", str(QUALITY["draft"][1]), "--model", str(tiny_model),
+                    str(TRANSCRIPT), "--emotion", "Happy", "--seed", "5", "--quality", "draft", "--model", str(tiny_model),
                     "--device", "cpu", "--lock-root", "--out", str(npz)], check=True, capture_output=True, timeout=600)
     # Blender's Generate keeps the root on the spot by default: the command line's --lock-root
     result = run_blender(f"""
@@ -304,7 +304,7 @@ def test_regenerate_keyframed_gamma_bvh_export_and_preview(tmp_path, tiny_model)
         s.keyframe_insert("gamma", frame=1)
         s.gamma = 1.0
         s.keyframe_insert("gamma", frame=151)
-        curve = gamma_curve(scene, s, 100, 20.0)
+        curve = gamma_curve(scene, s, 5.0).per_frame(100).tolist()
         assert bpy.ops.openhuman.generate() == {{"FINISHED"}}
         first = s.armature.animation_data.action
         first_settings = json.loads(first["openhuman_settings"])
@@ -328,7 +328,7 @@ def test_regenerate_keyframed_gamma_bvh_export_and_preview(tmp_path, tiny_model)
     assert result["curve"][0] == 0.0 and 0.45 < result["curve"][1] < 0.55 and result["curve"][2] > 0.99
     assert result["actions"] == ["voice", "voice.001"]  # each run a new action; the earlier one stashed
     assert result["curves"] == 75 * 4 + 3 and result["keys"] == result["frame_end"] - 1
-    assert result["first_settings"]["emotion_b"] == "Sad" and len(result["first_settings"]["gamma"]) > 100
+    assert result["first_settings"]["emotion_b"] == "Sad" and len(result["first_settings"]["gamma"]["values"]) > 100
     assert result["settings"]["method"] == "procedural"
 
     from openhuman.engine.motion import bvh

@@ -8,9 +8,8 @@ import subprocess
 import sys
 import textwrap
 from dataclasses import dataclass
-from pathlib import Path
 
-from helpers import REPO, VOICE  # noqa: F401  (re-exported to the bad-input tests)
+from helpers import REPO, VOICE, tiny_model_file  # noqa: F401  (re-exported to the bad-input tests)
 
 # A wrapper process runs the command as its only child, so RUSAGE_CHILDREN is that command's peak alone.
 _MEASURE = textwrap.dedent("""
@@ -57,27 +56,3 @@ def assert_clean_failure(run: Run, *needles: str, rc: int = 2) -> str:
     for needle in needles:
         assert needle.lower() in line.lower(), (needle, line)
     return line
-
-
-def tiny_model_file(path: Path, **overrides) -> Path:
-    """A small untrained model file with real weights (fast to sample; motion not meaningful)."""
-    import numpy as np
-    import torch
-
-    from openhuman.engine.conditions.audio_features import audio_feature_spec
-    from openhuman.engine.diffusion.denoiser import Denoiser, DenoiserConfig
-    from openhuman.engine.diffusion.modelfile import save_model_file
-    from openhuman.engine.paths import DEFAULT_EMOTIONS
-    from openhuman.engine.motion.pose import DIMS
-    from openhuman.engine.motion.skeleton_zeggs import zeggs_skeleton
-    from openhuman.engine.conditions.text_features import text_feature_spec
-
-    torch.manual_seed(0)
-    cfg = DenoiserConfig(pose_dim=DIMS, audio_dim=audio_feature_spec()["dims"], text_dim=text_feature_spec()["dims"],
-                         frames=80, seed_frames=8, n_emotions=6, latent=32, heads=2, layers=1, local_window=4)
-    mean = overrides.pop("mean", np.zeros(DIMS, np.float32))
-    std = overrides.pop("std", np.full(DIMS, 0.05, np.float32))
-    return save_model_file(path, Denoiser(cfg), mean, std, fps=20.0, audio_features=audio_feature_spec(),
-                           text_features=text_feature_spec(), emotions=list(DEFAULT_EMOTIONS),
-                           skeleton=zeggs_skeleton().to_dict(), training={"note": "untrained test model"},
-                           **overrides)

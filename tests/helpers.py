@@ -27,3 +27,36 @@ def run_blender(script: str, prelude: str = "import bpy\n", timeout: int = 600, 
     assert done.returncode == 0 and lines, done.stdout[-3000:] + done.stderr[-3000:]
     result = json.loads(lines[-1])
     return (result, done.stdout) if with_output else result
+
+
+def tiny_model_file(path: Path, **overrides) -> Path:
+    """A small untrained model file with real weights (fast to sample; motion not meaningful)."""
+    import numpy as np
+    import torch
+
+    from openhuman.engine.conditions.audio_features import audio_feature_spec
+    from openhuman.engine.diffusion.denoiser import Denoiser, DenoiserConfig
+    from openhuman.engine.diffusion.modelfile import save_model_file
+    from openhuman.engine.paths import DEFAULT_EMOTIONS
+    from openhuman.engine.motion.pose import DIMS
+    from openhuman.engine.motion.skeleton_zeggs import zeggs_skeleton
+    from openhuman.engine.conditions.text_features import text_feature_spec
+
+    torch.manual_seed(0)
+    cfg = DenoiserConfig(pose_dim=DIMS, audio_dim=audio_feature_spec()["dims"], text_dim=text_feature_spec()["dims"],
+                         frames=80, seed_frames=8, n_emotions=6, latent=32, heads=2, layers=1, local_window=4)
+    mean = overrides.pop("mean", np.zeros(DIMS, np.float32))
+    std = overrides.pop("std", np.full(DIMS, 0.05, np.float32))
+    return save_model_file(path, Denoiser(cfg), mean, std, fps=20.0, audio_features=audio_feature_spec(),
+                           text_features=text_feature_spec(), emotions=list(DEFAULT_EMOTIONS),
+                           skeleton=zeggs_skeleton().to_dict(), training={"note": "untrained test model"},
+                           **overrides)
+
+
+def extension_builder() -> Path:
+    """Blender's extension builder inside the bpy wheel (bl_pkg's blender_ext.py), found without importing bpy."""
+    from importlib.util import find_spec
+
+    (root,) = find_spec("bpy").submodule_search_locations
+    (script,) = Path(root).glob("*/scripts/addons_core/bl_pkg/cli/blender_ext.py")
+    return script

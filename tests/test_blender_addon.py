@@ -8,23 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
-
-from openhuman.engine.diffusion.presets import QUALITY
 
 import helpers
 
 REPO = Path(__file__).resolve().parents[1]
 SPEECH = REPO / "examples" / "voice.wav"
 TRANSCRIPT = REPO / "examples" / "voice.txt"
-
-
-def _blender_ext_tool() -> Path:
-    import importlib.util
-
-    # Found without importing bpy: this test process never starts Blender itself.
-    root = Path(importlib.util.find_spec("bpy").origin).parent
-    return next(root.glob("*/scripts/addons_core/bl_pkg/cli/blender_ext.py"))
 
 
 COUNTS = """
@@ -45,29 +34,13 @@ def run_blender(script: str, env=None, timeout=600) -> dict:
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory) -> Path:
     """A small untrained model file: real weights, real pipeline, motion not yet meaningful."""
-    from openhuman.engine.conditions.audio_features import audio_feature_spec
-    from openhuman.engine.diffusion.denoiser import Denoiser, DenoiserConfig
-    from openhuman.engine.diffusion.modelfile import save_model_file
-    from openhuman.engine.paths import DEFAULT_EMOTIONS
-    from openhuman.engine.motion.pose import DIMS
-    from openhuman.engine.motion.skeleton_zeggs import zeggs_skeleton
-    from openhuman.engine.conditions.text_features import text_feature_spec
-
-    torch.manual_seed(0)
-    cfg = DenoiserConfig(pose_dim=DIMS, audio_dim=audio_feature_spec()["dims"], text_dim=text_feature_spec()["dims"],
-                         frames=80, seed_frames=8, n_emotions=6, latent=32, heads=2, layers=1, local_window=4)
-    mean = np.zeros(DIMS, np.float32)
-    std = np.full(DIMS, 0.05, np.float32)  # small spread: poses stay near the rest pose
-    path = tmp_path_factory.mktemp("model") / "tiny.safetensors"
-    return save_model_file(path, Denoiser(cfg), mean, std, fps=20.0, audio_features=audio_feature_spec(),
-                           text_features=text_feature_spec(), emotions=list(DEFAULT_EMOTIONS),
-                           skeleton=zeggs_skeleton().to_dict(), training={"note": "untrained test model"})
+    return helpers.tiny_model_file(tmp_path_factory.mktemp("model") / "tiny.safetensors")
 
 
 
 
 def test_extension_zip_builds_validates_installs_and_generates(tmp_path, tiny_model):
-    tool = _blender_ext_tool()
+    tool = helpers.extension_builder()
     out = tmp_path / "zip"
     out.mkdir()
     subprocess.run([sys.executable, str(tool), "build", "--source-dir", str(REPO), "--output-dir", str(out)],

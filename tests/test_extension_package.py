@@ -3,26 +3,17 @@ the add-on, the engine and the bundled model only — no training code, tests, e
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
 import pytest
 
-from helpers import REPO
+from helpers import REPO, extension_builder
 
 
-
-def builder() -> Path:
-    """Blender's extension builder inside the bpy wheel, found without importing bpy here."""
-    from importlib.util import find_spec
-
-    (root,) = find_spec("bpy").submodule_search_locations
-    (script,) = Path(root).glob("*/scripts/addons_core/bl_pkg/cli/blender_ext.py")
-    return script
 
 
 @pytest.mark.blender
 def test_the_extension_zip_carries_the_product_only(tmp_path):
-    done = subprocess.run([sys.executable, str(builder()), "build", "--source-dir", str(REPO), "--output-dir",
+    done = subprocess.run([sys.executable, str(extension_builder()), "build", "--source-dir", str(REPO), "--output-dir",
                            str(tmp_path)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
     (built,) = tmp_path.glob("openhuman-*.zip")

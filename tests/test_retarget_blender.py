@@ -309,21 +309,5 @@ def test_retarget_action_operator_generate_with_a_model_and_refusals(tmp_path, c
 
 @pytest.fixture(scope="module")
 def tiny_model(tmp_path_factory):
-    """A small untrained model file, as in test_blender_addon: real weights, motion not yet meaningful."""
-    import torch
-
-    from openhuman.engine.conditions.audio_features import audio_feature_spec
-    from openhuman.engine.diffusion.denoiser import Denoiser, DenoiserConfig
-    from openhuman.engine.diffusion.modelfile import save_model_file
-    from openhuman.engine.paths import DEFAULT_EMOTIONS
-    from openhuman.engine.motion.pose import DIMS
-    from openhuman.engine.conditions.text_features import text_feature_spec
-
-    torch.manual_seed(0)
-    cfg = DenoiserConfig(pose_dim=DIMS, audio_dim=audio_feature_spec()["dims"], text_dim=text_feature_spec()["dims"],
-                         frames=80, seed_frames=8, n_emotions=6, latent=32, heads=2, layers=1, local_window=4)
-    path = tmp_path_factory.mktemp("model") / "tiny.safetensors"
-    return save_model_file(path, Denoiser(cfg), np.zeros(DIMS, np.float32), np.full(DIMS, 0.05, np.float32),
-                           fps=20.0, audio_features=audio_feature_spec(), text_features=text_feature_spec(),
-                           emotions=list(DEFAULT_EMOTIONS), skeleton=SKELETON.to_dict(),
-                           training={"note": "untrained test model"})
+    """A small untrained model file: real weights, motion not yet meaningful."""
+    return helpers.tiny_model_file(tmp_path_factory.mktemp("model") / "tiny.safetensors")

@@ -3,6 +3,8 @@
 Markers, so that the engine tests can be run alone (README, Development):
 - ``blender``: runs real Blender (the bpy module) in a subprocess — modules and tests named for Blender;
 - ``corpus``: builds a corpus (espeak-ng, the neural voice) or trains or evaluates on one;
+- ``e2e``: whole clips end to end — the command line in subprocesses, the bundled model, recognition
+  of real recordings, the synthesiser's style statistics;
 - ``slow``: long training runs (CI runs their short versions).
 
 Tests that need ../shared skip when it is absent, except when OPENHUMAN_REQUIRE_SHARED=1
@@ -33,6 +35,10 @@ def _need(path: Path) -> Path:
     return path
 
 
+E2E_MODULES = {"test_bad_input_cli", "test_bad_input_model", "test_bad_input_text", "test_bundled_model",
+               "test_directing", "test_real_speech", "test_bench_end_to_end", "test_words_cache", "test_asr",
+               "test_asr_settings", "test_alignment", "test_gesture_detectors", "test_procedural_styles",
+               "test_zeggs_import"}
 CORPUS_MODULES = {"test_corpus", "test_neural_speech", "test_evaluation", "test_style_report", "test_training"}
 
 
@@ -43,6 +49,8 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.blender)
         if module in CORPUS_MODULES:
             item.add_marker(pytest.mark.corpus)
+        if module in E2E_MODULES:
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.fixture(scope="session")

@@ -16,6 +16,9 @@ from openhuman.engine.diffusion.windowed_sampling import (
     generate_motion_features,
     iter_motion_features,
     plan_windows,
+    smooth_features,
+    speaking_weight,
+    voice_guides,
     window_slice,
 )
 
@@ -239,3 +242,40 @@ def test_strength_is_a_factor_on_gamma_in_control_mode_and_guides_a_blend():
     assert not np.allclose(plain, guided, atol=1e-3)
     with pytest.raises(OpenHumanError, match="strength"):
         generate_motion_features(b, audio, text, 1, 2, gamma=0.5, strength=-1.0, **FAST)
+
+
+def test_voice_guidance_lets_the_unconditional_branch_hear_silence():
+    speaking = bundle()
+    speaking.metadata["audio_features"] = {"version": 2, "parts": [["log_mel", 1], ["mfcc", 1], ["rms_db", 1],
+                                                                    ["onset", 1]]}  # version 2: zeros are a pause
+    assert voice_guides(speaking) and not voice_guides(bundle())
+    heard = []
+    handle = speaking.model.register_forward_hook(lambda m, args, out: heard.append(args[2].clone()))
+    audio, text = features(100)
+    guided = generate_motion_features(speaking, audio, text, "Happy", strength=2.0, **FAST)
+    handle.remove()
+    assert heard and all(a.shape[0] == 2 and a[1].abs().max() == 0 and a[0].abs().max() > 0 for a in heard)
+    plain = generate_motion_features(speaking, audio, text, "Happy", strength=2.0, voice_guidance=False, **FAST)
+    assert not np.allclose(guided, plain)
+
+
+def test_output_smoothing_removes_jitter_and_keeps_known_frames():
+    audio, text = features(200)
+    raw = generate_motion_features(bundle(), audio, text, "Sad", seed=3, smoothing=0, **FAST)
+    smooth = generate_motion_features(bundle(), audio, text, "Sad", seed=3, **FAST)
+    jitter = lambda x: np.abs(np.diff(x, 3, axis=0)).mean()  # noqa: E731
+    assert jitter(smooth) < 0.5 * jitter(raw)
+    np.testing.assert_allclose(smooth, smooth_features(raw), atol=1e-6)
+    known, mask = np.full_like(raw, 0.25), np.arange(200) < 60
+    held = generate_motion_features(bundle(), audio, text, "Sad", seed=3, known=known, known_mask=mask, **FAST)
+    assert np.array_equal(held[:60], known[:60])
+
+
+def test_voice_guidance_is_full_strength_while_speaking_and_plain_in_pauses():
+    spec = {"version": 2, "parts": [["log_mel", 1], ["mfcc", 1], ["rms_db", 1], ["onset", 1]]}
+    audio = np.zeros((200, 4), np.float32)
+    audio[20:80, 2] = 10.0  # speech, a 0.3 s gap (bridged), speech, a long pause
+    audio[86:120, 2] = 10.0
+    weight = speaking_weight(audio, spec)
+    assert weight[30:110].min() == 1.0 and weight[150:].max() == 0.0 and weight[:10].max() == 0.0
+    assert 0.0 < weight[125] < 1.0  # a ramp, not a step

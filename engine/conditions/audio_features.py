@@ -182,6 +182,16 @@ def _gated(levels: np.ndarray) -> np.ndarray:
     return np.where(levels > gate, levels - (speech - GATE_RANGE_DB), 0.0)
 
 
+def part_columns(spec: dict, name: str) -> slice:
+    """The columns of a part of the features a spec describes (KeyError-free: a clear error)."""
+    start = 0
+    for part, dims in spec["parts"]:
+        if part == name:
+            return slice(start, start + int(dims))
+        start += int(dims)
+    raise ModelFileError(f"the model's audio features have no part {name!r}")
+
+
 def _part(feats: np.ndarray, name: str) -> np.ndarray:
     start = 0
     for part, dims in PARTS:

@@ -102,3 +102,22 @@ def test_eval_real_speech_command(tmp_path, speech_dir):
 def test_eval_needs_data_or_real_speech():
     run = subprocess.run([sys.executable, "-m", "openhuman.cli", "eval"], capture_output=True, text=True)
     assert run.returncode != 0 and "--real-speech" in run.stderr
+
+
+def test_the_bundled_model_follows_a_real_voice_and_rests_in_its_pauses(speech_dir):
+    """The shipped model on a real LibriVox reading (default settings): its hands move with this voice
+    (not with another stretch of it), come down in the long pauses, and move as smoothly as a person's
+    (jerk under 1.3 x the ZeroEGGs capture's 38 m/s³; README, Real speech)."""
+    from openhuman.engine.api import GenerateOptions, find_words, generate_for_words
+
+    clip = gather_clips([speech_dir])[0]
+    words, _ = find_words(clip.samples, clip.transcript)
+    motion = generate_for_words(clip.samples, words, GenerateOptions(emotion="Neutral", seed=1)).motion
+    tracks = rm.HandTracks(motion)
+    own = rm.speech_motion_correlation(clip.samples, tracks)
+    shifted = rm.speech_motion_correlation(np.roll(clip.samples, 7 * 16000), tracks)
+    assert own > 0.25 and own > shifted + 0.15, (own, shifted)
+    clip_pauses = pauses(speech_activity(clip.samples))
+    measured = rm.measures(clip.samples, tracks, clip_pauses)
+    assert measured["jerk"] < 50 and measured["fastest_hand"] < 3.0, measured
+    assert measured["long_pause_drop"] > 0.1 and measured["pause_hand_height"] < 0.2, measured

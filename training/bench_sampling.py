@@ -29,13 +29,14 @@ def _bundle(model_path) -> tuple[LoadedModel, str]:
     return LoadedModel(model, cfg, meta, np.zeros(DIMS, np.float32), np.ones(DIMS, np.float32)), "fresh default-size model"
 
 
-def _time(bundle, frames, device, sampler, steps, emotion_b=None) -> float:
+def _time(bundle, frames, device, sampler, steps, emotion_b=None, voice_guidance=None) -> float:
     rng = np.random.default_rng(0)
     audio = rng.normal(size=(frames, bundle.config.audio_dim)).astype(np.float32)
     text = np.zeros((frames, bundle.config.text_dim), np.float32)
     start = time.perf_counter()
     generate_motion_features(bundle, audio, text, bundle.emotions[0], emotion_b, gamma=0.5 if emotion_b else 1.0,
-                             strength=DEFAULT_INTENSITY, sampler=sampler, steps=steps, seed=0, device=device)
+                             strength=DEFAULT_INTENSITY, sampler=sampler, steps=steps, seed=0, device=device,
+                             voice_guidance=voice_guidance)
     if device != "cpu":
         torch.cuda.synchronize()
     return time.perf_counter() - start
@@ -61,6 +62,9 @@ def benchmark_sampling(model_path=None, seconds: float = 60.0, reference: bool =
         t2 = _time(bundle, frames, device, DEFAULT_SAMPLER, DEFAULT_STEPS[DEFAULT_SAMPLER],
                    emotion_b=bundle.emotions[-1])
         r[f"{default}_two_emotions_s_per_audio_minute"] = t2 * 60.0 / seconds
+        # side by side: what voice guidance (the silent unconditional branch) costs
+        t_plain = _time(bundle, frames, device, DEFAULT_SAMPLER, DEFAULT_STEPS[DEFAULT_SAMPLER], voice_guidance=False)
+        r[f"{default}_without_voice_guidance_s_per_audio_minute"] = t_plain * 60.0 / seconds
         if reference:
             t3 = _time(bundle, frames, device, "ddpm", 1000)
             r["ddpm1000_s_per_audio_minute"] = t3 * 60.0 / seconds

@@ -116,7 +116,7 @@ def test_the_bundled_model_follows_a_real_voice_and_rests_in_its_pauses(speech_d
     tracks = rm.HandTracks(motion)
     own = rm.speech_motion_correlation(clip.samples, tracks)
     shifted = rm.speech_motion_correlation(np.roll(clip.samples, 7 * 16000), tracks)
-    assert own > 0.3 and own > shifted + 0.15, (own, shifted)  # 0.35 here; 0.29 without voice guidance
+    assert own > 0.3 and own > shifted + 0.15, (own, shifted)  # 0.36 here; 0.29 without voice guidance
     clip_pauses = pauses(speech_activity(clip.samples))
     measured = rm.measures(clip.samples, tracks, clip_pauses)
     assert measured["jerk"] < 50 and measured["fastest_hand"] < 3.0, measured

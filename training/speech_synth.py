@@ -86,20 +86,35 @@ SILENCE_DB = -40.0  # below this, relative to the sentence's peak, a 5 ms stretc
 
 def prosody_for(emotion: str | dict[str, float]) -> Prosody:
     """The prosody of one emotion, or the weighted blend of several."""
+    return blend_prosody(emotion, EMOTION_PROSODY)
+
+
+def blend_prosody(emotion: str | dict[str, float], table: dict, what: str = "speech prosody"):
+    """The entry of ``table`` (emotion -> a dataclass of numbers or ranges) for one emotion, or the
+    weighted blend of several, field by field."""
     weights = {emotion: 1.0} if isinstance(emotion, str) else dict(emotion)
-    unknown = [name for name in weights if name not in EMOTION_PROSODY]
+    unknown = [name for name in weights if name not in table]
     if unknown:
-        raise SpeechSynthError(f"no speech prosody for emotion {unknown[0]!r}; known: {', '.join(EMOTION_PROSODY)}")
+        raise SpeechSynthError(f"no {what} for emotion {unknown[0]!r}; known: {', '.join(table)}")
     total = sum(weights.values())
     if not total > 0 or any(w < 0 for w in weights.values()):
         raise SpeechSynthError(f"emotion weights must be non-negative and not all zero, got {weights}")
+    kind = type(next(iter(table.values())))
     blended = {}
-    for field in fields(Prosody):
-        values = [np.asarray(getattr(EMOTION_PROSODY[name], field.name), float) * w / total
-                  for name, w in weights.items()]
+    for field in fields(kind):
+        values = [np.asarray(getattr(table[name], field.name), float) * w / total for name, w in weights.items()]
         value = np.sum(values, axis=0)
         blended[field.name] = tuple(float(v) for v in value) if value.ndim else float(value)
-    return Prosody(**blended)
+    return kind(**blended)
+
+
+def sentence_pause_s(base: Prosody, rng: random.Random, pause_rng: random.Random, scale: float = 1.0) -> float:
+    """The pause after a sentence: ``scale`` × the emotion's own, or after LONG_PAUSE_SHARE of the
+    sentences a long one (people stop to think: pauses long enough to rest the hands)."""
+    pause_s = scale * rng.uniform(*base.sentence_pause)
+    if pause_rng.random() < LONG_PAUSE_SHARE:
+        pause_s = pause_rng.uniform(*LONG_PAUSE_S)
+    return pause_s
 
 
 @dataclass
@@ -183,10 +198,7 @@ def _synthesise_here(sentences, emotion, voice, seed, min_seconds, lead_in, tail
         for k, part in enumerate(parts):
             audio, spans = _sentence(engine, part, base, voice, rng)
             words += [WordSpan(w, (cursor + a) / rate, (cursor + b) / rate) for w, a, b in spans]
-            scale = 1.0 if k == len(parts) - 1 else 0.5
-            pause_s = scale * rng.uniform(*base.sentence_pause)
-            if pause_rng.random() < LONG_PAUSE_SHARE:  # people stop to think: pauses long enough to rest the hands
-                pause_s = pause_rng.uniform(*LONG_PAUSE_S)
+            pause_s = sentence_pause_s(base, rng, pause_rng, 1.0 if k == len(parts) - 1 else 0.5)
             pause = np.zeros(int(round(pause_s * rate)), np.int16)
             pieces += [audio, pause]
             cursor += len(audio) + len(pause)

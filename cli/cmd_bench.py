@@ -19,7 +19,7 @@ def add_arguments(p):
 
 def _keyframes_in_blender() -> dict:
     # A separate process: Blender (bpy) and the timing of torch work should not share one interpreter.
-    code = ("import json; from openhuman.training.bench_keyframes import benchmark_keyframes; "
+    code = ("import json; from openhuman.operators.bench_keyframes import benchmark_keyframes; "
             "print('JSON' + json.dumps(benchmark_keyframes()))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     return json.loads(next(line[4:] for line in out.splitlines() if line.startswith("JSON")))

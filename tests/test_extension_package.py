@@ -23,4 +23,5 @@ def test_the_extension_zip_carries_the_product_only(tmp_path):
     assert "models/openhuman-base.safetensors" in names
     assert not tops & {"training", "tests", "runs", "corpus", "out", "configs", "docs", ".venv", ".git"}, tops
     assert not [n for n in names if n.endswith(("motion_autoencoder.safetensors", "emotion_classifier.safetensors"))]
+    assert "operators/bench_keyframes.py" not in names  # a benchmark: it needs bpy, so it lives in operators/
     assert built.stat().st_size < 50e6

@@ -26,12 +26,12 @@ class OPENHUMAN_OT_regenerate_range(GenerateJob, bpy.types.Operator):
     bl_label = "Regenerate range"
     bl_options = {"REGISTER", "UNDO"}
 
-    def _directing(self, context, arm, voice):
+    def _directing(self, context, arm, voice, seconds: float):
         from ..engine.motion.skeleton_zeggs import zeggs_skeleton
         from .retarget_ops import is_openhuman_rig
         from .rig_reader import read_action_motion
 
-        constraints = super()._directing(context, arm, voice)
+        constraints = super()._directing(context, arm, voice, seconds)
         if not is_openhuman_rig(arm):
             raise OpenHumanError(f"Regenerate range works on the 75-bone OpenHuman armature; '{arm.name}' is another "
                                  "rig: regenerate on the OpenHuman armature, then retarget")

@@ -40,7 +40,7 @@ def gamma_curve(scene, settings, seconds: float, start_frame: int | None = None)
 
 
 def _clip_seconds(audio_path: str) -> float:
-    """Frames of the model's 20 fps in the clip; AudioError naming the problem when it cannot be read."""
+    """The clip's length in seconds; AudioError naming the problem when it cannot be read."""
     import soundfile
 
     try:
@@ -160,7 +160,8 @@ class GenerateJob:
         prefs = get_preferences()
         arm = s.armature or context.active_object
         voice, _problem = find_voice(context)  # check_inputs has made sure there is one
-        gamma = gamma_curve(context.scene, s, _clip_seconds(voice.path), voice.start_frame)
+        seconds = _clip_seconds(voice.path)
+        gamma = gamma_curve(context.scene, s, seconds, voice.start_frame)
         options = options_from_settings({
             "emotion": s.emotion_a, "emotion_b": s.emotion_b, "gamma": gamma, "intensity": s.intensity, "seed": s.seed,
             "quality": s.quality, "method": s.method, "device": prefs.device if prefs else "auto",
@@ -174,19 +175,20 @@ class GenerateJob:
 
             transcript = parse_word_lines(s.words_text.as_string(), f"the text '{s.words_text.name}'")
         self._takes = s.takes
-        self._constraints = self._directing(context, arm, voice)
+        self._constraints = self._directing(context, arm, voice, seconds)
         return voice, transcript, options, arm
 
-    def _directing(self, context, arm, voice):
+    def _directing(self, context, arm, voice, seconds: float):
         """The panel's directing settings as engine constraints (poses read from the armature here,
-        on the main thread)."""
+        on the main thread) for a clip of ``seconds``."""
         from ..engine.directing import Constraints
 
         s = context.scene.openhuman
         constraints = Constraints(body=s.body.lower(), lock_root=s.lock_root)
         if s.start_from_pose or s.end_on_pose:
             fps = context.scene.render.fps / context.scene.render.fps_base
-            end = voice.start_frame + max(1, int(round((int(_clip_seconds(voice.path) * MODEL_FPS) + 1) / MODEL_FPS * fps)))
+            model_frames = int(seconds * MODEL_FPS) + 1  # the motion the engine makes for the clip
+            end = voice.start_frame + max(1, int(round(model_frames / MODEL_FPS * fps)))
             if s.start_from_pose:
                 constraints.start_pose = pose_at(context, arm, voice.start_frame - 1)
             if s.end_on_pose:

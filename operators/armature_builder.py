@@ -137,14 +137,3 @@ def create_body(context, armature_obj, skeleton: Skeleton):
     modifier.object = armature_obj
     body.parent = armature_obj
     return body
-
-
-def bone_rest_quaternions(armature_obj, names, world: bool = False) -> np.ndarray:
-    """(J, 4) rest orientation of the named bones, w first: in armature space, or in world space."""
-    bones = armature_obj.data.bones
-    rest = [bones[n].matrix_local.to_quaternion() for n in names]
-    if world:
-        # Imported rigs (FBX) often carry a rotated, scaled object: fold its rotation in.
-        obj_rot = armature_obj.matrix_world.to_3x3().normalized().to_quaternion()
-        rest = [obj_rot @ q for q in rest]
-    return np.array([list(q) for q in rest])

@@ -7,7 +7,8 @@ from bpy_extras.io_utils import ExportHelper, ImportHelper
 from ..engine.errors import OpenHumanError
 from ..engine.motion.skeleton_zeggs import zeggs_skeleton
 from .armature_builder import create_armature
-from .keyframes import current_action_name, keying_problem, kept_note
+from .rig_plan import keying_problem
+from .rig_writer import current_action_name, kept_note
 from .scene_writer import apply_result
 
 

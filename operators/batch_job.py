@@ -58,7 +58,7 @@ def run_job(job: dict) -> dict:
     from ..engine.settings import SETTINGS, options_from_settings
     from ..engine.speech.words_cache import WordsCache
     from .preview import render_video
-    from .retarget_ops import apply_generated
+    from .scene_writer import apply_result
 
     start = time.perf_counter()
     out_dir = Path(job["out_dir"])
@@ -77,7 +77,7 @@ def run_job(job: dict) -> dict:
     result = generate(clip, job.get("transcript"), options, progress=progress, words_cache=WordsCache())
     settings = {"clip": clip, **result.options.to_dict(), "words": len(result.words), "batch_job": job.get("id")}
     start_frame = int(job.get("start_frame", 1))
-    action = apply_generated(bpy.context, arm, result.motion, clip, start_frame, settings, True)
+    action = apply_result(bpy.context, arm, result.motion, clip, start_frame, settings, True)
     scene.openhuman.armature = arm
     name = job["id"]
     outputs = {}

@@ -12,7 +12,7 @@ from ..engine.motion import bvh, quat
 from ..engine.motion.motion import Motion
 from ..engine.motion.skeleton_zeggs import zeggs_skeleton
 from .armature_builder import create_armature
-from .keyframes import write_action
+from .rig_writer import write_action
 
 
 def swaying_motion(seconds: float = 60.0, fps: float = 30.0) -> Motion:

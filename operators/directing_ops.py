@@ -28,7 +28,7 @@ class OPENHUMAN_OT_regenerate_range(GenerateJob, bpy.types.Operator):
 
     def _directing(self, context, arm, voice, seconds: float):
         from ..engine.motion.skeleton_zeggs import zeggs_skeleton
-        from .retarget_ops import is_openhuman_rig
+        from .rig_plan import is_openhuman_rig
         from .rig_reader import read_action_motion
 
         constraints = super()._directing(context, arm, voice, seconds)
@@ -51,7 +51,7 @@ class OPENHUMAN_OT_regenerate_range(GenerateJob, bpy.types.Operator):
         return constraints
 
     def _apply(self, context, arm, result, voice, settings):
-        from .keyframes import replace_range
+        from .rig_writer import replace_range
 
         fps = context.scene.render.fps / context.scene.render.fps_base
         first, last = self._range_frames

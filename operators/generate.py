@@ -14,9 +14,9 @@ from ..engine.paths import DEFAULT_EMOTIONS
 from ..engine.rates import MODEL_FPS
 from ..engine.speech.words_cache import MemoryWordsCache
 from . import model_labels
-from .keyframes import current_action_name, kept_note
+from .rig_writer import current_action_name, kept_note
 from .takes import mark_takes
-from .retarget_ops import apply_generated
+from .scene_writer import apply_result
 
 def gamma_curve(scene, settings, seconds: float, start_frame: int | None = None):
     """γ over the clip as the engine takes it: the slider's F-curve read at every scene frame of the
@@ -117,7 +117,7 @@ def check_inputs(context) -> str | None:
     arm = s.armature or (context.active_object if context.active_object and context.active_object.type == "ARMATURE" else None)
     if arm is None:
         return "Choose a target armature (or create the OpenHuman armature)"
-    from .retarget_ops import target_problem
+    from .rig_plan import target_problem
 
     problem = target_problem(arm)  # None for the OpenHuman armature and rigs with a usable bone map
     if problem:
@@ -133,7 +133,7 @@ def pose_at(context, arm, frame: int):
     """The OpenHuman armature's pose at one frame, as a one-frame Motion."""
     from ..engine.motion.skeleton_zeggs import zeggs_skeleton
     from .rig_reader import read_motion
-    from .retarget_ops import is_openhuman_rig
+    from .rig_plan import is_openhuman_rig
 
     if not is_openhuman_rig(arm):
         raise OpenHumanError(f"'{arm.name}' is not an OpenHuman armature: starting or ending on its pose needs the "
@@ -323,8 +323,8 @@ class GenerateJob:
 
     def _apply(self, context, arm, result, voice, settings):
         """Straight onto the OpenHuman armature; through the bone map onto any other rig."""
-        return apply_generated(context, arm, result.motion, voice.path, voice.start_frame, settings,
-                               context.scene.openhuman.set_frame_range, sound_strip=voice.strip is None)
+        return apply_result(context, arm, result.motion, voice.path, voice.start_frame, settings,
+                            context.scene.openhuman.set_frame_range, sound_strip=voice.strip is None)
 
 
 class OPENHUMAN_OT_generate(GenerateJob, bpy.types.Operator):

@@ -4,9 +4,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..engine.motion.motion import Motion
-from .keyframes import write_action
+from .rig_writer import write_action
 
 SOUND_STRIP_PREFIX = "OpenHuman "
+
+
+def scene_fps(scene) -> float:
+    return scene.render.fps / scene.render.fps_base
 
 
 def add_sound_strip(scene, audio_path: str, start_frame: int):
@@ -29,7 +33,7 @@ def action_name_for(audio_path: str | None) -> str:
 def finish_scene(scene, motion: Motion, audio_path: str | None, start_frame: int, set_frame_range: bool,
                  sound_strip: bool) -> None:
     """The voice's sound strip (unless it is already in the sequencer) and the frame range."""
-    fps = scene.render.fps / scene.render.fps_base
+    fps = scene_fps(scene)
     if audio_path and sound_strip:
         add_sound_strip(scene, audio_path, start_frame)
     if set_frame_range:
@@ -37,14 +41,14 @@ def finish_scene(scene, motion: Motion, audio_path: str | None, start_frame: int
         scene.frame_end = start_frame + max(1, int(round(motion.duration * fps))) - 1
 
 
-def apply_result(context, armature_obj, motion: Motion, audio_path: str | None, start_frame: int,
-                 settings: dict, set_frame_range: bool = True, *, action_name: str | None = None,
+def apply_result(context, arm, motion: Motion, audio_path: str | None, start_frame: int, settings: dict,
+                 set_frame_range: bool = True, *, bone_map_name: str = "", action_name: str | None = None,
                  sound_strip: bool = True):
-    """Keys on the armature in a new action of its own (the earlier one is stashed), the sound strip
-    and frame range."""
+    """Keys on the armature (any rig, through its bone map) in a new action of its own (the earlier one
+    is stashed), the voice's sound strip (`sound_strip=False` when it is in the sequencer already) and
+    the frame range."""
     scene = context.scene
-    fps = scene.render.fps / scene.render.fps_base
     name = action_name or action_name_for(audio_path)
-    action = write_action(armature_obj, motion, name, start_frame, fps, settings)
+    action = write_action(arm, motion, name, start_frame, scene_fps(scene), settings, bone_map_name=bone_map_name)
     finish_scene(scene, motion, audio_path, start_frame, set_frame_range, sound_strip)
     return action

@@ -28,7 +28,7 @@ def takes_of(arm) -> list:
 
 def play(arm, action) -> None:
     """Put the action on the armature; the one it played stays in the NLA stash (so it keeps a user)."""
-    from .keyframes import stash_action
+    from .rig_writer import stash_action
 
     anim = arm.animation_data or arm.animation_data_create()
     stash_action(arm)

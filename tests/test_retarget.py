@@ -14,7 +14,7 @@ from openhuman.engine.motion.bvh import load as load_bvh
 from openhuman.engine.errors import RetargetError
 from openhuman.engine.paths import EXAMPLE_VOICE
 from openhuman.engine.procedural.synthesiser import synthesise
-from openhuman.engine.motion.retarget import RigRest, SOURCE_AIM, plan_retarget, retarget
+from openhuman.engine.motion.retarget import RigRest, SOURCE_AIM, plan_retarget, retarget, unretarget
 from openhuman.engine.motion.skeleton_zeggs import JOINT_NAMES, zeggs_skeleton
 
 SKELETON = zeggs_skeleton()
@@ -194,6 +194,43 @@ def test_identity_rig_reproduces_the_motion_exactly(synthesised):
     rest_root = SKELETON.rest_world_positions()[0]
     assert np.allclose(result.root_location, synthesised.root_positions - rest_root, atol=1e-9)
     assert plan.unmapped_source == [] and plan.target_without_source == [] and plan.missing_targets == []
+
+
+def test_bones_sitting_on_their_parent_keep_their_own_rest_turn(synthesised):
+    """The zero-length end joints (RightForeArmEnd sits on RightHand) take their source's world rotation
+    onto a rig whose bones there point up, as the OpenHuman armature's do: nothing flips."""
+    rig = RigRest.from_skeleton(SKELETON)
+    tails, rotations = rig.tails.copy(), rig.rotations.copy()
+    ends = [j for j in range(SKELETON.n_joints) if not SKELETON.children(j) and not SKELETON.offsets[j].any()]
+    assert {"RightForeArmEnd", "LeftLegEnd"} <= {SKELETON.names[j] for j in ends}
+    for j in ends:
+        tails[j] = rig.heads[j] + (0.0, 0.05, 0.0)
+        rotations[j] = _frame_for(np.array([0.0, 1.0, 0.0]), 0.3)
+    rig = RigRest(rig.names, rig.parents, rig.heads, tails, rotations)
+    plan = plan_retarget(SKELETON, rig, {n: n for n in JOINT_NAMES})
+    result = retarget(synthesised, plan)
+    _, world = synthesised.world_transforms()
+    expected = quat.multiply(world, rig.rotations[None])
+    assert quat.angle_between(result.pose_rotations, expected).max() < 1e-6
+
+
+@pytest.mark.parametrize("shape", [dict(), dict(z_up=True, unit=100.0, roll_seed=4), dict(arm_length=1.2, z_up=True)])
+def test_reading_keys_back_is_the_exact_inverse_of_writing_them(synthesised, shape):
+    rig = make_rig({n: n for n in JOINT_NAMES}, **shape)
+    plan = plan_retarget(SKELETON, rig, {n: n for n in JOINT_NAMES})
+    keys = retarget(synthesised, plan)
+    back = unretarget(keys.rotations, keys.root_location, plan, keys.fps)
+    assert back.fps == synthesised.fps and back.skeleton is SKELETON
+    assert quat.angle_between(back.rotations, synthesised.rotations).max() < 1e-5
+    assert np.abs(back.world_positions() - synthesised.world_positions()).max() < 1e-6
+
+
+def test_reading_back_needs_every_joint_on_the_rig(synthesised):
+    bone_map = mixamo_like()
+    plan = plan_retarget(SKELETON, make_rig(bone_map), bone_map)
+    keys = retarget(synthesised, plan)
+    with pytest.raises(RetargetError, match="every joint"):
+        unretarget(keys.rotations, keys.root_location, plan, keys.fps)
 
 
 @pytest.mark.parametrize("shape", [

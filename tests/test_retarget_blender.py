@@ -32,7 +32,7 @@ PRELUDE = """
 import json, sys, bpy, numpy as np
 bpy.ops.wm.read_factory_settings(use_empty=True)
 bpy.ops.preferences.addon_enable(module="openhuman")
-from openhuman.operators import retarget_ops
+from openhuman.operators import retarget_ops, rig_plan, rig_writer
 scene = bpy.context.scene
 scene.render.fps = 30
 
@@ -145,8 +145,8 @@ def test_mixamo_a_pose_and_scaled_rolled_rigs(tmp_path, capture, zeggs_dir):
                 for i, pb in enumerate(arm.pose.bones):
                     pb.rotation_mode = ("XYZ", "ZXY", "YZX", "QUATERNION")[i % 4]
             before = rest_snapshot(arm)
-            plan, bone_map = retarget_ops.plan_for(arm)
-            action = retarget_ops.write_retargeted_action(arm, motion, plan, bone_map, "clip", 1, 30.0)
+            plan, bone_map = rig_plan.plan_for(arm)
+            action = rig_writer.write_action(arm, motion, "clip", 1, 30.0, rig_plan=(plan, bone_map))
             modes = sorted({{pb.rotation_mode for pb in arm.pose.bones}})
             out[name] = {{"map": bone_map.name, "dirs": measure(arm, {specs!r}, {frames!r}),
                           "rest_kept": rest_snapshot(arm) == before, "modes": modes,
@@ -183,8 +183,8 @@ def test_rigify_generated_rig_deforms_with_the_capture(capture, zeggs_dir):
         bpy.ops.object.mode_set(mode="OBJECT")
         before = rest_snapshot(rig)
         motion = load({str(zeggs_dir / "067_Speech_2_part1.bvh")!r}).scaled(0.01).slice(600, 1200)
-        plan, bone_map = retarget_ops.plan_for(rig)
-        action = retarget_ops.write_retargeted_action(rig, motion, plan, bone_map, "clip", 1, 30.0)
+        plan, bone_map = rig_plan.plan_for(rig)
+        action = rig_writer.write_action(rig, motion, "clip", 1, 30.0, rig_plan=(plan, bone_map))
         follow = {{rig.data.bones[k].name: rig.data.bones[int(plan.follow[k])].name
                   for _, k in plan.pairs if plan.follow[k] >= 0}}
         print("JSON:" + json.dumps({{"map": bone_map.name, "dirs": measure(rig, {deform!r}, {frames!r}),
@@ -288,7 +288,7 @@ def test_retarget_action_operator_generate_with_a_model_and_refusals(tmp_path, c
         partial = check_inputs(bpy.context)
         # Save the detected map as a user map: it is then the target's own choice.
         saved = bpy.ops.openhuman.save_bone_map(name="hero map", target=target.name)
-        chosen, _ = retarget_ops.chosen_bone_map(target)
+        chosen, _ = rig_plan.chosen_bone_map(target)
         print("JSON:" + json.dumps({{"status": sorted(status), "action": action.name, "dirs": dirs,
                                     "generated": sorted(generated), "keyed": keyed, "refused": refused,
                                     "error": error, "partial": partial, "other_anim": other.animation_data is not None,
@@ -311,3 +311,54 @@ def test_retarget_action_operator_generate_with_a_model_and_refusals(tmp_path, c
 def tiny_model(tmp_path_factory):
     """A small untrained model file: real weights, motion not yet meaningful."""
     return helpers.tiny_model_file(tmp_path_factory.mktemp("model") / "tiny.safetensors")
+
+
+def test_one_writer_and_its_inverse_on_a_moved_openhuman_armature(tmp_path):
+    """The OpenHuman armature is keyed through the identity map: its keys live in the armature's own space
+    (moving or turning the object moves the character), and reading them back, from the F-curves or from
+    the pose frame by frame, gives the motion that was written."""
+    from openhuman.engine.motion.motion_io import save_motion
+    from openhuman.engine.procedural.synthesiser import synthesise
+    from openhuman.engine.speech.audio import load_audio
+    from openhuman.engine.paths import EXAMPLE_VOICE
+
+    motion = synthesise(load_audio(EXAMPLE_VOICE), None, "Angry", fps=30.0, seed=2).slice(0, 90)
+    path = tmp_path / "motion.npz"
+    save_motion(path, motion)
+    result = run_blender(f"""
+        from openhuman.engine.motion.motion_io import load_motion
+        from openhuman.engine.motion.skeleton_zeggs import zeggs_skeleton
+        from openhuman.operators.rig_reader import read_action_motion, read_motion
+        motion = load_motion({str(path)!r})
+        bpy.ops.openhuman.create_armature()
+        arm = scene.openhuman.armature
+        arm.location, arm.rotation_euler = (1.5, 0.3, 0.2), (0.0, 0.0, 0.6)
+        bpy.context.view_layer.update()
+        action = rig_writer.write_action(arm, motion, "clip", 1, 30.0)
+        report = json.loads(action["openhuman_retarget"])
+        heads = []
+        for f in (1, 45, 90):
+            scene.frame_set(f)
+            ev = arm.evaluated_get(bpy.context.evaluated_depsgraph_get())
+            heads.append([list(arm.matrix_world.inverted() @ (ev.matrix_world @ pb.head)) for pb in ev.pose.bones])
+        scene.frame_start, scene.frame_end = 1, 90
+        back = read_action_motion(arm, zeggs_skeleton(), scene)
+        posed = read_motion(bpy.context, arm, zeggs_skeleton())
+        print("JSON:" + json.dumps({{"map": report["bone_map"], "heads": heads,
+                                    "names": [b.name for b in arm.pose.bones],
+                                    "rest_hips": list(arm.data.bones["Hips"].head_local),
+                                    "back": [back.root_positions.tolist(), back.rotations.tolist()],
+                                    "posed": [posed.root_positions.tolist(), posed.rotations.tolist()]}}))
+    """)
+    from openhuman.engine.motion import quat
+    from openhuman.operators.rig_maths import to_blender_vectors
+
+    assert result["map"] == "openhuman"
+    positions = to_blender_vectors(motion.world_positions())
+    shift = np.array(result["rest_hips"]) - to_blender_vectors(SKELETON.rest_world_positions()[0])
+    order = [motion.skeleton.index(n) for n in result["names"]]
+    for k, f in enumerate((1, 45, 90)):  # in the armature's own space: the written motion, on its rest hips
+        assert np.abs(np.array(result["heads"][k]) - (positions[f - 1][order] + shift)).max() < 1e-4
+    for root, rotations in (result["back"], result["posed"]):
+        assert np.abs(np.array(root) - motion.root_positions).max() < 1e-5
+        assert quat.angle_between(np.array(rotations), motion.rotations).max() < 1e-4

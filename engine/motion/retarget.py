@@ -239,6 +239,46 @@ def retarget(motion: Motion, plan: RetargetPlan) -> RetargetedMotion:
                             root_location, motion.fps)
 
 
+def unretarget(basis: np.ndarray, root_location: np.ndarray | None, plan: RetargetPlan, fps: float) -> Motion:
+    """The source motion back from a rig's keys: the inverse of `retarget` for a plan that maps every
+    source joint (the identity map onto the OpenHuman armature or a ZeroEGGs character).
+
+    basis (F, K, 4): the pose-basis rotations of the plan's target bones, in `plan.pairs` order;
+    root_location (F, 3): the root bone's location key (None: the root stays at its rest place).
+    """
+    source, target = plan.source, plan.target
+    if len(plan.pairs) != source.n_joints:
+        unmapped = plan.unmapped_source[0] if plan.unmapped_source else "?"
+        raise RetargetError(f"reading a motion back needs every joint of the skeleton on the rig; "
+                            f"{source.n_joints - len(plan.pairs)} are not (e.g. {unmapped!r})")
+    basis = quat.normalize(np.asarray(basis, dtype=np.float64))
+    column = {k: c for c, (_, k) in enumerate(plan.pairs)}
+    mapped = set(column)
+    pose = np.empty_like(basis)
+    for c, (_, k) in enumerate(plan.pairs):  # parents first
+        parent = _mapped_ancestor(plan.follow, k, mapped)
+        if parent < 0:
+            pose[:, c] = quat.multiply(target.rotations[k][None], basis[:, c])
+        else:  # pose = P_parent · B_parent⁻¹ · B · basis (the inverse of retarget's basis)
+            fixed = quat.multiply(quat.conjugate(target.rotations[parent]), target.rotations[k])
+            pose[:, c] = quat.multiply(pose[:, column[parent]], quat.multiply(fixed[None], basis[:, c]))
+    # source_world = left⁻¹ · pose · right⁻¹
+    left_inv = quat.conjugate(plan.left)
+    world = np.empty_like(pose)
+    for c, (j, _) in enumerate(plan.pairs):
+        world[:, j] = quat.multiply(quat.multiply(left_inv[None], pose[:, c]), quat.conjugate(plan.right[c])[None])
+    local = world.copy()
+    for j, p in enumerate(source.parents):
+        if p >= 0:
+            local[:, j] = quat.multiply(quat.conjugate(world[:, p]), world[:, j])
+    rest_root = source.rest_world_positions()[0]
+    root = np.broadcast_to(rest_root, (len(basis), 3)).copy()
+    if root_location is not None and plan.root is not None:
+        moved = quat.rotate(target.rotations[plan.root[1]][None], np.asarray(root_location, dtype=np.float64))
+        root += quat.rotate(left_inv[None], moved) / plan.scale
+    return Motion(root, quat.normalize(local), fps, source)
+
+
 def continuous(q: np.ndarray) -> np.ndarray:
     """Flip signs along the first axis so consecutive quaternions stay close (no F-curve jumps)."""
     if len(q) < 2:
@@ -273,9 +313,11 @@ def _source_axes(source: Skeleton, pos: np.ndarray, j: int, mapped: dict[str, in
         d = _aim_child(source, j)
     if d is not None and np.linalg.norm(pos[d] - pos[j]) > 1e-6:
         u = pos[d] - pos[j]
-    else:  # a leaf: it continues its parent's direction
+    else:  # a leaf: it continues its parent's direction, or points up when it sits on its parent
         p = source.parents[j]
-        u = pos[j] - pos[p] if p >= 0 else np.array([0.0, 1.0, 0.0])
+        u = pos[j] - pos[p] if p >= 0 else np.zeros(3)
+        if np.linalg.norm(u) < 1e-6:
+            u = np.array([0.0, 1.0, 0.0])
     return u, _side(source.names[j], mapped, lambda n: pos[source.index(n)])
 
 

@@ -1,4 +1,9 @@
-"""Write a Motion as keyframes on an armature, in bulk, on slotted (4.4+) or legacy actions."""
+"""Write a Motion as keys on any armature, in bulk, on slotted (4.4+) or legacy actions.
+
+One writer for every rig: the motion is retargeted through the rig's plan (rig_plan.plan_for), which on
+the OpenHuman armature is the identity bone map and reproduces the motion exactly. Keys live in the
+armature's own space, so the object's transform places and turns the character. rig_reader is the inverse.
+"""
 from __future__ import annotations
 
 import json
@@ -6,22 +11,15 @@ import json
 import bpy
 import numpy as np
 
+from ..engine.motion import quat
 from ..engine.motion.motion import Motion
-from .armature_builder import bone_rest_quaternions
+from ..engine.motion.retarget import retarget
 from .fcurves import writable_fcurves
-from .rig_maths import pose_basis_rotations, root_basis_location_armature, to_blender_vectors
+from .rig_plan import plan_for
 
 _LINEAR = 1  # index of 'LINEAR' in the keyframe interpolation enum
 STASH_TRACK = "[Action Stash]"  # the name Blender's action editor gives the tracks it stashes into
-
-
-def keying_problem(obj) -> str | None:
-    """Why keys put on `obj` would not be kept (it is linked from a library), or None."""
-    if obj.library is None and obj.is_editable:
-        return None
-    where = obj.library.filepath if obj.library is not None else "a library"
-    return (f"Armature '{obj.name}' is linked from {where} and cannot be keyed (the keys would be lost on save): "
-            "make a library override (Object > Library Override > Make) and key that")
+SETTINGS_GROUP = "OpenHuman settings"
 
 
 def stash_action(obj) -> str | None:
@@ -80,63 +78,64 @@ def _write_curve(fcurves, data_path: str, index: int, group: str, frames: np.nda
     fc.update()
 
 
-def _key_values(obj, motion: Motion, fps: float):
-    """The motion resampled to `fps` as per-curve key values: [(data_path, index, group, values (F,))]."""
-    motion = motion.resampled(fps)
-    names = motion.skeleton.names
-    rotations = pose_basis_rotations(motion.rotations, bone_rest_quaternions(obj, names, world=True))
-    root = obj.data.bones[names[0]]
-    # The root's location key lives in armature space: take the motion there through the object's inverse.
-    world_root = to_blender_vectors(motion.root_positions)
-    inverse = np.array(obj.matrix_world.inverted())
-    armature_root = world_root @ inverse[:3, :3].T + inverse[:3, 3]
-    location = root_basis_location_armature(armature_root, np.array(root.head_local),
-                                            bone_rest_quaternions(obj, names[:1])[0])
+def rig_keys(arm, motion: Motion, plan, bone_map, fps: float):
+    """The motion resampled to `fps` as per-curve key values on `arm`: (frames, [(data_path, index, group,
+    values)]), each bone in its own rotation mode, the map's rig switches keyed once on the first frame."""
+    result = retarget(motion.resampled(fps), plan)
     curves = []
-    for j, name in enumerate(names):
-        pb = obj.pose.bones[name]
-        pb.rotation_mode = "QUATERNION"
-        path = pb.path_from_id("rotation_quaternion")
-        curves += [(path, i, name, rotations[:, j, i]) for i in range(4)]
-    root_path = obj.pose.bones[names[0]].path_from_id("location")
-    curves += [(root_path, i, names[0], location[:, i]) for i in range(3)]
-    return motion.n_frames, curves
+    for c, name in enumerate(result.bones):
+        path, values = _rotation_channels(arm.pose.bones[name], result.rotations[:, c])
+        curves += [(path, i, name, values[:, i]) for i in range(values.shape[1])]
+    if result.root_bone:
+        path = arm.pose.bones[result.root_bone].path_from_id("location")
+        curves += [(path, i, result.root_bone, result.root_location[:, i]) for i in range(3)]
+    for s in bone_map.settings:
+        pb = arm.pose.bones.get(s["bone"])
+        if pb is not None and s["property"] in pb.keys():
+            curves.append((pb.path_from_id(f'["{s["property"]}"]'), 0, SETTINGS_GROUP, np.array([float(s["value"])])))
+    return result.n_frames, curves
 
 
-def write_action(obj, motion: Motion, action_name: str, start_frame: int, fps: float, settings: dict | None = None):
-    """Keys for every bone's quaternion and the root's location, in a new action of `obj`'s own.
+def write_action(arm, motion: Motion, action_name: str, start_frame: int, fps: float, settings: dict | None = None,
+                 *, bone_map_name: str = "", rig_plan=None):
+    """Keys for `motion` (any fps; resampled to `fps`, the scene's rate) from `start_frame` on, in a new
+    action of `arm`'s own (its earlier action is stashed in its NLA).
 
-    The motion is resampled to `fps` (the scene's rate) and starts at `start_frame`.
-    Bones are matched by name; every joint of the motion must exist on the armature.
+    rig_plan: a (RetargetPlan, BoneMap) already made by plan_for; default: made here for `bone_map_name`.
     """
-    n, curves = _key_values(obj, motion, fps)
+    plan, bone_map = rig_plan or plan_for(arm, bone_map_name, motion.skeleton)
+    n, curves = rig_keys(arm, motion, plan, bone_map, fps)
     frames = start_frame + np.arange(n, dtype=np.float64)
-    action = new_action(obj, action_name)
-    fcurves = writable_fcurves(action, obj)
+    action = new_action(arm, action_name)
+    fcurves = writable_fcurves(action, arm)
     for path, index, group, values in curves:
-        _write_curve(fcurves, path, index, group, frames, values)
+        _write_curve(fcurves, path, index, group, frames[:len(values)], values)
     action.use_fake_user = False
+    action["openhuman_retarget"] = json.dumps({"bone_map": bone_map.name, **plan.report()}, sort_keys=True)
     if settings is not None:
         action["openhuman_settings"] = json.dumps(settings, sort_keys=True)
     return action
 
 
-def replace_range(obj, motion: Motion, start_frame: int, fps: float, first: int, last: int, settings: dict):
-    """A copy of `obj`'s action, made its new action (the old one stashed), in which only the keys on
+def replace_range(arm, motion: Motion, start_frame: int, fps: float, first: int, last: int, settings: dict):
+    """A copy of `arm`'s action, made its new action (the old one stashed), in which only the keys on
     frames first..last are replaced by `motion`'s (which starts at start_frame); every other key,
     with its handles and interpolation, is the old action's own."""
-    anim = obj.animation_data
+    anim = arm.animation_data
     old = anim.action
     slot = getattr(anim, "action_slot", None)
     action = old.copy()  # Blender names it '<old>.001'
-    stash_action(obj)
+    stash_action(arm)
     anim.action = action
     if slot is not None and hasattr(action, "slots"):
         anim.action_slot = next((sl for sl in action.slots if sl.identifier == slot.identifier), action.slots[0])
-    fcurves = writable_fcurves(action, obj)
-    n, curves = _key_values(obj, motion, fps)
+    fcurves = writable_fcurves(action, arm)
+    plan, bone_map = plan_for(arm, "", motion.skeleton)
+    n, curves = rig_keys(arm, motion, plan, bone_map, fps)
     lo, hi = max(first - start_frame, 0), min(last - start_frame, n - 1)
     for path, index, group, values in curves:
+        if group == SETTINGS_GROUP:
+            continue
         fc = fcurves.find(path, index=index)
         if fc is None:
             _write_curve(fcurves, path, index, group, start_frame + np.arange(lo, hi + 1, dtype=np.float64),
@@ -152,3 +151,22 @@ def replace_range(obj, motion: Motion, start_frame: int, fps: float, first: int,
         fc.update()
     action["openhuman_settings"] = json.dumps(settings, sort_keys=True)
     return action
+
+
+def _rotation_channels(pb, basis: np.ndarray) -> tuple[str, np.ndarray]:
+    """The bone's own rotation channels for basis quaternions: quaternion, Euler (its order) or axis-angle."""
+    mode = pb.rotation_mode
+    if mode == "QUATERNION":
+        return pb.path_from_id("rotation_quaternion"), basis
+    if mode == "AXIS_ANGLE":
+        q = quat.canonical(basis)
+        angle = 2.0 * np.arccos(np.clip(q[:, 0], -1.0, 1.0))
+        axis = q[:, 1:] / np.maximum(np.linalg.norm(q[:, 1:], axis=-1, keepdims=True), 1e-12)
+        axis[angle < 1e-9] = (0.0, 1.0, 0.0)
+        return pb.path_from_id("rotation_axis_angle"), np.concatenate([angle[:, None], axis], -1)
+    # Blender's Euler 'XYZ' is Rz·Ry·Rx: the engine's order reversed, angles in reverse order.
+    angles = quat.quat_to_euler(basis, mode[::-1])[:, ::-1]
+    values = np.empty_like(angles)
+    for i, axis in enumerate(mode):
+        values[:, "XYZ".index(axis)] = angles[:, i]
+    return pb.path_from_id("rotation_euler"), np.unwrap(values, axis=0)

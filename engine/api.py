@@ -267,15 +267,13 @@ def _generate_with_model(bundle, samples, words, options, report, cancel, constr
         report(0.12 + 0.83 * p.fraction, f"window {p.window + 1} of {p.n_windows}")
 
     gamma = _gamma_for_frames(options.gamma, len(audio_feats))
-    extra = dict(emotion_b=options.emotion_b, mode="interpolate") if options.emotion_b else dict(mode="control")
     known, known_mask, first_seed = directing.conditioning(constraints, len(audio_feats), bundle.fps)
-    extra.update(known=known, known_mask=known_mask, first_seed=first_seed)
     from .diffusion.windowed_sampling import generate_motion_features
 
     features = generate_motion_features(
         bundle, audio_feats, text_feats, options.emotion, gamma=gamma, sampler=options.sampler, steps=steps,
         seed=options.seed, device=options.device, strength=options.intensity, progress=on_step, cancel=cancel,
-        **extra,
+        emotion_b=options.emotion_b or None, known=known, known_mask=known_mask, first_seed=first_seed,
     )
     report(0.97, "decoding motion")
     skeleton = Skeleton.from_dict(bundle.metadata["skeleton"])

@@ -1,6 +1,6 @@
 """Property tests for the rotation maths (quaternions, matrices, Euler, 6D)."""
 import numpy as np
-from hypothesis import example, given, settings
+from hypothesis import example, given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 

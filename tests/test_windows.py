@@ -201,8 +201,8 @@ def test_cancel_mid_run():
 @pytest.mark.parametrize("options, message", [
     (dict(sampler="euler"), "sampler"),
     (dict(steps=0), "steps"),
-    (dict(mode="blend"), "mode"),
-    (dict(mode="interpolate"), "second emotion"),
+    (dict(gamma=np.ones(21)), "gamma"),
+    (dict(gamma=np.ones((20, 1))), "gamma"),
     (dict(overlap=79), "overlap"),
     (dict(device="tpu"), "device"),
 ])

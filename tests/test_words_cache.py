@@ -6,9 +6,7 @@ import subprocess
 import sys
 import time
 
-import numpy as np
 import pytest
-import soundfile
 
 from openhuman.engine.api import find_words
 from openhuman.engine.speech.words_cache import FORMAT, WordsCache, words_key

@@ -166,7 +166,6 @@ def window_descriptors(motion: Motion, window_s: float = 4.0, hop_s: float = 2.0
     hips_local = k.local(hips[:, None])[:, 0]
     head = k.joint("Head")
     head_up = quat.rotate(k.rotations[:, k.names["Head"]], k.head_axis)
-    head_fwd = quat.rotate(k.rotations[:, k.names["Head"]], np.array([0.0, 0.0, 1.0]))
     head_speed = np.degrees(quat.angle_between(k.rotations[1:, k.names["Head"]], k.rotations[:-1, k.names["Head"]])) * fps
     head_speed = np.concatenate([head_speed[:1], head_speed])
     roll = np.degrees(np.arcsin(np.clip((head_up * k.left).sum(-1), -1.0, 1.0)))

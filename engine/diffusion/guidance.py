@@ -1,8 +1,8 @@
 """Two-condition guidance, eq. (5) of the method: x̂0 = γ·G(x_t,t,c1) + (1−γ)·G(x_t,t,c2).
 
-Modes:
-  "control":     c1 = [s, e, a, v], c2 = [∅, ∅, a, v]; γ > 1 exaggerates the emotion.
-  "interpolate": c1 = [s, e1, a, v], c2 = [s, e2, a, v]; γ blends e2 (0) into e1 (1).
+The emotions given decide the mode:
+  one, "control":      c1 = [s, e, a, v], c2 = [∅, ∅, a, v]; γ > 1 exaggerates the emotion.
+  two, "interpolate":  c1 = [s, e1, a, v], c2 = [s, e2, a, v]; γ blends e2 (0) into e1 (1).
 γ is a scalar or a per-frame curve, (M,) or (B, M), broadcast over the features.
 c1 and c2 run as one batch of 2B through the network.
 
@@ -23,9 +23,6 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 import torch
-
-MODES = ("control", "interpolate")
-
 
 @dataclass(frozen=True)
 class Conditions:
@@ -55,19 +52,14 @@ def unconditional(cond: Conditions, absent_emotion: int, silent_voice: bool = Fa
                    audio=torch.zeros_like(cond.audio) if silent_voice else cond.audio)
 
 
-def condition_pair(cond: Conditions, mode: str, absent_emotion: int, emotion_b: torch.Tensor | None = None,
+def condition_pair(cond: Conditions, absent_emotion: int, emotion_b: torch.Tensor | None = None,
                    silent_voice: bool = False):
-    """(c1, c2) for a guidance mode; `cond` holds c1 (seed and emotion e or e1)."""
-    if mode == "control":
-        if emotion_b is not None:
-            raise ValueError("guidance mode 'control' takes one emotion; use 'interpolate' for two")
+    """(c1, c2): `cond` holds c1 (seed and emotion e or e1); c2 is unconditional with one emotion
+    ("control") and `cond` with emotion_b instead with two ("interpolate")."""
+    if emotion_b is None:
         return cond, unconditional(cond, absent_emotion, silent_voice)
-    if mode == "interpolate":
-        if emotion_b is None:
-            raise ValueError("guidance mode 'interpolate' needs a second emotion")
-        other = torch.as_tensor(emotion_b, device=cond.emotion.device).expand_as(cond.emotion)
-        return cond, replace(cond, emotion=other)
-    raise ValueError(f"unknown guidance mode {mode!r}; choose one of {MODES}")
+    other = torch.as_tensor(emotion_b, device=cond.emotion.device).expand_as(cond.emotion)
+    return cond, replace(cond, emotion=other)
 
 
 def gamma_tensor(gamma, batch: int, frames: int, like: torch.Tensor) -> torch.Tensor:
@@ -137,5 +129,4 @@ def guided_x0(model, x_t: torch.Tensor, t: torch.Tensor, c1: Conditions, c2: Con
 def guided_denoiser(model, c1: Conditions, c2: Conditions, gamma, strength: float = 1.0,
                     c0: Conditions | None = None) -> Callable:
     """denoise_fn(x_t, t) -> x̂0 for samplers.sample."""
-    gamma_tensor(gamma, c1.batch, c1.audio.shape[1], c1.audio)  # refuse a bad γ shape before sampling
     return lambda x_t, t: guided_x0(model, x_t, t, c1, c2, gamma, strength, c0)

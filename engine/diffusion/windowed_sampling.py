@@ -28,7 +28,7 @@ from scipy.ndimage import gaussian_filter1d, maximum_filter1d, uniform_filter1d
 
 from ..errors import OpenHumanError
 from .device import pick_device
-from .guidance import MODES, Conditions, condition_pair, guided_denoiser, unconditional
+from .guidance import Conditions, condition_pair, guided_denoiser, unconditional
 from .presets import DEFAULT_SAMPLER
 from .samplers import SAMPLERS, make_sampler, sample
 
@@ -121,7 +121,6 @@ def iter_motion_features(
     emotion_b: str | int | None = None,
     *,
     gamma=1.0,
-    mode: str | None = None,
     strength: float = 1.0,
     sampler: str = DEFAULT_SAMPLER,
     steps: int | None = None,
@@ -152,18 +151,11 @@ def iter_motion_features(
     audio_pad = _pad_vector("audio_pad", audio_pad, cfg.audio_dim)
     text_pad = _pad_vector("text_pad", text_pad, cfg.text_dim)
     gamma = _gamma(gamma, total)
-    mode = mode or ("control" if emotion_b is None else "interpolate")
-    if mode not in MODES:
-        raise OpenHumanError(f"unknown guidance mode {mode!r}; choose one of {', '.join(MODES)}")
-    if mode == "control" and emotion_b is not None:
-        raise OpenHumanError("a second emotion needs mode 'interpolate'")
-    if mode == "interpolate" and emotion_b is None:
-        raise OpenHumanError("mode 'interpolate' needs a second emotion")
     strength = float(strength)
     if not np.isfinite(strength) or strength < 0:
         raise OpenHumanError(f"guidance strength (intensity) must be a number of at least 0, got {strength}")
     silent_voice = voice_guides(bundle) if voice_guidance is None else bool(voice_guidance)
-    if mode == "control":  # c2 is already unconditional: strength is a factor on γ
+    if emotion_b is None:  # control: c2 is already unconditional, so strength is a factor on γ
         if silent_voice and strength != 1.0:  # full strength while speaking, plain conditioning in pauses
             strength = 1.0 + (strength - 1.0) * speaking_weight(audio, bundle.metadata["audio_features"])
         gamma, strength = gamma * strength, 1.0
@@ -203,7 +195,7 @@ def iter_motion_features(
             seed_present=torch.ones(1, dtype=torch.bool, device=dev),
             emotion=torch.tensor([e1], device=dev),
         )
-        c1, c2 = condition_pair(cond, mode, cfg.n_emotions, None if e2 is None else torch.tensor(e2, device=dev),
+        c1, c2 = condition_pair(cond, cfg.n_emotions, None if e2 is None else torch.tensor(e2, device=dev),
                                 silent_voice=silent_voice)
         g = gamma if isinstance(gamma, float) else as_tensor(window_slice(gamma[:, None], start, M)[:, 0])
         report = None if progress is None else (lambda i, n, k=k: progress(Progress(k, len(starts), i, n)))
@@ -287,8 +279,8 @@ def generate_motion_features(
 
     audio_feats (F, Da) and text_feats (F, Dt) are per-frame features at the
     model's fps. emotion_a/emotion_b: labels or indices. Options (defaults):
-    gamma=1.0 (number or per-frame curve (F,)), mode=None ('control' with one
-    emotion, 'interpolate' with two), strength=1.0 (guidance strength, the add-on's
+    gamma=1.0 (number or per-frame curve (F,); one emotion: 'control', two: 'interpolate', see
+    guidance.py), strength=1.0 (guidance strength, the add-on's
     intensity: in control mode a factor on γ, in interpolate mode classifier-free
     guidance of the blend, see guidance.py), sampler='dpm-sde' ('ddpm'|'ddim'|'dpm'|'dpm-sde'),
     steps=None (the sampler's default: quality.DEFAULT_STEPS), seed=0, device='auto',

@@ -22,23 +22,9 @@ def add_arguments(p):
     p.add_argument("--blender", help="run each job in this Blender executable (blender -b) instead of the bpy module")
 
 
-def bpy_worker(job_json: Path, result_json: Path) -> list:
-    """A worker on the bpy module in this Python."""
-    root = __package__.rsplit(".", 1)[0]
-    return [sys.executable, "-m", f"{root}.operators.batch_job", str(job_json), str(result_json)]
-
-
-def blender_worker(blender: str):
-    script = Path(__file__).resolve().parents[1] / "scripts" / "openhuman_batch_blender.py"
-
-    def command(job_json: Path, result_json: Path) -> list:
-        return [blender, "-b", "--factory-startup", "--python", str(script), "--", "--job", str(job_json),
-                "--result", str(result_json)]
-    return command
-
-
 def run(args) -> int:
-    from ..engine.batch import BatchDefaults, parse_shard, read_jobs, run_batch, shard
+    from ..batch.jobs import BatchDefaults, parse_shard, read_jobs, shard
+    from ..batch.runner import blender_worker, bpy_worker, run_batch
     from ..engine.errors import OpenHumanError
     from ..engine.paths import BUNDLED_MODEL
 

@@ -2,7 +2,7 @@
 
 Run as a worker on the bpy module:  python -m openhuman.operators.batch_job JOB.json RESULT.json
 or inside Blender through scripts/openhuman_batch_blender.py. The job file is what
-engine/batch.py writes; the result file says ok (with the outputs) or the error.
+batch/runner.py writes; the result file says ok (with the outputs) or the error.
 """
 from __future__ import annotations
 
@@ -107,7 +107,7 @@ def run_job(job: dict) -> dict:
 
 def main(argv=None) -> int:
     """Worker entry point: run the job in JOB.json, write RESULT.json (ok or the error)."""
-    from ..engine.batch import write_result
+    from ..batch.jobs import write_result
 
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) != 2:

@@ -12,7 +12,8 @@ import pytest
 import soundfile
 
 from openhuman.engine.motion import bonemaps
-from openhuman.engine.batch import Job, finished, parse_shard, read_jobs, shard
+from openhuman.batch.jobs import Job, parse_shard, read_jobs, shard
+from openhuman.batch.runner import finished
 from openhuman.engine.motion.bvh import load as load_bvh
 from openhuman.engine.errors import OpenHumanError
 

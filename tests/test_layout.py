@@ -19,3 +19,33 @@ def test_no_engine_module_imports_bpy():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
     assert int(done.stdout.split()[-1]) > 40
+
+
+def _imported_packages(folder: str) -> dict[str, set[str]]:
+    """Per module under `folder`: the project's top-level folders it imports from (relative imports resolved)."""
+    import ast
+
+    found = {}
+    for path in sorted((REPO / folder).rglob("*.py")):
+        parts = list(path.relative_to(REPO).with_suffix("").parts)
+        package = parts[:-1] if parts[-1] != "__init__" else parts[:-1]
+        tops = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level:
+                base = package[:len(package) - (node.level - 1)] if node.level > 1 else package
+                target = base + (node.module.split(".") if node.module else [])
+                if target:
+                    tops.add(target[0])
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+                tops |= {n.split(".")[1] for n in names if n.startswith("openhuman.") and n.count(".") >= 1}
+        found[str(path.relative_to(REPO))] = tops
+    return found
+
+
+def test_arrows_point_down_the_layers():
+    """engine at the bottom; batch and training use it; cli and the Blender layer sit on top."""
+    below = {"engine": {"engine"}, "batch": {"engine", "batch"}, "training": {"engine", "training", "batch"}}
+    for folder, allowed in below.items():
+        offenders = {m: sorted(t - allowed) for m, t in _imported_packages(folder).items() if t - allowed}
+        assert offenders == {}, f"{folder}/ imports from above it: {offenders}"

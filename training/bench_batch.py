@@ -18,9 +18,9 @@ from pathlib import Path
 
 import soundfile
 
-from ..cli.cmd_batch import bpy_worker
 from ..engine.speech.audio import SAMPLE_RATE
-from ..engine.batch import BatchDefaults, read_jobs, run_batch
+from ..batch.jobs import BatchDefaults, read_jobs
+from ..batch.runner import bpy_worker, run_batch
 from ..engine.speech.transcript import save_word_spans
 from .sentences import generate_sentences
 from .speech_synth import synthesise_speech

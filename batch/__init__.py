@@ -1,0 +1,1 @@
+"""Batch generation of many clips: jobs files (jobs.py) and worker processes (runner.py)."""

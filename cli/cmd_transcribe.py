@@ -28,7 +28,7 @@ def add_arguments(parser) -> None:
 def run(args) -> int:
     from ..engine.speech.audio import load_audio
     from ..engine.output_check import check_output
-    from ..engine.speech.transcript import save_word_spans
+    from ..engine.speech.transcript_writers import save_word_spans
     from ..engine.speech.words_from_speech import words_for_clip
 
     out = Path(args.out)

@@ -11,9 +11,11 @@ from openhuman.engine.speech import asr, g2p
 from openhuman.training import bench_speech
 from openhuman.engine.speech.audio import load_audio
 from openhuman.engine.errors import TranscriptError
-from openhuman.engine.speech.transcript import load_transcript, save_word_spans
+from openhuman.engine.speech.transcript import load_transcript
+from openhuman.engine.speech.transcript_writers import save_word_spans
 from openhuman.engine.speech.words import WordSpan
 from openhuman.engine.speech.words_from_speech import words_for_clip
+from openhuman.training.librivox import read_librivox_transcription, word_error_rate
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng is not installed")
 MADE_UP = "yesterday the blorfengast met a zintaquorble near the old bridge"
@@ -21,7 +23,7 @@ MADE_UP = "yesterday the blorfengast met a zintaquorble near the old bridge"
 
 @pytest.fixture(scope="module")
 def librivox(speech_dir):
-    rows = asr.read_librivox_transcription(speech_dir / "transcription")
+    rows = read_librivox_transcription(speech_dir / "transcription")
     return [(name, words, load_audio(speech_dir / f"{name}.wav")) for name, words in rows]
 
 
@@ -176,7 +178,7 @@ def test_no_transcript_means_recognition(short_clip):
     _, words, samples = short_clip
     spans, report = words_for_clip(samples, None)
     assert report.source == "recognised" and report.words == len(spans)
-    assert asr.word_error_rate(words, [s.word for s in spans]) < 0.5
+    assert word_error_rate(words, [s.word for s in spans]) < 0.5
 
 
 def test_a_transcript_without_words_is_refused(short_clip):

@@ -11,11 +11,12 @@ from openhuman.training import bench_speech
 from openhuman.engine.speech.audio import load_audio
 from openhuman.engine.errors import AudioError
 from openhuman.engine.speech.g2p import load_lexicon
+from openhuman.training.librivox import read_librivox_transcription, word_error_rate
 
 
 @pytest.fixture(scope="module")
 def librivox(speech_dir):
-    rows = asr.read_librivox_transcription(speech_dir / "transcription")
+    rows = read_librivox_transcription(speech_dir / "transcription")
     return [(name, words, load_audio(speech_dir / f"{name}.wav")) for name, words in rows]
 
 
@@ -34,7 +35,7 @@ def test_recognition_word_error_rate_on_librivox(librivox, record_property):
         assert all(0 <= s.start <= s.end <= duration + 0.01 for s in heard)
         assert all(a.end <= b.start + 1e-9 for a, b in zip(heard, heard[1:])), "words overlap or go backwards"
         assert all(s.word in lexicon for s in heard), "recognised words are plain dictionary words"
-        rates[name] = asr.word_error_rate(reference, [s.word for s in heard])
+        rates[name] = word_error_rate(reference, [s.word for s in heard])
     record_property("wer", json.dumps(rates))
     print("WER per clip:", rates)
     assert np.mean(list(rates.values())) < 0.40
@@ -43,11 +44,11 @@ def test_recognition_word_error_rate_on_librivox(librivox, record_property):
 
 def test_word_error_rate_counts_edits():
     ref = "he was not an ill disposed young man".split()
-    assert asr.word_error_rate(ref, ref) == 0
-    assert asr.word_error_rate(ref, ref[:-1]) == pytest.approx(1 / 8)  # deletion
-    assert asr.word_error_rate(ref, ref + ["indeed"]) == pytest.approx(1 / 8)  # insertion
-    assert asr.word_error_rate(ref, ["she"] + ref[1:]) == pytest.approx(1 / 8)  # substitution
-    assert asr.word_error_rate(ref, []) == 1
+    assert word_error_rate(ref, ref) == 0
+    assert word_error_rate(ref, ref[:-1]) == pytest.approx(1 / 8)  # deletion
+    assert word_error_rate(ref, ref + ["indeed"]) == pytest.approx(1 / 8)  # insertion
+    assert word_error_rate(ref, ["she"] + ref[1:]) == pytest.approx(1 / 8)  # substitution
+    assert word_error_rate(ref, []) == 1
 
 
 def test_segmented_transcription_reports_progress_and_matches_reference(joined):
@@ -58,7 +59,7 @@ def test_segmented_transcription_reports_progress_and_matches_reference(joined):
     assert len(calls) >= 3
     assert [d for d, _ in calls] == sorted(d for d, _ in calls)
     assert calls[-1] == (pytest.approx(total), pytest.approx(total))
-    assert asr.word_error_rate(reference, [s.word for s in heard]) < 0.45
+    assert word_error_rate(reference, [s.word for s in heard]) < 0.45
     assert all(a.end <= b.start + 1e-9 for a, b in zip(heard, heard[1:]))
 
 

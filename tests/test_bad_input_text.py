@@ -12,9 +12,11 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from openhuman.engine.speech import asr, g2p
+from openhuman.engine.speech import captions, json_words, textgrid
 from openhuman.engine.speech import transcript as tr
 from openhuman.engine.errors import Cancelled, TranscriptError
 from openhuman.engine.conditions.text_features import compute_text_features
+from openhuman.engine.speech.transcript_limits import MAX_TRANSCRIPT_BYTES, MAX_TRANSCRIPT_WORDS
 from openhuman.engine.speech.words import WordSpan
 from openhuman.engine.speech.words_from_speech import words_for_clip
 
@@ -65,7 +67,7 @@ def test_ten_megabytes_of_text_for_a_short_clip_is_refused_at_once(tmp_path, com
 def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path):
     huge = tmp_path / "huge.srt"
     with open(huge, "wb") as handle:
-        handle.truncate(tr.MAX_TRANSCRIPT_BYTES + 1)  # sparse: no disk used
+        handle.truncate(MAX_TRANSCRIPT_BYTES + 1)  # sparse: no disk used
     run, out = _transcribe(huge, tmp_path)
     assert_clean_failure(run, "larger than 32 MB", "transcript of this clip")
     assert run.peak_mb < 1500 and not out.exists()
@@ -73,7 +75,7 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(tmp_path):
 
 def test_a_million_words_in_one_textgrid_label_are_refused_in_bounded_memory(tmp_path):
     grid = tmp_path / "words.TextGrid"
-    label = "a " * (tr.MAX_TRANSCRIPT_WORDS + 10)
+    label = "a " * (MAX_TRANSCRIPT_WORDS + 10)
     grid.write_text(f'File type = "ooTextFile"\nObject class = "TextGrid"\n\n0\n9\n<exists>\n1\n'
                     f'"IntervalTier"\n"words"\n0\n9\n1\n0\n9\n"{label}"\n')
     run, out = _transcribe(grid, tmp_path)
@@ -174,10 +176,10 @@ def test_deeply_nested_json_is_refused_without_a_traceback(tmp_path, command, na
 ])
 def test_json_transcripts_with_odd_structure(text, message):
     if message is None:
-        assert [s.word for s in tr.parse_json_words(text)] == ["hi"]
+        assert [s.word for s in json_words.parse_json_words(text)] == ["hi"]
     else:
         with pytest.raises(TranscriptError, match=message):
-            tr.parse_json_words(text)
+            json_words.parse_json_words(text)
 
 
 # ---------------------------------------------------------------- encodings and words outside the clip (item 15)
@@ -276,7 +278,8 @@ JSON_VALUES = st.recursive(
 )
 
 
-PARSERS = {"srt": "parse_srt", "vtt": "parse_vtt", "textgrid": "parse_textgrid", "json": "parse_json_words"}
+PARSERS = {"srt": captions.parse_srt, "vtt": captions.parse_vtt, "textgrid": textgrid.parse_textgrid,
+           "json": json_words.parse_json_words}
 
 
 def _only_transcript_errors(parse, *args):
@@ -301,7 +304,7 @@ def test_parsers_raise_only_transcript_errors(text, parser):
         text = TEXTGRID_HEAD + text
     if parser == "vtt" and not text.startswith("WEBVTT"):
         text = "WEBVTT\n\n" + text
-    _only_transcript_errors(getattr(tr, PARSERS[parser]), text, "<fuzz>")
+    _only_transcript_errors(PARSERS[parser], text, "<fuzz>")
 
 
 @FUZZ
@@ -309,7 +312,7 @@ def test_parsers_raise_only_transcript_errors(text, parser):
 @example(data={"segments": [{"words": 0}]})
 @example(data=[{"word": "a", "start": 10 ** 400, "end": 10 ** 401}])
 def test_json_parser_takes_any_json(data):
-    _only_transcript_errors(tr.parse_json_words, json.dumps(data))
+    _only_transcript_errors(json_words.parse_json_words, json.dumps(data))
 
 
 @FUZZ

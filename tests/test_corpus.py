@@ -10,9 +10,10 @@ from openhuman.cli.main import main as cli_main
 from openhuman.engine.speech import asr
 from openhuman.engine.conditions.audio_features import audio_feature_spec, compute_audio_features
 from openhuman.engine.conditions.text_features import LEXICON
-from openhuman.engine.speech.transcript import normalise_word, split_words
+from openhuman.engine.speech.word_text import normalise_word, split_words
 from openhuman.training.corpus import EMOTIONS, build_corpus, plan_corpus
 from openhuman.training.corpus_report import corpus_statistics, format_report, plot_corpus
+from openhuman.training.librivox import read_librivox_transcription
 from openhuman.training.sentences import SentenceGenerator, generate_sentences
 from openhuman.training.speech_synth import (VOICES, SpeechSynthError, prosody_for, synthesise_speech)
 from openhuman.training.windows_dataset import WindowDataset
@@ -156,7 +157,7 @@ def test_small_corpus_has_every_emotion_voice_and_real_speech(small_corpus, spee
     sources = Counter(t.source.split(":")[0] for t in ds.takes)
     assert sources == {"espeak": 12, "librivox": 6}
     librivox = [t for t in ds.takes if t.source.startswith("librivox:")]
-    transcribed = dict(asr.read_librivox_transcription(speech_dir / "transcription"))
+    transcribed = dict(read_librivox_transcription(speech_dir / "transcription"))
     for take in librivox:  # every word of the clips it joins, aligned
         clips = take.source.split(":")[1].split("+")
         assert [w[0] for w in take.words] == [w for clip in clips for w in transcribed[clip]]

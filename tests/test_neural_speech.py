@@ -5,7 +5,7 @@ import pytest
 
 from openhuman.engine.errors import OpenHumanError
 from openhuman.engine.speech.activity import RATE, speech_activity
-from openhuman.engine.speech.transcript import split_words
+from openhuman.engine.speech.word_text import split_words
 from openhuman.training.corpus import build_corpus, build_take, plan_corpus
 from openhuman.training.neural_speech import VOICE_NAME, synthesise_neural_speech
 from openhuman.training.sentences import SentenceGenerator, generate_sentences

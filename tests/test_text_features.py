@@ -23,7 +23,8 @@ from openhuman.engine.conditions.text_features import (
     text_feature_spec,
     word_embedding,
 )
-from openhuman.engine.speech.transcript import load_transcript, normalise_word
+from openhuman.engine.speech.transcript import load_transcript
+from openhuman.engine.speech.word_text import normalise_word
 from openhuman.engine.speech.words import WordSpan
 
 SPEECH = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "speech"

@@ -11,14 +11,9 @@ import soundfile as sf
 
 from openhuman.engine.speech.audio import SAMPLE_RATE, load_audio, speech_regions
 from openhuman.engine.errors import TranscriptError
-from openhuman.engine.speech.transcript import (
-    align_plain_text_by_syllables,
-    count_syllables,
-    load_transcript,
-    normalise_word,
-    save_word_spans,
-    split_words,
-)
+from openhuman.engine.speech.transcript import align_plain_text_by_syllables, load_transcript
+from openhuman.engine.speech.transcript_writers import save_word_spans
+from openhuman.engine.speech.word_text import count_syllables, normalise_word, split_words
 from openhuman.engine.speech.words import WordSpan
 
 SPEECH = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "speech"

@@ -10,7 +10,7 @@ from openhuman.engine.motion import bvh, pose
 from openhuman.engine.errors import OpenHumanError
 from openhuman.engine.motion.skeleton_zeggs import zeggs_skeleton
 from openhuman.engine.conditions.text_features import LEXICON_WORDS, text_feature_spec
-from openhuman.engine.speech.transcript import save_word_spans
+from openhuman.engine.speech.transcript_writers import save_word_spans
 from openhuman.engine.speech.words import WordSpan
 from openhuman.training.windows_dataset import WindowDataset
 from openhuman.training.zeggs_import import (detect_scale, find_takes, import_zeggs, read_info_csv,

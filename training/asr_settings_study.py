@@ -13,8 +13,9 @@ import json
 import time
 from pathlib import Path
 
-from ..engine.speech.asr import read_librivox_transcription, recognition_decoder, transcribe, word_error_rate
+from ..engine.speech.asr import recognition_decoder, transcribe
 from ..engine.speech.audio import load_audio
+from .librivox import read_librivox_transcription, word_error_rate
 
 REPO = Path(__file__).resolve().parents[1]
 FOLDERS = (REPO.parent / "shared" / "data" / "speech", Path("/usr/share/pocketsphinx/test/data/librivox"),

@@ -21,7 +21,7 @@ import soundfile
 from ..engine.speech.audio import SAMPLE_RATE
 from ..batch.jobs import BatchDefaults, read_jobs
 from ..batch.runner import bpy_worker, run_batch
-from ..engine.speech.transcript import save_word_spans
+from ..engine.speech.transcript_writers import save_word_spans
 from .sentences import generate_sentences
 from .speech_synth import synthesise_speech
 

@@ -7,9 +7,10 @@ from typing import Sequence
 
 import numpy as np
 
-from ..engine.speech.asr import (align_text, align_words, read_librivox_transcription, transcribe, word_error_rate)
+from ..engine.speech.asr import align_text, align_words, transcribe
 from ..engine.speech.audio import SAMPLE_RATE
 from ..engine.speech.words import WordSpan
+from .librivox import read_librivox_transcription, word_error_rate
 
 
 def benchmark_asr(speech_dir=None) -> dict:

@@ -18,7 +18,7 @@ import numpy as np
 from ..engine.motion.pose import SLICES
 from ..engine.motion.skeleton_zeggs import JOINT_NAMES
 from ..engine.conditions.text_features import LEXICON
-from ..engine.speech.transcript import normalise_word
+from ..engine.speech.word_text import normalise_word
 from .windows_dataset import DatasetError, Take
 
 HANDS = ("RightHand", "LeftHand")

@@ -45,7 +45,7 @@ import numpy as np
 
 from ..engine.speech.audio import SAMPLE_RATE, resample
 from ..engine.errors import OpenHumanError
-from ..engine.speech.transcript import normalise_word
+from ..engine.speech.word_text import normalise_word
 from ..engine.speech.words import WordSpan
 
 

@@ -17,7 +17,7 @@ so no word is lost. Where spans overlap, the later word wins. Parts, in order:
   Only a word's first MAX_WORD_CHARS characters count: a longer token is no word, and its n-grams
   would take memory growing with its length.
 
-Everything is zero outside words. Words are expected normalised (``transcript.normalise_word``);
+Everything is zero outside words. Words are expected normalised (``word_text.normalise_word``);
 they are normalised again here, so raw text works too.
 """
 from __future__ import annotations
@@ -29,7 +29,7 @@ import numpy as np
 
 from ..rates import MODEL_FPS
 from ..errors import ModelFileError
-from ..speech.transcript import normalise_word
+from ..speech.word_text import normalise_word
 from ..speech.words import WordSpan
 
 FPS = MODEL_FPS

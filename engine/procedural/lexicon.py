@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..speech.transcript import normalise_word
+from ..speech.word_text import normalise_word
 
 
 @dataclass(frozen=True)

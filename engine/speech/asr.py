@@ -25,27 +25,22 @@ these functions off the main thread. pocketsphinx is imported only inside functi
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
 
 from .audio import SAMPLE_RATE
-from ..errors import AudioError, Cancelled
+from .decoding import FRAME_RATE, HOP, PauseCutter, cancelled, check_cancel, decode, pcm16
+from ..errors import Cancelled
 from .words import WordSpan
 
-FRAME_RATE = 100  # decoder frames per second
-HOP = SAMPLE_RATE // FRAME_RATE
 TRANSCRIBE_SEGMENT_S = 15.0
 ALIGN_SEGMENT_S = 30.0
 _FILLERS = {"<s>", "</s>", "<sil>", "[NOISE]", "[SPEECH]"}
-_MIN_PAUSE_FRAMES = 15  # a pause of 150 ms or more is a good place to cut
 _TOUCH_FRAMES = 3  # a word ending this close to a cut may have been cut
 _OOV_NAMES = itertools.count()
 _STRETCH_SEGMENTS = 2  # a segment the decoder fails on is retried with more audio up to this many lengths
-
-
 
 
 @dataclass
@@ -64,78 +59,6 @@ class Alignment:
 
     def count(self, how: str) -> int:
         return sum(1 for h in self.how if h == how)
-
-
-# ---------------------------------------------------------------- audio and pauses
-
-def pcm16(samples16k) -> np.ndarray:
-    """Checked mono float samples in [-1, 1] as int16, what the decoder reads."""
-    samples = np.asarray(samples16k)
-    if samples.ndim != 1:
-        raise AudioError(f"speech must be mono samples (1-D), got an array of shape {samples.shape}; mix it down first")
-    if samples.size == 0:
-        raise AudioError("the audio has no samples; give a clip with speech in it")
-    if not np.issubdtype(samples.dtype, np.floating):
-        raise AudioError(f"speech samples must be floats in [-1, 1] at 16 kHz, got {samples.dtype}; use load_audio()")
-    if not np.all(np.isfinite(samples)):
-        raise AudioError("the audio holds NaN or infinite samples; export the clip again")
-    return (np.clip(samples, -1.0, 1.0) * 32767.0).astype(np.int16)
-
-
-def frame_energy_db(samples16k) -> np.ndarray:
-    """Energy of each 10 ms frame in dB (frames on the decoder's grid), computed a minute at a time."""
-    samples = np.asarray(samples16k)
-    n_frames = math.ceil(len(samples) / HOP)
-    out = np.empty(n_frames, np.float64)
-    block = 6000  # frames per block: bounded memory for any clip length
-    for first in range(0, n_frames, block):
-        piece = np.asarray(samples[first * HOP:(first + block) * HOP], dtype=np.float64)
-        frames = -(-len(piece) // HOP)
-        piece = np.pad(piece, (0, frames * HOP - len(piece)))
-        out[first:first + frames] = 10.0 * np.log10(np.mean(piece.reshape(frames, HOP) ** 2, axis=1) + 1e-10)
-    return out
-
-
-class PauseCutter:
-    """Chooses where a segment that starts at a given frame should end: in the middle of a pause.
-
-    A frame is quiet when its energy is under a threshold 40 % of the way from the clip's noise
-    floor (5th percentile) to its speech level (99th), and at least 20 dB under the latter; a pause is
-    150 ms or more of quiet frames. The cut is the middle of the longest pause in the second half
-    of the allowed span; where nobody pauses, the quietest frame there, and the cut is reported as
-    not at a pause so that the caller decodes the word it may have split again.
-    """
-
-    def __init__(self, samples16k, max_segment_s: float):
-        self.n_frames = math.ceil(len(samples16k) / HOP)
-        self.max_frames = max(int(max_segment_s * FRAME_RATE), 2)
-        energy = frame_energy_db(samples16k)
-        self.smooth = np.convolve(energy, np.ones(5) / 5.0, mode="same") if len(energy) >= 5 else energy
-        floor, loud = np.percentile(self.smooth, [5, 99])
-        quiet = self.smooth < min(floor + 0.4 * (loud - floor), loud - 20.0)
-        edges = np.flatnonzero(np.diff(np.concatenate([[0], quiet.astype(np.int8), [0]])))
-        self.pauses = [(int(a), int(b)) for a, b in zip(edges[0::2], edges[1::2]) if b - a >= _MIN_PAUSE_FRAMES]
-        self.speech_s = (len(quiet) - int(quiet.sum())) / FRAME_RATE
-        self.speech_before = np.concatenate([[0], np.cumsum(~quiet)])  # speech frames before each frame
-
-    def share(self, start: int, end: int, count: int) -> int:
-        """How many of ``count`` words said over frames start..(the clip's end) fall before ``end``, by speech time."""
-        here = self.speech_before[end] - self.speech_before[start]
-        rest = self.speech_before[-1] - self.speech_before[start]
-        if rest <= 0:  # no speech left: by time
-            here, rest = end - start, max(self.n_frames - start, 1)
-        return min(count, int(round(count * here / rest)))
-
-    def next_cut(self, start: int) -> tuple[int, bool]:
-        """(end frame, whether it lies in a pause) of the segment starting at frame ``start``."""
-        if self.n_frames - start <= self.max_frames:
-            return self.n_frames, True
-        lo, hi = start + self.max_frames // 2, start + self.max_frames
-        overlaps = [(min(e, hi) - max(s, lo), (max(s, lo) + min(e, hi)) // 2) for s, e in self.pauses if e > lo and s < hi]
-        length, middle = max(overlaps, default=(0, 0))
-        if length >= _MIN_PAUSE_FRAMES:
-            return middle, True
-        return lo + int(np.argmin(self.smooth[lo:hi])), False
 
 
 # ---------------------------------------------------------------- decoder
@@ -161,33 +84,6 @@ def recognition_decoder(**settings):
     return _new_decoder(language_model=True, **settings)
 
 
-def _decode(decoder, pcm: np.ndarray, first_frame: int) -> list[tuple[str, int, int]] | None:
-    """Run the active search on one segment; (word, start frame, end frame) with fillers, or None."""
-    if len(pcm) < HOP:
-        return None
-    decoder.start_utt()
-    decoder.process_raw(_dithered(pcm, first_frame * HOP).tobytes(), full_utt=True)
-    decoder.end_utt()
-    if decoder.hyp() is None:
-        return None
-    return [(s.word, s.start_frame + first_frame, s.end_frame + first_frame) for s in decoder.seg()]
-
-
-def _dithered(pcm: np.ndarray, first_sample: int) -> np.ndarray:
-    """The samples plus a -80 dBFS noise floor (3 LSB) that depends only on the absolute sample position.
-
-    Stretches of exact digital silence (padding, synthetic speech) make the silence model swallow
-    whole words or the search fail; a real room's noise floor never does, and this one is far
-    below any recording's own. Keyed by position (one seed per second of audio), a segment gets the
-    same noise as the same samples decoded within the whole clip.
-    """
-    first_block, end_block = first_sample // SAMPLE_RATE, -(-(first_sample + len(pcm)) // SAMPLE_RATE)
-    noise = np.concatenate([np.random.default_rng(block).normal(0.0, 3.0, SAMPLE_RATE)
-                            for block in range(first_block, end_block)])
-    offset = first_sample - first_block * SAMPLE_RATE
-    return np.clip(pcm + np.round(noise[offset:offset + len(pcm)]), -32768, 32767).astype(np.int16)
-
-
 def _base_word(name: str) -> str:
     return name.split("(", 1)[0] if name.endswith(")") else name
 
@@ -199,17 +95,6 @@ def _span(word: str, first: int, last: int) -> WordSpan:
 def _may_be_cut(found: list, end: int, at_pause: bool) -> bool:
     """Whether the last of several words found before a cut at frame ``end`` should be decoded again."""
     return len(found) >= 2 and (not at_pause or found[-1][-1] >= end - _TOUCH_FRAMES)
-
-
-def _cancelled(cancel) -> bool:
-    if cancel is None:
-        return False
-    return bool(cancel.is_set() if hasattr(cancel, "is_set") else cancel())
-
-
-def _check_cancel(cancel) -> None:
-    if _cancelled(cancel):
-        raise Cancelled("alignment cancelled")
 
 
 # ---------------------------------------------------------------- recognition
@@ -227,10 +112,10 @@ def transcribe(samples16k, progress: Callable[[float, float], None] | None = Non
     spans: list[WordSpan] = []
     start = 0
     while start < cutter.n_frames:
-        if _cancelled(cancel):
+        if cancelled(cancel):
             raise Cancelled("transcription cancelled")
         end, at_pause = cutter.next_cut(start)
-        heard = [(w, f, l) for w, f, l in _decode(decoder, pcm[start * HOP:end * HOP], start) or () if w not in _FILLERS]
+        heard = [(w, f, l) for w, f, l in decode(decoder, pcm[start * HOP:end * HOP], start) or () if w not in _FILLERS]
         if end < cutter.n_frames and _may_be_cut(heard, end, at_pause):
             end = heard.pop()[1]  # the cut may have split the last word: hear it again in the next segment
         spans += [_span(_base_word(word), first, last) for word, first, last in heard]
@@ -244,8 +129,8 @@ def transcribe(samples16k, progress: Callable[[float, float], None] | None = Non
 
 def align_text(text: str, samples16k, progress=None, cancel=None,
                max_segment_s: float = ALIGN_SEGMENT_S) -> list[WordSpan]:
-    """Force-align a known English text to speech: one span per word of ``transcript.split_words(text)``."""
-    from .transcript import split_words
+    """Force-align a known English text to speech: one span per word of ``word_text.split_words(text)``."""
+    from .word_text import split_words
 
     return align_words(split_words(text), samples16k, progress, cancel, max_segment_s).spans
 
@@ -273,7 +158,7 @@ def align_words(words: Sequence[str], samples16k, progress=None, cancel=None,
     lost = False  # whether the decoder failed on the stretch before
     decoded: list[float] = []  # seconds of each decoder run
     while done < len(entries):
-        _check_cancel(cancel)
+        check_cancel(cancel)
         remaining = entries[done:]
         end, at_pause = cutter.next_cut(start)
         if lost:  # audio the text does not follow (noise, music) goes on: try the longest stretch at once
@@ -328,7 +213,7 @@ def _dictionary_entries(decoder, words: list[str], cancel=None) -> tuple[list[tu
     entries, how = [], []
     for i, word in enumerate(words):
         if i % 1000 == 999:
-            _check_cancel(cancel)
+            check_cancel(cancel)
         key = word.lower().replace("\u2019", "'")
         phones = None if key in lexicon else pronounce(word, lexicon)
         if key in lexicon:
@@ -346,18 +231,18 @@ def _dictionary_entries(decoder, words: list[str], cancel=None) -> tuple[list[tu
 
 def _align_segment(decoder, pcm, start, end, remaining, must_finish, words_per_s, cancel=None, decoded=None):
     """Align the next words to frames start..end: frame ranges of the words spoken there, or None."""
-    from .transcript import most_words
+    from .transcript_limits import most_words
 
     seconds = (end - start) / FRAME_RATE
     if must_finish and len(remaining) > most_words(seconds):
         return None  # nobody says that many words in so little time: no need to search
     window = len(remaining) if must_finish else min(len(remaining), int(2 * words_per_s * seconds) + 20)
     while True:
-        _check_cancel(cancel)
+        check_cancel(cancel)
         names = [name for _, name in remaining[:window]]
         decoder.add_fsg("align", _grammar(decoder, names, free_exit=not must_finish))
         decoder.activate_search("align")
-        segs = _decode(decoder, pcm[start * HOP:end * HOP], start)
+        segs = decode(decoder, pcm[start * HOP:end * HOP], start)
         if decoded is not None:
             decoded.append(seconds)
         if segs is None:
@@ -384,7 +269,8 @@ def _grammar(decoder, names: list[str], free_exit: bool):
 
 def _syllable_frames(words: list[str], samples16k, first_frame: int) -> list[tuple[int, int]]:
     """Frame ranges from the syllable-proportional fallback of transcript.py, over one stretch."""
-    from .transcript import align_plain_text_by_syllables, count_syllables
+    from .transcript import align_plain_text_by_syllables
+    from .word_text import count_syllables
 
     spans = align_plain_text_by_syllables(" ".join(words), samples16k)
     if len(spans) == len(words):
@@ -434,29 +320,3 @@ def _spread_unplaced(times: list, n_frames: int) -> None:
             first = int(round(edges[k]))
             times[i + k] = (first, max(first, int(round(edges[k + 1])) - 1))
         i = j
-
-
-# ---------------------------------------------------------------- measuring
-
-def word_error_rate(reference: Sequence[str], hypothesis: Sequence[str]) -> float:
-    """(substitutions + deletions + insertions) / reference length, by edit distance on words."""
-    ref, hyp = list(reference), list(hypothesis)
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        previous, row[0] = row[:], i
-        for j, h in enumerate(hyp, 1):
-            row[j] = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (r != h))
-    return row[-1] / max(len(ref), 1)
-
-
-def read_librivox_transcription(path) -> list[tuple[str, list[str]]]:
-    """(clip name, reference words) from a Sphinx-style transcription file: ``<s> words </s> (name)``."""
-    rows = []
-    with open(path, encoding="utf-8") as handle:
-        for line in handle:
-            if "(" not in line:
-                continue
-            text, name = line.rsplit("(", 1)
-            words = [w for w in text.split() if w not in ("<s>", "</s>")]
-            rows.append((name.strip().rstrip(")").strip(), words))
-    return rows

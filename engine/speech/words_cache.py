@@ -17,7 +17,9 @@ from .words import WordSpan
 FORMAT = 1
 MAX_ENTRIES = 2000
 # The words depend on these modules' code: any change to them is a new recogniser version.
-_RECOGNISER_MODULES = ("asr.py", "g2p.py", "letter_to_sound.rules", "transcript.py", "words_from_speech.py", "words.py")
+_RECOGNISER_MODULES = ("asr.py", "captions.py", "decoding.py", "g2p.py", "json_words.py", "letter_to_sound.rules", "textgrid.py",
+                       "transcript.py", "transcript_files.py", "transcript_limits.py", "word_text.py",
+                       "words_from_speech.py", "words.py")
 
 
 def default_cache_dir() -> Path:
@@ -47,7 +49,7 @@ def words_key(samples16k: np.ndarray, transcript) -> str:
     if transcript is None:
         sha.update(b"\0recognise")
     elif isinstance(transcript, (str, os.PathLike)) and Path(transcript).is_file():
-        from .transcript import MAX_TRANSCRIPT_BYTES
+        from .transcript_limits import MAX_TRANSCRIPT_BYTES
 
         path = Path(transcript)
         with open(path, "rb") as fh:  # a larger file is refused when it is read: never hash gigabytes

@@ -61,11 +61,13 @@ def words_for_clip(samples16k, transcript=None, progress=None, cancel=None) -> t
     """(word spans, report) for a clip; ``transcript`` is None, a transcript file path, or transcript text.
 
     ``progress(done_s, total_s)`` and ``cancel()`` are passed to the recogniser / aligner (see asr).
-    Text to align may hold at most ``transcript.most_words`` of the clip's length, checked before any
+    Text to align may hold at most ``transcript_limits.most_words`` of the clip's length, checked before any
     alignment; timed words that start after the clip's end are dropped, and the report says how many.
     """
     from . import asr
     from . import transcript as tr
+    from .transcript_limits import check_words_fit, most_words, refuse_word_count
+    from .word_text import split_words
 
     samples = np.asarray(samples16k, dtype=np.float32)
     duration = len(samples) / SAMPLE_RATE
@@ -77,8 +79,8 @@ def words_for_clip(samples16k, transcript=None, progress=None, cancel=None) -> t
         return spans, report
     kind, text, source = tr.read_transcript(transcript)
     if kind == "text":
-        tr.check_words_fit(text, duration, source)
-        words = tr.split_words(text)
+        check_words_fit(text, duration, source)
+        words = split_words(text)
         if not words:
             raise TranscriptError(f"{source}: the transcript holds no words; give the text that is spoken, or no transcript to recognise it")
         result = asr.align_words(words, samples, progress, cancel)
@@ -91,8 +93,8 @@ def words_for_clip(samples16k, transcript=None, progress=None, cancel=None) -> t
     if kind in ("textgrid", "json"):
         spans, report = inside, WordsReport("timed transcript", words=len(inside))
     else:
-        if len(inside) > tr.most_words(duration):
-            tr.refuse_word_count(len(inside), duration, source)
+        if len(inside) > most_words(duration):
+            refuse_word_count(len(inside), duration, source)
         spans, report = _refine_phrases(inside, samples, progress, cancel)
         _note_long_tokens(report, [span.word for span in spans])
     if len(inside) < len(timed):
@@ -140,6 +142,7 @@ def _refine_phrases(spans, samples, progress, cancel) -> tuple[list[WordSpan], W
     keep the subtitle's own syllable-proportional timing.
     """
     from . import asr
+    from .decoding import HOP, check_cancel
 
     total = len(samples) / SAMPLE_RATE
     report = WordsReport("aligned subtitles", words=len(spans))
@@ -161,10 +164,9 @@ def _refine_phrases(spans, samples, progress, cancel) -> tuple[list[WordSpan], W
         lo = max(0.0, cue[0] - min(PHRASE_PAD_S, max(cue[0] - before, 0.0) / 2))
         hi = min(total, cue[1] + min(PHRASE_PAD_S, max(after - cue[1], 0.0) / 2))
         a, b = int(lo * SAMPLE_RATE), int(hi * SAMPLE_RATE)
-        if b - a < asr.HOP * 5:  # the cue lies beyond the audio's end
+        if b - a < HOP * 5:  # the cue lies beyond the audio's end
             continue
-        if asr._cancelled(cancel):
-            raise asr.Cancelled("alignment cancelled")
+        check_cancel(cancel)
         if decoder is None:
             decoder = asr.alignment_decoder()
         local = asr.align_words([spans[i].word for i in group], samples[a:b], cancel=cancel, decoder=decoder)

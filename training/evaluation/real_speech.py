@@ -56,8 +56,8 @@ def _log(message: str) -> None:
 def gather_clips(folders) -> list[RealClip]:
     """The real-speech clips of the given folders (see the module notes)."""
     from ...engine.motion import bvh
-    from ...engine.speech.asr import read_librivox_transcription
     from ...engine.speech.audio import load_audio
+    from ..librivox import read_librivox_transcription
 
     clips = []
     for folder in map(Path, folders):

@@ -35,6 +35,7 @@ class Job:
     quality: str | None = None
     model: str | None = None
     device: str | None = None
+    wavlm: str | None = None  # a local WavLM folder, for models trained with WavLM features
     rig: str | None = None  # .blend or .fbx; None: a new OpenHuman armature
     armature: str | None = None  # the armature object to key, when the rig file has several
     bone_map: str | None = None  # preset, user map or .json; None: the rig's own choice or detected
@@ -66,6 +67,7 @@ class BatchDefaults:
     quality: str = "standard"
     model: str | None = None
     device: str = "auto"
+    wavlm: str | None = None
 
 
 def read_jobs(path) -> list[Job]:
@@ -142,7 +144,7 @@ def _job(row: dict, label: str, base: Path) -> Job:
         raise OpenHumanError(f"{label}: quality must be one of {', '.join(QUALITIES)}, got {row['quality']!r}")
     if row.get("rig") and Path(str(row["rig"])).suffix.lower() not in (".blend", ".fbx"):
         raise OpenHumanError(f"{label}: rig must be a .blend or .fbx file, got {row['rig']!r}")
-    for name in ("clip", "rig", "model"):
+    for name in ("clip", "rig", "model", "wavlm"):
         if row.get(name):
             row[name] = str((base / str(row[name])).resolve())
     for name in ("transcript", "bone_map"):  # a file when one exists there, else text or a map name

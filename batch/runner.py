@@ -123,6 +123,7 @@ def _run_one(job: Job, out: Path, worker_command: WorkerCommand, defaults: Batch
     result_path.unlink(missing_ok=True)
     payload = {**job.to_dict(), "method": job.method or defaults.method, "quality": job.quality or defaults.quality,
                "model": job.model or defaults.model, "device": job.device or defaults.device,
+               "wavlm": job.wavlm or defaults.wavlm,
                "job_key": job.key(), "out_dir": str(folder)}
     (folder / "job.json").write_text(json.dumps(payload, indent=2) + "\n")
     log_path = folder / "log.txt"

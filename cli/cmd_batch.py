@@ -18,6 +18,7 @@ def add_arguments(p):
                    help="for jobs without one (default: standard)")
     p.add_argument("--model", help="model file for jobs without one (default: the bundled model)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda (default: auto)")
+    p.add_argument("--wavlm", metavar="DIR", help="WavLM model folder for jobs without one (models trained with WavLM)")
     p.add_argument("--timeout", type=float, help="seconds before a job is stopped and reported failed")
     p.add_argument("--blender", help="run each job in this Blender executable (blender -b) instead of the bpy module")
 
@@ -33,7 +34,8 @@ def run(args) -> int:
     index, count = parse_shard(args.shard)
     jobs = shard(read_jobs(args.jobs), index, count)
     method = args.method or ("model" if BUNDLED_MODEL.exists() else "procedural")
-    defaults = BatchDefaults(method=method, quality=args.quality, model=args.model, device=args.device)
+    defaults = BatchDefaults(method=method, quality=args.quality, model=args.model, device=args.device,
+                             wavlm=args.wavlm)
     name = "summary.json" if count == 1 else f"summary-shard-{index}-of-{count}.json"
     worker = blender_worker(args.blender) if args.blender else bpy_worker
     print(f"openhuman batch: {len(jobs)} job(s) in shard {index}/{count}, {args.workers} worker(s), "

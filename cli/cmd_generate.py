@@ -30,6 +30,8 @@ def add_arguments(p):
     p.add_argument("--steps", type=int, help="sampler steps (default: the sampler's, see --sampler)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument("--model", help="model file (default: the bundled model)")
+    p.add_argument("--wavlm", metavar="DIR", help="WavLM model folder on this machine, for a model trained with WavLM "
+                   "features (it says so when it needs one; never downloaded; needs transformers)")
     p.add_argument("--no-words-cache", action="store_true",
                    help="find the words again instead of reusing those found before for this clip and transcript")
     p.add_argument("--timings", help="also write how long each stage took (seconds, JSON) to this file")

@@ -38,6 +38,7 @@ class GenerateOptions:
     device: str = "auto"
     model: str | None = None  # None: the bundled model
     listening: bool = False  # the clip is the other speaker: a listener's idle (breathing, nods), no gestures
+    wavlm: str | None = None  # a local WavLM model folder, for models trained with WavLM features (never downloaded)
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -59,8 +60,9 @@ Progress = Callable[[float, str], None]
 _model_cache: dict = {}
 
 
-def load_model(path=None, device: str = "auto"):
-    """The model bundle for a path (cached per path and device)."""
+def load_model(path=None, device: str = "auto", wavlm=None):
+    """The model bundle for a path (cached per path and device); `wavlm`: the local WavLM folder a model
+    trained with WavLM features needs (refused with what to do when it is missing)."""
     from .conditions.audio_features import check_audio_feature_spec
     from .diffusion.model_checks import check_pose_codec
     from .diffusion.modelfile import load_model_file
@@ -74,10 +76,12 @@ def load_model(path=None, device: str = "auto"):
         if not path.exists():
             hint = "" if path != BUNDLED_MODEL else " (the bundled model is missing: use --method procedural, or --model FILE)"
             raise OpenHumanError(f"model file {path} not found{hint}")
-        checks = [lambda m: check_audio_feature_spec(m["audio_features"]),
+        checks = [lambda m: check_audio_feature_spec(m["audio_features"], wavlm),
                   lambda m: check_text_feature_spec(m["text_features"]), check_pose_codec]
         _model_cache.clear()
         _model_cache[key] = load_model_file(path, map_location=dev, spec_checks=checks)
+        return _model_cache[key]
+    check_audio_feature_spec(_model_cache[key].metadata["audio_features"], wavlm)  # this call's WavLM folder
     return _model_cache[key]
 
 
@@ -152,7 +156,7 @@ def generate(audio_path, transcript=None, options: GenerateOptions | None = None
     bundle = None
     if options.method == "model" and not options.listening:
         report(0.02, "loading model")
-        bundle = load_model(options.model, options.device)
+        bundle = load_model(options.model, options.device, options.wavlm)
         _check_emotions(options, bundle.emotions)
     else:
         from .paths import DEFAULT_EMOTIONS
@@ -182,7 +186,7 @@ def generate_for_words(samples16k: np.ndarray, words: list[WordSpan], options: G
     report = progress or (lambda fraction, stage: None)
     constraints = constraints or directing.Constraints()
     if options.method == "model" and not options.listening:
-        bundle = bundle or load_model(options.model, options.device)
+        bundle = bundle or load_model(options.model, options.device, options.wavlm)
     directing.check(constraints, _skeleton_of(bundle), len(samples16k) / 16000.0)
     if options.listening:
         from .procedural.synthesiser import listen
@@ -259,7 +263,7 @@ def _generate_with_model(bundle, samples, words, options, report, cancel, constr
     from .conditions.text_features import compute_text_features
 
     report(0.1, "audio features")
-    audio_feats = compute_audio_features_for_spec(samples, bundle.metadata["audio_features"])
+    audio_feats = compute_audio_features_for_spec(samples, bundle.metadata["audio_features"], options.wavlm)
     text_feats = compute_text_features(words, len(audio_feats))
     steps = options.steps
 

@@ -4,7 +4,8 @@ engine's GenerateOptions in one place, each setting checked here once.
 Settings (all optional): ``emotion`` (or ``emotion_a``), ``emotion_b``, ``gamma`` (a number, or a
 curve in seconds: a GammaCurve or {"times": [...], "values": [...]}), ``intensity``, ``seed``,
 ``quality`` (draft, standard, reference: a sampler and its steps), ``sampler`` and ``steps`` (override
-the preset), ``method``, ``device``, ``model``, ``listening``.
+the preset), ``method``, ``device``, ``model``, ``listening``, ``wavlm`` (a local WavLM folder, for models
+trained with WavLM features).
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from .errors import OpenHumanError
 from .rates import MODEL_FPS
 
 SETTINGS = ("emotion", "emotion_a", "emotion_b", "gamma", "intensity", "seed", "quality", "sampler", "steps",
-            "method", "device", "model", "listening")
+            "method", "device", "model", "listening", "wavlm")
 DEFAULT_QUALITY = "standard"
 
 
@@ -65,6 +66,7 @@ def options_from_settings(settings: Mapping):
         gamma=gamma_from_setting(get("gamma", 1.0)), intensity=_real(get("intensity", DEFAULT_INTENSITY)),
         seed=_whole(get("seed", 0)), method=str(get("method", "model")).lower(), sampler=sampler, steps=steps,
         device=str(get("device", "auto")).lower(), model=get("model"), listening=bool(get("listening", False)),
+        wavlm=get("wavlm"),
     )
     check_generate_options(options)
     return options

@@ -166,6 +166,7 @@ class GenerateJob:
             "emotion": s.emotion_a, "emotion_b": s.emotion_b, "gamma": gamma, "intensity": s.intensity, "seed": s.seed,
             "quality": s.quality, "method": s.method, "device": prefs.device if prefs else "auto",
             "model": model_labels.model_path(), "listening": s.listening,
+            "wavlm": bpy.path.abspath(prefs.wavlm_path) if prefs and prefs.wavlm_path else None,
         })
         transcript = s.transcript.strip() or None
         if transcript and os.path.isfile(bpy.path.abspath(transcript)):

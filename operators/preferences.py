@@ -23,6 +23,9 @@ class OpenHumanPreferences(bpy.types.AddonPreferences):
         name="Model file", description="A .safetensors OpenHuman model; empty: the bundled model", subtype="FILE_PATH"
     )
     device: bpy.props.EnumProperty(name="Device", items=DEVICE_ITEMS, default="AUTO")
+    wavlm_path: bpy.props.StringProperty(
+        name="WavLM folder", subtype="DIR_PATH",
+        description="A WavLM model saved on this computer, for models trained with WavLM features (never downloaded)")
 
     def draw(self, context):
         layout = self.layout
@@ -39,6 +42,7 @@ class OpenHumanPreferences(bpy.types.AddonPreferences):
         if stage.startswith("installing"):
             box.label(text=stage)
         layout.prop(self, "model_path")
+        layout.prop(self, "wavlm_path")
         row = layout.row()
         row.prop(self, "device")
         row.label(text=_detected_device())

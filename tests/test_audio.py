@@ -1,9 +1,11 @@
 """Audio loading and per-frame audio features, on real files written here and the LibriVox clips."""
 import json
 import math
+import re
 import shutil
 import struct
 import subprocess
+import sys
 import tracemalloc
 from pathlib import Path
 
@@ -22,7 +24,6 @@ from openhuman.engine.conditions.audio_features import (
     compute_audio_features_streaming,
     n_frames,
     relative_levels,
-    wavlm_features,
 )
 from openhuman.engine.errors import AudioError, ModelFileError
 
@@ -363,7 +364,7 @@ def test_damaged_spec_is_refused():
 def test_model_needing_wavlm_refuses_without_it(tmp_path):
     spec = audio_feature_spec(wavlm_dims=768)
     assert spec["dims"] == audio_feature_spec()["dims"] + 768
-    with pytest.raises(ModelFileError, match="WavLM.*transformers.*directory"):
+    with pytest.raises(ModelFileError, match="needs WavLM.*--wavlm DIR.*WavLM folder"):
         check_audio_feature_spec(spec)
     with pytest.raises(ModelFileError, match="WavLM"):
         compute_audio_features_for_spec(np.zeros(16000, np.float32), spec)
@@ -372,12 +373,13 @@ def test_model_needing_wavlm_refuses_without_it(tmp_path):
 
 
 def test_wavlm_without_transformers_says_what_to_install(tmp_path):
-    import importlib.util
-
-    if importlib.util.find_spec("transformers") is not None:
-        pytest.skip("transformers is installed here; this checks the message given without it")
-    with pytest.raises(ModelFileError, match="transformers.*not installed.*pip install"):
-        wavlm_features(np.zeros(16000, np.float32), tmp_path)
+    code = ("import sys; sys.modules['transformers'] = None  # as if it were not installed\n"
+            "import numpy as np\n"
+            "from openhuman.engine.conditions.audio_features import wavlm_features\n"
+            f"wavlm_features(np.zeros(16000, np.float32), {str(tmp_path)!r})\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode != 0
+    assert re.search("transformers.*not installed.*pip install", done.stderr), done.stderr[-1500:]
 
 
 def test_base_spec_features_for_spec_are_the_plain_features():

@@ -136,9 +136,9 @@ def find_librivox(folder=None) -> Path | None:
 
 def load_librivox(folder) -> list[LibriVoxClip]:
     """The clips of a LibriVox folder with their words aligned to the audio (done once per build)."""
-    from ..engine.speech.asr import read_librivox_transcription
     from ..engine.speech.audio import load_audio
     from ..engine.speech.words_from_speech import words_for_clip
+    from .librivox import read_librivox_transcription
 
     folder = Path(folder)
     clips = []
@@ -178,11 +178,12 @@ def librivox_take(clips: list[LibriVoxClip], seed: int,
 
 
 _LIBRIVOX: list[LibriVoxClip] = []
+_WAVLM: str | None = None  # a local WavLM folder: its features follow the rest (audio_features.WAVLM_PART)
 
 
-def _init_worker(librivox: list[LibriVoxClip]) -> None:
-    global _LIBRIVOX
-    _LIBRIVOX = librivox
+def _init_worker(librivox: list[LibriVoxClip], wavlm_dir: str | None = None) -> None:
+    global _LIBRIVOX, _WAVLM
+    _LIBRIVOX, _WAVLM = librivox, wavlm_dir
     try:  # one BLAS thread per worker: the workers already fill the cores
         from threadpoolctl import threadpool_limits
 
@@ -191,8 +192,8 @@ def _init_worker(librivox: list[LibriVoxClip]) -> None:
         pass
 
 
-def build_take(plan: ItemPlan, librivox: list[LibriVoxClip] | None = None) -> BuiltTake:
-    """Speech, motion and all features of one planned take."""
+def build_take(plan: ItemPlan, librivox: list[LibriVoxClip] | None = None, wavlm_dir=None) -> BuiltTake:
+    """Speech, motion and all features of one planned take (with a WavLM folder: its features too)."""
     from ..engine.motion import pose
     from ..engine.conditions.audio_features import compute_audio_features
     from ..engine.procedural.synthesiser import synthesise
@@ -223,7 +224,12 @@ def build_take(plan: ItemPlan, librivox: list[LibriVoxClip] | None = None) -> Bu
     if abs(motion.fps - FPS) > 1e-9:
         motion = motion.resampled(FPS)
     motion_features = pose.encode(motion)
-    audio_features = compute_audio_features(recorded(samples, room_seed))
+    heard = recorded(samples, room_seed)
+    audio_features = compute_audio_features(heard)
+    if wavlm_dir:
+        from ..engine.conditions.audio_features import wavlm_features
+
+        audio_features = np.concatenate([audio_features, wavlm_features(heard, wavlm_dir, len(audio_features))], 1)
     n = min(len(motion_features), len(audio_features))
     if abs(len(motion_features) - len(audio_features)) > 2:
         raise RuntimeError(f"take {plan.index}: the synthesiser made {len(motion_features)} frames for "
@@ -240,10 +246,10 @@ def recorded(samples: np.ndarray, room_seed: int) -> np.ndarray:
 
 
 def _build_in_worker(plan: ItemPlan) -> BuiltTake:
-    return build_take(plan)
+    return build_take(plan, wavlm_dir=_WAVLM)
 
 
-def _fresh_process_pool(workers: int, clips: list[LibriVoxClip]):
+def _fresh_process_pool(workers: int, clips: list[LibriVoxClip], wavlm_dir: str | None = None):
     """A pool that builds every take in a new process forked from this one.
 
     Speech is already spoken in a process of its own (speech_synth.synthesise_speech); a fresh
@@ -262,20 +268,21 @@ def _fresh_process_pool(workers: int, clips: list[LibriVoxClip]):
     compute_audio_features(quiet)  # fills the mel and DCT caches
     synthesise(quiet, None, EMOTIONS[0], fps=FPS)  # its lazy imports and caches
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"  # spawn: Windows
-    return multiprocessing.get_context(method).Pool(workers, _init_worker, (clips,), maxtasksperchild=1)
+    return multiprocessing.get_context(method).Pool(workers, _init_worker, (clips, wavlm_dir), maxtasksperchild=1)
 
 
 def build_corpus(out, hours: float, seed: int = 0, workers: int | None = None, librivox="auto",
                  progress: bool = True, librivox_every: int = LIBRIVOX_EVERY,
-                 item_seconds: tuple[float, float] = ITEM_SECONDS, neural_every: int = 0) -> dict:
+                 item_seconds: tuple[float, float] = ITEM_SECONDS, neural_every: int = 0, wavlm=None) -> dict:
     """Build the corpus into the dataset folder ``out``; returns a summary (hours, takes, seconds taken).
 
     ``librivox``: "auto" (Debian's pocketsphinx-testdata or ../shared/data/speech when present),
-    a folder, or None for espeak speech only.
+    a folder, or None for espeak speech only. ``wavlm``: a local WavLM folder whose features join the
+    audio features (a model trained on them records it and needs the same WavLM to run).
     """
     from tqdm import tqdm
 
-    from ..engine.conditions.audio_features import audio_feature_spec
+    from ..engine.conditions.audio_features import audio_feature_spec, wavlm_dims
     from ..engine.conditions.text_features import text_feature_spec
     from .speech_synth import EMOTION_PROSODY, VOICES
     from .windows_dataset import DatasetWriter
@@ -300,12 +307,14 @@ def build_corpus(out, hours: float, seed: int = 0, workers: int | None = None, l
         "voices": list(VOICES), "item_seconds": list(item_seconds),
         "prosody": {name: vars(p) for name, p in EMOTION_PROSODY.items()}, "synthesiser": "engine.procedural",
         "rooms": True,  # audio features through training/augment.py rooms (corpus.recorded)
+        "wavlm": str(wavlm) if wavlm else None,
     }
-    writer = DatasetWriter(out, fps=FPS, window=WINDOW, seed_frames=SEED_FRAMES, audio_spec=audio_feature_spec(),
+    audio_spec = audio_feature_spec(wavlm_dims(wavlm) if wavlm else 0)  # refuses a folder that holds no WavLM
+    writer = DatasetWriter(out, fps=FPS, window=WINDOW, seed_frames=SEED_FRAMES, audio_spec=audio_spec,
                            text_spec=text_feature_spec(), emotions=list(EMOTIONS), info=info)
     seconds = 0.0
     bar = tqdm(total=len(plans), desc="building corpus", unit="take", disable=not progress)
-    pool = _fresh_process_pool(workers, clips)
+    pool = _fresh_process_pool(workers, clips, str(wavlm) if wavlm else None)
     try:
         for take in pool.imap(_build_in_worker, plans, chunksize=1):
             plan = take.plan

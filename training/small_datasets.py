@@ -7,24 +7,26 @@ import numpy as np
 
 from ..engine.motion import pose
 from ..engine.speech.audio import load_audio
-from ..engine.conditions.audio_features import audio_feature_spec, compute_audio_features
+from ..engine.conditions.audio_features import audio_feature_spec, compute_audio_features_for_spec
 from ..engine.motion.motion import Motion
 from ..engine.conditions.text_features import compute_text_features, text_feature_spec
 from .windows_dataset import DatasetWriter
 
 
-def features_for_pair(motion_m: Motion, samples16k: np.ndarray, words=None) -> tuple[np.ndarray, ...]:
-    """Pose, audio and text features of one take at 20 fps, cut to their common length."""
+def features_for_pair(motion_m: Motion, samples16k: np.ndarray, words=None, spec: dict | None = None,
+                      wavlm_dir=None) -> tuple[np.ndarray, ...]:
+    """Pose, audio and text features of one take at 20 fps, cut to their common length; `spec`: the audio
+    features to compute (default: this build's, without WavLM)."""
     motion = pose.encode(motion_m.resampled(20.0))
-    audio = compute_audio_features(samples16k)
+    audio = compute_audio_features_for_spec(samples16k, spec or audio_feature_spec(), wavlm_dir)
     n = min(len(motion), len(audio))
     return motion[:n], audio[:n], compute_text_features(words, n)
 
 
 def write_takes(out, takes: list[tuple[str, str, np.ndarray, np.ndarray, np.ndarray]], emotions: list[str],
-                info: dict | None = None) -> Path:
+                info: dict | None = None, audio_spec: dict | None = None) -> Path:
     """takes: (take id, emotion, motion feats, audio feats, text feats); every take is in train AND val."""
-    writer = DatasetWriter(out, fps=20.0, window=80, seed_frames=8, audio_spec=audio_feature_spec(),
+    writer = DatasetWriter(out, fps=20.0, window=80, seed_frames=8, audio_spec=audio_spec or audio_feature_spec(),
                            text_spec=text_feature_spec(), emotions=emotions, info=info or {})
     for take_id, emotion, motion, audio, text in takes:
         writer.add_take(take_id, "small", emotion, "train", motion, audio, text)

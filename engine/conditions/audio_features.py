@@ -79,8 +79,9 @@ NOISE_MARGIN_DB = 6.0  # and so does one within this of the clip's noise floor
 ONSET_CAP = 4.0
 WAVLM_PART = "wavlm"
 WAVLM_INSTALL_HINT = (
-    "install transformers (pip install 'transformers>=4.40,<5') and give the path of a WavLM model "
-    "directory saved on this machine (it is never downloaded)"
+    "give the folder of a WavLM model saved on this machine (openhuman generate --wavlm DIR; in Blender: "
+    "Preferences > Add-ons > OpenHuman > WavLM folder; it is never downloaded), with transformers installed "
+    "(pip install 'openhuman[wavlm]' or 'transformers>=4.40,<5')"
 )
 
 
@@ -249,6 +250,12 @@ def wavlm_features(samples16k: np.ndarray, model_dir, n_out: int | None = None) 
     times = (np.arange(len(hidden)) + 0.5) * 0.02
     wanted = np.arange(total) / FPS
     return np.stack([np.interp(wanted, times, hidden[:, d]) for d in range(hidden.shape[1])], 1).astype(np.float32)
+
+
+def wavlm_dims(model_dir) -> int:
+    """The width of a local WavLM model's features (its hidden size), for the spec of a dataset built with it."""
+    _extractor, model = _load_wavlm(str(model_dir))
+    return int(model.config.hidden_size)
 
 
 def compute_audio_features_for_spec(samples16k: np.ndarray, spec: dict, wavlm_dir=None) -> np.ndarray:

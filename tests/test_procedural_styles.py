@@ -1,4 +1,4 @@
-"""The six styles against captured emotional motion (engine/procedural/style_reference.py), blends between
+"""The six styles against captured emotional motion (training/style_reference.py), blends between
 styles, and separability of the styles by a logistic regression on window descriptors."""
 import math
 from pathlib import Path
@@ -11,8 +11,8 @@ from openhuman.engine.procedural import STYLE_NAMES, analyse_prosody, synthesise
 from openhuman.training.style_checks import (DESCRIPTOR_NAMES, NEGLIGIBLE, agreement, confusion_matrix, fit_logistic,
                                              predict_logistic, relative, style_quantities, window_descriptors)
 
-reference = pytest.importorskip("openhuman.engine.procedural.style_reference",
-                                reason="engine/procedural/style_reference.py (the captured style table) is not there yet")
+reference = pytest.importorskip("openhuman.training.style_reference",
+                                reason="training/style_reference.py (the captured style table) is not there yet")
 SEEDS = (0, 1)
 
 

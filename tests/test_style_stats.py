@@ -8,17 +8,20 @@ import numpy as np
 import pytest
 
 from openhuman.engine.motion import bvh
-from openhuman.engine.procedural import style_reference as ref
+from openhuman.training import style_reference as ref
 from openhuman.engine.errors import OpenHumanError
 from openhuman.engine.motion.motion import Motion
+from openhuman.training import style_measure as sm
 from openhuman.training import style_stats as ss
+from openhuman.training import style_table as st
+from openhuman.training import style_table_output as so
 
 REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def fresh(bandai_dir):
-    return ss.style_stats(bandai_dir)
+    return st.style_stats(bandai_dir)
 
 
 def _take(bandai_dir, content, style, take=1):
@@ -32,15 +35,15 @@ def _close(stored, measured, name, where):
 
 
 def test_stored_table_matches_a_fresh_measurement(fresh):
-    assert set(ref.TABLE) == set(fresh.table) == set(ss.STYLES)
-    for style in ss.STYLES:
+    assert set(ref.TABLE) == set(fresh.table) == set(sm.STYLES)
+    for style in sm.STYLES:
         assert set(ref.TABLE[style]) == set(ref.QUANTITIES)
         for name in ref.QUANTITIES:
             _close(ref.TABLE[style][name], fresh.table[style][name], name, style)
             assert set(ref.PER_CONTENT[style][name]) == set(fresh.per_content[style][name])
             for content, value in fresh.per_content[style][name].items():
                 _close(ref.PER_CONTENT[style][name][content], value, name, f"{style}/{content}")
-    for emotion in ss.EMOTIONS:
+    for emotion in st.EMOTIONS:
         for name in ref.QUANTITIES:
             _close(ref.EMOTIONS[emotion][name], fresh.emotions[emotion][name], name, emotion)
     for name in ref.QUANTITIES:
@@ -51,22 +54,22 @@ def test_stored_table_matches_a_fresh_measurement(fresh):
 
 def test_documentation_tables_are_the_stored_ones():
     document = (REPO / "docs" / "emotion-styles.md").read_text()
-    assert ss.tables_in(document) == ss.markdown(ss.stored_stats())
+    assert so.tables_in(document) == so.markdown(st.stored_stats())
 
 
 def test_reference_module_describes_the_quantities():
-    assert ref.QUANTITIES == tuple(q.name for q in ss.QUANTITIES)
-    assert ref.KIND == {q.name: q.kind for q in ss.QUANTITIES}
+    assert ref.QUANTITIES == tuple(q.name for q in sm.QUANTITIES)
+    assert ref.KIND == {q.name: q.kind for q in sm.QUANTITIES}
     assert set(ref.KIND.values()) == {"ratio", "offset"}
     assert ref.EMOTION_NAMES == ("Neutral", "Happy", "Sad", "Angry", "Old", "Relaxed")
-    assert ss.REGENERATE in ref.__doc__
+    assert so.REGENERATE in ref.__doc__
 
 
 def test_every_style_is_measured_on_every_content(fresh):
     contents = {"bow", "bye", "byebye", "guide", "walk"}
-    for style in ss.STYLES:
+    for style in sm.STYLES:
         for name in ref.QUANTITIES:
-            expected = contents - ss.OPEN_ENDED_CONTENTS if name == "duration" else contents
+            expected = contents - sm.OPEN_ENDED_CONTENTS if name == "duration" else contents
             assert set(fresh.per_content[style][name]) == expected, (style, name)
             values = np.array(list(fresh.per_content[style][name].values()))
             assert np.all(np.isfinite(values))
@@ -105,12 +108,12 @@ def test_relaxed_is_halfway_to_tired_with_lower_tension(fresh):
         assert relaxed[name] == pytest.approx(math.sqrt(tired[name]))
     assert relaxed["jerk"] < 1.0 and relaxed["jerk"] < tired["jerk"]
     assert relaxed["hand_speed"] < tired["hand_speed"]
-    for emotion, style in ss.EMOTION_STYLE.items():
+    for emotion, style in st.EMOTION_STYLE.items():
         assert fresh.emotions[emotion] == fresh.table[style]
 
 
 def test_facing_found_from_the_data_agrees_with_the_walking_direction(bandai_dir):
-    body = ss.body_of(_take(bandai_dir, "walk", "normal"))
+    body = sm.body_of(_take(bandai_dir, "walk", "normal"))
     travel = body.joint("hips")[-1] - body.joint("hips")[0]
     travel = travel * np.array([1.0, 0.0, 1.0]) / np.linalg.norm(travel * np.array([1.0, 0.0, 1.0]))
     assert np.median(body.facing @ travel) > 0.95
@@ -122,7 +125,7 @@ def test_time_stretch_scales_the_motion_quantities_as_physics_says(bandai_dir):
     # A walk: its arm swing stays inside the 0.2-5 Hz band at half speed, and duration is per metre.
     motion = bvh.load(_take(bandai_dir, "walk", "normal")).scaled(0.01)
     slow = Motion(motion.root_positions, motion.rotations, motion.fps / 2, motion.skeleton, motion.translations)
-    a, b = ss.measure(ss.body_from_motion(motion)), ss.measure(ss.body_from_motion(slow))
+    a, b = sm.measure(sm.body_from_motion(motion)), sm.measure(sm.body_from_motion(slow))
     # Not exact: the facing is smoothed over one second, which is fewer frames at half the rate.
     assert b["duration"] == pytest.approx(2 * a["duration"], rel=0.05)
     assert b["hand_speed"] == pytest.approx(a["hand_speed"] / 2, rel=0.03)
@@ -136,36 +139,36 @@ def test_time_stretch_scales_the_motion_quantities_as_physics_says(bandai_dir):
 
 def test_zeggs_speech_clip_measures_plausibly(zeggs_dir):
     motion = bvh.load(zeggs_dir / "067_Speech_2_part1.bvh").scaled(0.01)
-    values = ss.measure(ss.body_from_motion(motion, ss.ZEGGS_JOINTS, "zeggs"))
+    values = sm.measure(sm.body_from_motion(motion, sm.ZEGGS_JOINTS, "zeggs"))
     assert 1.35 < values["head_height_m"] < 1.8
     assert abs(values["lean_deg"]) < 15 and abs(values["head_pitch_deg"]) < 30
     assert 0.05 < values["hand_speed"] < 1.5
-    assert ss.FREQUENCY_BAND_HZ[0] < values["frequency"] < ss.FREQUENCY_BAND_HZ[1]
+    assert sm.FREQUENCY_BAND_HZ[0] < values["frequency"] < sm.FREQUENCY_BAND_HZ[1]
     assert -1.0 <= values["symmetry"] <= 1.0
 
 
 def test_centimetres_and_swapped_sides_are_refused(bandai_dir):
     path = _take(bandai_dir, "bow", "normal")
     with pytest.raises(OpenHumanError, match="scaled"):
-        ss.body_from_motion(bvh.load(path))
-    swapped = {role: ss.BANDAI_JOINTS[role[:-1] + ("r" if role.endswith("l") else "l")]
-               if role[-2:] in ("_l", "_r") else name for role, name in ss.BANDAI_JOINTS.items()}
+        sm.body_from_motion(bvh.load(path))
+    swapped = {role: sm.BANDAI_JOINTS[role[:-1] + ("r" if role.endswith("l") else "l")]
+               if role[-2:] in ("_l", "_r") else name for role, name in sm.BANDAI_JOINTS.items()}
     with pytest.raises(OpenHumanError, match="left and right"):
-        ss.body_from_motion(bvh.load(path).scaled(0.01), swapped)
+        sm.body_from_motion(bvh.load(path).scaled(0.01), swapped)
     with pytest.raises(OpenHumanError, match="missing"):
-        ss.body_from_motion(bvh.load(path).scaled(0.01), ss.ZEGGS_JOINTS)
+        sm.body_from_motion(bvh.load(path).scaled(0.01), sm.ZEGGS_JOINTS)
 
 
 def test_bad_folders_and_annotations_are_named(bandai_dir, tmp_path):
     with pytest.raises(OpenHumanError, match="--bandai"):
-        ss.find_captures(tmp_path / "absent")
+        sm.find_captures(tmp_path / "absent")
     with pytest.raises(OpenHumanError, match="normal"):
-        ss.find_captures(tmp_path)
+        sm.find_captures(tmp_path)
     link = tmp_path / "dataset-1_bow_normal_001.bvh"
     link.symlink_to(_take(bandai_dir, "bow", "normal"))
     link.with_suffix(".json").write_text(json.dumps({"content": 6, "style": 2}))
     with pytest.raises(OpenHumanError, match="bow/normal"):
-        ss.find_captures(tmp_path)
+        sm.find_captures(tmp_path)
 
 
 def test_command_line_writes_json_markdown_and_plot(bandai_dir, tmp_path, capsys):

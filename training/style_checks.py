@@ -1,7 +1,7 @@
 """Kinematic descriptors of motion on the 75-joint skeleton, for style and calibration checks.
 
-- `style_quantities(motion)`: the quantities of engine/procedural/style_reference.py (measured there on
-  the Bandai-Namco captures by training/style_stats.py), computed the same way on our skeleton:
+- `style_quantities(motion)`: the quantities of training/style_reference.py (measured there on
+  the Bandai-Namco captures by training/style_measure.py), computed the same way on our skeleton:
   body frame with its origin under the hips and its facing from the hip and shoulder lines,
   hands = <side>Hand joints, shoulders = <side>Arm joints. `duration` is the one quantity
   defined differently, since speech has no "same action" to time: the mean length of a
@@ -74,7 +74,7 @@ def _sagittal_deg(v: np.ndarray, facing: np.ndarray) -> np.ndarray:
 
 
 def mean_frequency(velocity: np.ndarray, fps: float) -> float:
-    """Power-weighted mean frequency within 0.2-5 Hz of (F, ...) velocities (as in style_stats)."""
+    """Power-weighted mean frequency within 0.2-5 Hz of (F, ...) velocities (as in style_measure)."""
     v = velocity.reshape(velocity.shape[0], -1)
     v = (v - v.mean(0)) * np.hanning(v.shape[0])[:, None]
     n = max(1024, 1 << int(math.ceil(math.log2(8 * v.shape[0]))))

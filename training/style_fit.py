@@ -4,7 +4,7 @@
 
 Neutral is fitted to the real ZeroEGGs capture (hand speed, height, spread, stillness: the
 measures of tests/test_procedural.py), then each other style to the captured differences from
-Neutral (engine/procedural/style_reference.py: tests/test_procedural_styles.py) on the same real clips and
+Neutral (training/style_reference.py: tests/test_procedural_styles.py) on the same real clips and
 seeds the tests use. Levenberg-Marquardt on finite differences, a few movement parameters per
 style, bounded; prints the new values to paste into engine/procedural/styles.py.
 """
@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ..engine.motion import bvh
-from ..engine.procedural import style_reference
+from . import style_reference
 from ..engine.speech.audio import load_audio
 from ..engine.procedural import analyse_prosody, styles, synthesise
 from .style_checks import NEGLIGIBLE, calibration_measures, relative, style_quantities

@@ -2,7 +2,7 @@
 
 For each emotion, the style quantities of the dataset's takes (decoded from their pose features)
 are measured relative to the Neutral takes and set beside the captured Bandai-Namco values of
-engine/procedural/style_reference.py: log ratios for speeds and sizes, differences for postures.
+training/style_reference.py: log ratios for speeds and sizes, differences for postures.
 """
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import numpy as np
 
 from ..engine.motion import pose
 from ..engine.motion.skeleton_zeggs import zeggs_skeleton
-from ..engine.procedural.style_reference import EMOTIONS as CAPTURED
-from ..engine.procedural.style_reference import KIND
+from .style_reference import EMOTIONS as CAPTURED
+from .style_reference import KIND
 from .style_checks import agreement, relative, style_quantities
 from .windows_dataset import WindowDataset
 

@@ -3,7 +3,7 @@
 The numbers were fitted (``python -m openhuman.training.style_fit``: Levenberg-Marquardt or
 Nelder-Mead on the measured quantities, with a pull towards the previous values) until the
 synthesiser's style-minus-Neutral differences match the captured emotional motion of
-engine/procedural/style_reference.py (Bandai-Namco dataset 1) on every measured quantity: same sign and
+training/style_reference.py (Bandai-Namco dataset 1) on every measured quantity: same sign and
 within a factor of two, or no real change where the capture shows none
 (tests/test_procedural_styles.py). Neutral itself is calibrated against a real ZeroEGGs speech
 capture (hand speed, hand height and spread, stillness; tests/test_procedural.py).

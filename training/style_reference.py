@@ -4,7 +4,7 @@ Measured by training/style_stats.py on the Bandai-Namco Research Motion dataset 
 (CC BY-NC 4.0; the contents bow, bye, byebye, guide and walk, each in the nine STYLES);
 only these numbers enter the project, never the captures. Regenerate with
 
-    python -m openhuman.training.style_stats --write-reference engine/procedural/style_reference.py --update-doc docs/emotion-styles.md
+    python -m openhuman.training.style_stats --write-reference training/style_reference.py --update-doc docs/emotion-styles.md
 
 (with the dataset in ../shared/data/bandai, or --bandai DIR); tests/test_style_stats.py fails
 when these numbers no longer match a fresh measurement. Method: docs/emotion-styles.md.

@@ -99,8 +99,6 @@ class Systems:
         if key not in self._cache:
             options = dict(gamma=g, strength=self.intensity, sampler=sampler, steps=steps, seed=seed,
                            device=self.device)
-            if b is not None:
-                options["mode"] = "interpolate"
             features = generate_motion_features(self.bundle, seg.audio, seg.text, a, b, **options)
             self.model_windows += len(plan_windows(seg.frames, self.bundle.config.frames, DEFAULT_OVERLAP))
             self._cache[key] = self.decode(features, self.model_skeleton)

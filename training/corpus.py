@@ -30,7 +30,8 @@ import math
 import os
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -75,6 +76,7 @@ class BuiltTake:
     audio: np.ndarray
     text: np.ndarray
     words: list[WordSpan]
+    heard: np.ndarray | None = None  # the speech as recorded, kept only while WavLM features are still to add
 
     @property
     def seconds(self) -> float:
@@ -178,12 +180,12 @@ def librivox_take(clips: list[LibriVoxClip], seed: int,
 
 
 _LIBRIVOX: list[LibriVoxClip] = []
-_WAVLM: str | None = None  # a local WavLM folder: its features follow the rest (audio_features.WAVLM_PART)
+TAKE_TIMEOUT_S = 900  # a take is seconds of work: this only ends a wait on a worker that is gone
 
 
-def _init_worker(librivox: list[LibriVoxClip], wavlm_dir: str | None = None) -> None:
-    global _LIBRIVOX, _WAVLM
-    _LIBRIVOX, _WAVLM = librivox, wavlm_dir
+def _init_worker(librivox: list[LibriVoxClip]) -> None:
+    global _LIBRIVOX
+    _LIBRIVOX = librivox
     try:  # one BLAS thread per worker: the workers already fill the cores
         from threadpoolctl import threadpool_limits
 
@@ -192,8 +194,10 @@ def _init_worker(librivox: list[LibriVoxClip], wavlm_dir: str | None = None) -> 
         pass
 
 
-def build_take(plan: ItemPlan, librivox: list[LibriVoxClip] | None = None, wavlm_dir=None) -> BuiltTake:
-    """Speech, motion and all features of one planned take (with a WavLM folder: its features too)."""
+def build_take(plan: ItemPlan, librivox: list[LibriVoxClip] | None = None, wavlm_dir=None,
+               keep_heard: bool = False) -> BuiltTake:
+    """Speech, motion and all features of one planned take (with a WavLM folder: its features too;
+    with ``keep_heard``: the recorded speech, for add_wavlm)."""
     from ..engine.motion import pose
     from ..engine.conditions.audio_features import compute_audio_features
     from ..engine.procedural.synthesiser import synthesise
@@ -226,15 +230,21 @@ def build_take(plan: ItemPlan, librivox: list[LibriVoxClip] | None = None, wavlm
     motion_features = pose.encode(motion)
     heard = recorded(samples, room_seed)
     audio_features = compute_audio_features(heard)
-    if wavlm_dir:
-        from ..engine.conditions.audio_features import wavlm_features
-
-        audio_features = np.concatenate([audio_features, wavlm_features(heard, wavlm_dir, len(audio_features))], 1)
     n = min(len(motion_features), len(audio_features))
     if abs(len(motion_features) - len(audio_features)) > 2:
         raise RuntimeError(f"take {plan.index}: the synthesiser made {len(motion_features)} frames for "
                            f"{len(audio_features)} frames of audio")
-    return BuiltTake(plan, source, motion_features[:n], audio_features[:n], compute_text_features(words, n), words)
+    take = BuiltTake(plan, source, motion_features[:n], audio_features[:n], compute_text_features(words, n), words,
+                     heard)
+    return add_wavlm(take, wavlm_dir) if wavlm_dir else (take if keep_heard else replace(take, heard=None))
+
+
+def add_wavlm(take: BuiltTake, wavlm_dir) -> BuiltTake:
+    """The take with a local WavLM's features of its recorded speech after its audio features."""
+    from ..engine.conditions.audio_features import wavlm_features
+
+    extra = wavlm_features(take.heard, wavlm_dir, len(take.audio))
+    return replace(take, audio=np.concatenate([take.audio, extra], 1), heard=None)
 
 
 def recorded(samples: np.ndarray, room_seed: int) -> np.ndarray:
@@ -245,18 +255,19 @@ def recorded(samples: np.ndarray, room_seed: int) -> np.ndarray:
     return apply_room(samples, draw_room(rng), rng)
 
 
-def _build_in_worker(plan: ItemPlan) -> BuiltTake:
-    return build_take(plan, wavlm_dir=_WAVLM)
+def _build_in_worker(plan: ItemPlan, keep_heard: bool) -> BuiltTake:
+    return build_take(plan, keep_heard=keep_heard)
 
 
-def _fresh_process_pool(workers: int, clips: list[LibriVoxClip], wavlm_dir: str | None = None):
+def _fresh_process_pool(workers: int, clips: list[LibriVoxClip]):
     """A pool that builds every take in a new process forked from this one.
 
     Speech is already spoken in a process of its own (speech_synth.synthesise_speech); a fresh
     process per take also keeps what the other libraries carry between calls (the recogniser
     that aligns LibriVox takes among them) from one take out of the next, so every take depends
     on its plan alone. The modules and caches a take needs are loaded here first, so a fork
-    costs milliseconds, not an import.
+    costs milliseconds, not an import. WavLM runs in this process, never in a fork: torch's
+    thread pool does not survive a fork once this process has used it (the child hangs).
     """
     import multiprocessing
 
@@ -268,7 +279,18 @@ def _fresh_process_pool(workers: int, clips: list[LibriVoxClip], wavlm_dir: str 
     compute_audio_features(quiet)  # fills the mel and DCT caches
     synthesise(quiet, None, EMOTIONS[0], fps=FPS)  # its lazy imports and caches
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"  # spawn: Windows
-    return multiprocessing.get_context(method).Pool(workers, _init_worker, (clips, wavlm_dir), maxtasksperchild=1)
+    return multiprocessing.get_context(method).Pool(workers, _init_worker, (clips,), maxtasksperchild=1)
+
+
+def _next_take(built) -> BuiltTake:
+    """The next take from the pool; a worker that died or hung is an error, not a wait without end."""
+    import multiprocessing
+
+    try:
+        return built.next(timeout=TAKE_TIMEOUT_S)
+    except multiprocessing.TimeoutError:
+        raise OpenHumanError(f"no take came back from the corpus workers in {TAKE_TIMEOUT_S} s: a worker process "
+                             "died or hangs; build again (with --workers 1 to see its error)") from None
 
 
 def build_corpus(out, hours: float, seed: int = 0, workers: int | None = None, librivox="auto",
@@ -314,9 +336,13 @@ def build_corpus(out, hours: float, seed: int = 0, workers: int | None = None, l
                            text_spec=text_feature_spec(), emotions=list(EMOTIONS), info=info)
     seconds = 0.0
     bar = tqdm(total=len(plans), desc="building corpus", unit="take", disable=not progress)
-    pool = _fresh_process_pool(workers, clips, str(wavlm) if wavlm else None)
+    pool = _fresh_process_pool(workers, clips)
     try:
-        for take in pool.imap(_build_in_worker, plans, chunksize=1):
+        built = pool.imap(partial(_build_in_worker, keep_heard=bool(wavlm)), plans, chunksize=1)
+        for _ in plans:
+            take = _next_take(built)
+            if wavlm:
+                take = add_wavlm(take, wavlm)
             plan = take.plan
             writer.add_take(f"synth-{plan.index:05d}-{plan.emotion.lower()}", take.source, plan.emotion, plan.split,
                             take.motion, take.audio, take.text, take.words)

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import math
 import os
-import threading
 import traceback
 from dataclasses import dataclass, replace
 
@@ -14,6 +13,7 @@ from ..engine.paths import DEFAULT_EMOTIONS
 from ..engine.rates import MODEL_FPS
 from ..engine.speech.words_cache import MemoryWordsCache
 from . import model_labels
+from .background_job import BackgroundJob
 from .rig_writer import current_action_name, kept_note
 from .takes import mark_takes
 from .scene_writer import apply_result
@@ -141,7 +141,7 @@ def pose_at(context, arm, frame: int):
     return read_motion(context, arm, zeggs_skeleton(), frames=[frame])
 
 
-class GenerateJob:
+class GenerateJob(BackgroundJob):
     """A generation run as a modal job (progress, cancel, the scene untouched on failure); the operators
     mix it in (Blender cannot register a subclass of a registered operator)."""
 
@@ -226,9 +226,6 @@ class GenerateJob:
         if bpy.app.background:
             print(f"OpenHuman: {fraction * 100:5.1f}% {stage}", flush=True)
 
-    def invoke(self, context, event):
-        return self.execute(context)
-
     def execute(self, context):
         problem = check_inputs(context)
         if problem:
@@ -257,31 +254,7 @@ class GenerateJob:
             self._cancel_flag = lambda: job.cancel_requested  # a script or another thread may raise it
             self._run_engine(audio, transcript, options)
             return self._finish(context)
-        job = context.window_manager.openhuman_job
-        job.running, job.progress, job.stage, job.cancel_requested = True, 0.0, "starting", False
-        self._thread = threading.Thread(target=self._run_engine, args=(audio, transcript, options), daemon=True)
-        self._thread.start()
-        self._timer = context.window_manager.event_timer_add(0.1, window=context.window)
-        context.window_manager.modal_handler_add(self)
-        return {"RUNNING_MODAL"}
-
-    def modal(self, context, event):
-        job = context.window_manager.openhuman_job
-        if event.type == "ESC" or job.cancel_requested:
-            self._state["cancel"] = True
-        if event.type != "TIMER":
-            return {"RUNNING_MODAL"} if event.type == "ESC" else {"PASS_THROUGH"}
-        job.progress = 100.0 * self._state["progress"]
-        job.stage = self._state["stage"]
-        for area in context.screen.areas if context.screen else []:
-            if area.type in ("VIEW_3D", "PROPERTIES"):
-                area.tag_redraw()
-        if not self._state["done"]:
-            return {"PASS_THROUGH"}
-        context.window_manager.event_timer_remove(self._timer)
-        job.running, job.stage, job.cancel_requested = False, "", False
-        result = self._finish(context)
-        return result
+        return self._start(context, lambda: self._run_engine(audio, transcript, options), "starting")
 
     def _finish(self, context):
         state = self._state

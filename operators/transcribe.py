@@ -1,7 +1,7 @@
 """Transcribe: fill the transcript field from the voice clip (offline recognition, off the main thread)."""
-import threading
-
 import bpy
+
+from .background_job import BackgroundJob
 
 
 def _work(state, audio_path):
@@ -23,7 +23,7 @@ def _work(state, audio_path):
         state["done"] = True
 
 
-class OPENHUMAN_OT_transcribe(bpy.types.Operator):
+class OPENHUMAN_OT_transcribe(BackgroundJob, bpy.types.Operator):
     """Recognise the words of the voice clip (English, offline) and put them in the transcript field"""
 
     bl_idname = "openhuman.transcribe"
@@ -46,30 +46,7 @@ class OPENHUMAN_OT_transcribe(bpy.types.Operator):
         if bpy.app.background:
             _work(self._state, path)
             return self._finish(context)
-        job = context.window_manager.openhuman_job
-        job.running, job.stage, job.progress, job.cancel_requested = True, "recognising words", 0.0, False
-        threading.Thread(target=_work, args=(self._state, path), daemon=True).start()
-        self._timer = context.window_manager.event_timer_add(0.1, window=context.window)
-        context.window_manager.modal_handler_add(self)
-        return {"RUNNING_MODAL"}
-
-    def invoke(self, context, event):
-        return self.execute(context)
-
-    def modal(self, context, event):
-        job = context.window_manager.openhuman_job
-        if event.type == "ESC" or job.cancel_requested:
-            self._state["cancel"] = True
-        if event.type != "TIMER":
-            return {"RUNNING_MODAL"} if event.type == "ESC" else {"PASS_THROUGH"}
-        job.progress = 100.0 * self._state["progress"]
-        for area in context.screen.areas if context.screen else []:
-            area.tag_redraw()
-        if not self._state["done"]:
-            return {"PASS_THROUGH"}
-        context.window_manager.event_timer_remove(self._timer)
-        job.running, job.stage, job.cancel_requested = False, "", False
-        return self._finish(context)
+        return self._start(context, lambda: _work(self._state, path), "recognising words")
 
     def _finish(self, context):
         state = self._state

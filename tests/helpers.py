@@ -11,6 +11,16 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 TESTS = Path(__file__).resolve().parent
 VOICE = REPO / "examples" / "voice.wav"
+DATA = TESTS / "data"
+SPEECH = REPO.parent / "shared" / "data" / "speech"  # LibriVox clips in ../shared
+
+# A Blender script prelude: the add-on enabled and an OpenHuman armature made; its settings are `s`.
+ADDON_SCENE = """import json, bpy
+bpy.ops.preferences.addon_enable(module="openhuman")
+bpy.ops.openhuman.create_armature()
+scene = bpy.context.scene
+s = scene.openhuman
+"""
 
 
 def run_blender(script: str, prelude: str = "import bpy\n", timeout: int = 600, env: dict | None = None,
@@ -27,6 +37,27 @@ def run_blender(script: str, prelude: str = "import bpy\n", timeout: int = 600, 
     assert done.returncode == 0 and lines, done.stdout[-3000:] + done.stderr[-3000:]
     result = json.loads(lines[-1])
     return (result, done.stdout) if with_output else result
+
+
+def tiny_config(**overrides) -> dict:
+    """The arguments of a tiny DenoiserConfig (fast on a CPU), with ``overrides``."""
+    return dict(pose_dim=9, audio_dim=4, text_dim=3, frames=10, seed_frames=2, n_emotions=3,
+                latent=16, heads=2, layers=1, local_window=2, dropout=0.0) | overrides
+
+
+def feature_slice(spec: dict, name: str) -> slice:
+    """The columns that hold the part ``name`` of a feature spec (its ``parts``: name and dims, in order)."""
+    start = 0
+    for part, dims in spec["parts"]:
+        if part == name:
+            return slice(start, start + dims)
+        start += dims
+    raise KeyError(name)
+
+
+def feature_part(spec: dict, features, name: str):
+    """The part ``name`` of per-frame ``features`` (frames x dims) made by ``spec``; spec first, for partial()."""
+    return features[:, feature_slice(spec, name)]
 
 
 def tiny_model_file(path: Path, **overrides) -> Path:

@@ -7,7 +7,7 @@ import struct
 import subprocess
 import sys
 import tracemalloc
-from pathlib import Path
+from functools import partial
 
 import numpy as np
 import pytest
@@ -26,14 +26,9 @@ from openhuman.engine.conditions.audio_features import (
     relative_levels,
 )
 from openhuman.engine.errors import AudioError, ModelFileError
+from helpers import SPEECH, feature_part
 
-SPEECH = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "speech"
-PARTS = {name: dims for name, dims in audio_feature_spec()["parts"]}
-OFFSET = dict(zip(PARTS, np.cumsum([0] + list(PARTS.values()))[:-1]))
-
-
-def part(features, name):
-    return features[:, OFFSET[name]:OFFSET[name] + PARTS[name]]
+part = partial(feature_part, audio_feature_spec())
 
 
 def speech_files():
@@ -93,26 +88,17 @@ def test_formats_load_as_mono_16k_float32(tmp_path, suffix, fmt, subtype, rate, 
     assert np.sqrt(np.mean(middle**2)) == pytest.approx(0.5 / math.sqrt(2), rel=0.05 if lossy else 0.01)
 
 
-def test_mp3_made_by_ffmpeg(tmp_path):
+@pytest.mark.parametrize("name, rate, codec", [("speech.mp3", 22050, ["-b:a", "64k"]),
+                                              ("speech.m4a", 44100, ["-c:a", "aac"])],  # aac: librosa's fallback
+                         ids=["mp3", "aac"])
+def test_formats_made_by_ffmpeg(tmp_path, name, rate, codec):
     if shutil.which("ffmpeg") is None:
         pytest.skip("ffmpeg is not installed")
     source = tmp_path / "source.wav"
-    sf.write(source, tone(2.0, 22050, 300.0), 22050)
-    mp3 = tmp_path / "speech.mp3"
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(source), "-b:a", "64k", str(mp3)], check=True)
-    samples = load_audio(mp3)
-    assert abs(len(samples) / SAMPLE_RATE - 2.0) < 0.1
-    assert abs(peak_frequency(samples[8000:24000]) - 300) < 4
-
-
-def test_aac_goes_through_librosas_fallback(tmp_path):
-    if shutil.which("ffmpeg") is None:
-        pytest.skip("ffmpeg is not installed")
-    source = tmp_path / "source.wav"
-    sf.write(source, tone(2.0, 44100, 300.0), 44100)
-    aac = tmp_path / "speech.m4a"
-    subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(source), "-c:a", "aac", str(aac)], check=True)
-    samples = load_audio(aac)
+    sf.write(source, tone(2.0, rate, 300.0), rate)
+    made = tmp_path / name
+    subprocess.run(["ffmpeg", "-loglevel", "error", "-i", str(source), *codec, str(made)], check=True)
+    samples = load_audio(made)
     assert abs(len(samples) / SAMPLE_RATE - 2.0) < 0.1
     assert abs(peak_frequency(samples[8000:24000]) - 300) < 4
 

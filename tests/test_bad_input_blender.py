@@ -8,7 +8,7 @@ import os
 import pytest
 
 from bad_input_support import tiny_model_file
-from helpers import REPO, VOICE, run_blender
+from helpers import DATA, REPO, VOICE, run_blender
 
 pytestmark = pytest.mark.bad_input
 
@@ -49,22 +49,7 @@ def blender(script: str, timeout: int = 600) -> tuple[dict, str]:
     """Run a script in a fresh Blender (bpy module); returns its JSON line and everything it printed."""
     return run_blender(script, prelude=STATE, timeout=timeout, cwd=REPO.parent, with_output=True)
 
-TINY_BVH = """HIERARCHY
-ROOT Hips
-{
-  OFFSET 0 90 0
-  CHANNELS 6 Xposition Yposition Zposition Zrotation Yrotation Xrotation
-  End Site
-  {
-    OFFSET 0 5 0
-  }
-}
-MOTION
-Frames: 2
-Frame Time: FRAME_TIME
-0 90 0 0 0 0
-1 91 2 5 6 7
-"""
+TINY_BVH = (DATA / "one_joint.bvh").read_text()  # Frame Time: 0.03
 
 
 def assert_refused(case: dict, *needles: str):
@@ -173,8 +158,8 @@ def refusals(tmp_path_factory):
     (tmp / "clip_folder.wav").mkdir()
     (tmp / "notes.wav").write_text("this is not audio\n" * 50)
     for name, frame_time in (("slow", "50"), ("huge", "1e300"), ("tiny", "1e-320")):
-        (tmp / f"{name}.bvh").write_text(TINY_BVH.replace("FRAME_TIME", frame_time))
-    (tmp / "bare16.bvh").write_bytes(TINY_BVH.replace("FRAME_TIME", "0.03").encode("utf-16-le"))
+        (tmp / f"{name}.bvh").write_text(TINY_BVH.replace("Frame Time: 0.03", f"Frame Time: {frame_time}"))
+    (tmp / "bare16.bvh").write_bytes(TINY_BVH.encode("utf-16-le"))
     (tmp / "out_folder.bvh").mkdir()
     seen, _ = blender(f"""
         import shutil

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 from bad_input_support import VOICE, assert_clean_failure, openhuman
+from helpers import ADDON_SCENE
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -333,11 +334,7 @@ def test_blender_reports_a_deeply_nested_json_transcript_in_one_line(tmp_path):
 
     nested = tmp_path / "words.json"
     nested.write_text("[" * 200000)
-    script = textwrap.dedent(f"""
-        import json, bpy
-        bpy.ops.preferences.addon_enable(module="openhuman")
-        bpy.ops.openhuman.create_armature()
-        s = bpy.context.scene.openhuman
+    script = ADDON_SCENE + textwrap.dedent(f"""
         s.audio_path, s.method, s.transcript = {str(VOICE)!r}, "PROCEDURAL", {str(nested)!r}
         before = (len(bpy.data.actions), len(bpy.data.objects))
         try:

@@ -1,16 +1,11 @@
 """Directing in Blender (issue 15): Regenerate range keeps every key outside the range, the directing
 settings live on scene.openhuman and are kept in the .blend; real bpy, a real LibriVox voice."""
-from helpers import VOICE, run_blender
+from helpers import ADDON_SCENE, VOICE, run_blender
 
 
 def test_regenerate_range_keeps_every_key_outside_it(tmp_path):
     blend = tmp_path / "directed.blend"
     result = run_blender(f"""
-        import json, bpy
-        bpy.ops.preferences.addon_enable(module="openhuman")
-        bpy.ops.openhuman.create_armature()
-        scene = bpy.context.scene
-        s = scene.openhuman
         s.audio_path, s.method = {str(VOICE)!r}, "PROCEDURAL"
         bpy.ops.openhuman.generate()
         arm = s.armature
@@ -54,7 +49,7 @@ def test_regenerate_range_keeps_every_key_outside_it(tmp_path):
         s = bpy.context.scene.openhuman
         out["kept"] = [s.body, s.lock_root, s.start_from_pose, s.end_on_pose, s.listening]
         print("JSON:" + json.dumps(out))
-    """)
+    """, prelude=ADDON_SCENE)
     assert "preview range" in result["no_range"] and result["unchanged"]
     assert result["new"] != result["old"] and result["old"] in result["stashed"]
     assert result["outside_same"] == result["curves"] == 75 * 4 + 3
@@ -65,12 +60,7 @@ def test_regenerate_range_keeps_every_key_outside_it(tmp_path):
 
 def test_generate_stays_on_the_spot_and_starts_from_the_pose_before(tmp_path):
     result = run_blender(f"""
-        import json, bpy
         import numpy as np
-        bpy.ops.preferences.addon_enable(module="openhuman")
-        bpy.ops.openhuman.create_armature()
-        scene = bpy.context.scene
-        s = scene.openhuman
         s.audio_path, s.method, s.start_frame = {str(VOICE)!r}, "PROCEDURAL", 40
         arm = s.armature
         hand = arm.pose.bones["RightHand"]
@@ -88,7 +78,7 @@ def test_generate_stays_on_the_spot_and_starts_from_the_pose_before(tmp_path):
                 if scene.frame_set(f) is None]
         travel = max(np.linalg.norm((r - root[0])[[0, 1]]) for r in root)  # Blender's floor is X-Y
         print("JSON:" + json.dumps({{"start_error": float(np.linalg.norm(first - lead)), "travel": float(travel)}}))
-    """)
+    """, prelude=ADDON_SCENE)
     assert result["start_error"] < 0.01
     assert result["travel"] <= 0.021
 
@@ -96,10 +86,6 @@ def test_generate_stays_on_the_spot_and_starts_from_the_pose_before(tmp_path):
 def test_takes_are_actions_to_play_with_one_click_and_keep(tmp_path):
     blend = tmp_path / "takes.blend"
     result = run_blender(f"""
-        import json, bpy
-        bpy.ops.preferences.addon_enable(module="openhuman")
-        bpy.ops.openhuman.create_armature()
-        s = bpy.context.scene.openhuman
         s.audio_path, s.method, s.takes, s.seed = {str(VOICE)!r}, "PROCEDURAL", 3, 10
         bpy.ops.openhuman.generate()
         from openhuman.operators.takes import takes_of
@@ -117,7 +103,7 @@ def test_takes_are_actions_to_play_with_one_click_and_keep(tmp_path):
         out["left"] = sorted(a.name for a in bpy.data.actions)
         out["playing_kept"] = arm.animation_data.action.name
         print("JSON:" + json.dumps(out))
-    """)
+    """, prelude=ADDON_SCENE)
     names = result["names"]
     assert len(names) == 3 and result["seeds"] == [10, 11, 12] and result["playing"] == names[0]
     assert result["after_click"] == names[2] and result["reopened"] == names  # every take survives a save

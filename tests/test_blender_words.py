@@ -1,15 +1,11 @@
 """Words once in Blender: kept in the .blend, reused by every Generate of the same clip, and correctable."""
 
-from helpers import VOICE, run_blender
+from helpers import ADDON_SCENE, VOICE, run_blender
 
 
 def test_words_are_found_once_kept_in_the_blend_and_corrected_words_drive_the_result(tmp_path):
     blend = tmp_path / "scene.blend"
     result = run_blender(f"""
-        import json, bpy
-        bpy.ops.preferences.addon_enable(module="openhuman")
-        bpy.ops.openhuman.create_armature()
-        s = bpy.context.scene.openhuman
         s.audio_path, s.method = {str(VOICE)!r}, "PROCEDURAL"
         out = {{}}
         bpy.ops.openhuman.generate()
@@ -44,7 +40,7 @@ def test_words_are_found_once_kept_in_the_blend_and_corrected_words_drive_the_re
         bpy.ops.openhuman.forget_edited_words()
         out["forgotten"] = s.words_text is None
         print("JSON:" + json.dumps(out))
-    """)
+    """, prelude=ADDON_SCENE)
     assert "recognised" in result["first"] and "cache" not in result["first"]
     assert "reused from the cache" in result["second"]
     assert "reused from the cache" in result["after_reload"]  # the .blend kept them

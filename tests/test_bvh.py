@@ -9,28 +9,9 @@ from hypothesis import strategies as st
 from openhuman.engine.motion import bvh, quat
 from openhuman.engine.errors import BVHError, OpenHumanError
 from openhuman.engine.motion.motion import Motion, Skeleton
+from helpers import DATA
 
-SMALL = """HIERARCHY
-ROOT Hips
-{
-  OFFSET 0 90 0
-  CHANNELS 6 Xposition Yposition Zposition Zrotation Yrotation Xrotation
-  JOINT Spine
-  {
-    OFFSET 0 10 0
-    CHANNELS 3 Xrotation Yrotation Zrotation
-    End Site
-    {
-      OFFSET 0 5 0
-    }
-  }
-}
-MOTION
-Frames: 2
-Frame Time: 0.0333333
-0 90 0 0 0 0 10 0 0
-1 91 2 5 6 7 -10 20 30
-"""
+SMALL = (DATA / "two_joints.bvh").read_text()  # Hips and Spine, two frames
 
 
 def test_real_clip_round_trip(zeggs_dir, tmp_path):

@@ -8,13 +8,13 @@ from openhuman.engine.diffusion.denoiser import (
     count_parameters,
     rotary_tables,
 )
+from helpers import tiny_config
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-TINY = dict(pose_dim=12, audio_dim=5, text_dim=3, frames=16, seed_frames=4, n_emotions=3,
-            latent=32, heads=2, layers=2, local_window=2, dropout=0.1)
+TINY = tiny_config(pose_dim=12, audio_dim=5, frames=16, seed_frames=4, latent=32, layers=2, dropout=0.1)
 
 
 def inputs(cfg: DenoiserConfig, batch=3, seed=0):

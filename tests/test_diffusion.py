@@ -6,13 +6,13 @@ import torch.nn.functional as F
 from openhuman.engine.diffusion.denoiser import Denoiser, DenoiserConfig
 from openhuman.engine.diffusion.schedule import NoiseSchedule, dropout_masks, training_step, x0_loss
 from openhuman.engine.diffusion.guidance import Conditions, combine, condition_pair, guided_x0
+from helpers import tiny_config
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-TINY = dict(pose_dim=10, audio_dim=4, text_dim=3, frames=12, seed_frames=3, n_emotions=4,
-            latent=32, heads=2, layers=1, local_window=2, dropout=0.0)
+TINY = tiny_config(pose_dim=10, frames=12, seed_frames=3, n_emotions=4, latent=32)
 
 
 @pytest.fixture

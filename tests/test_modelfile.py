@@ -16,9 +16,9 @@ from openhuman.engine.diffusion.modelfile import (
     save_model_file,
     weights_digest,
 )
+from helpers import tiny_config
 
-TINY = dict(pose_dim=9, audio_dim=4, text_dim=3, frames=10, seed_frames=2, n_emotions=3,
-            latent=16, heads=2, layers=1, local_window=2, dropout=0.0)
+TINY = tiny_config()
 EMOTIONS = ["Happy", "Sad", "Neutral"]
 AUDIO = {"kind": "mel", "bins": 4, "sample_rate": 16000}
 TEXT = {"kind": "word-hash", "dim": 3}
@@ -140,46 +140,25 @@ def test_newer_format_version(saved):
     assert model_info(path)["format_version"] == FORMAT_VERSION + 1  # info still shows what it is
 
 
-def test_missing_metadata_field(saved):
+# A careless tool's changes (to the tensors and the metadata, in place), and what loading then says.
+CORRUPTIONS = {
+    "missing_metadata_field": (lambda tensors, meta: meta.pop("emotions"), "emotions"),
+    "wrong_shape": (lambda tensors, meta: tensors.update({"model.motion_out.weight": torch.zeros(9, 17)}),
+                    "shape mismatch.*motion_out.weight"),
+    "missing_weight": (lambda tensors, meta: tensors.pop("model.seed_absent"), "missing weights.*seed_absent"),
+    "bad_normalisation_tensor": (lambda tensors, meta: tensors.update({"norm.std": torch.ones(5)}), "norm.std"),
+    "emotion_count_must_match_architecture": (lambda tensors, meta: meta.update(emotions=["Happy", "Sad"]),
+                                              "3 emotions"),
+}
+
+
+@pytest.mark.parametrize("mutate, message", CORRUPTIONS.values(), ids=list(CORRUPTIONS))
+def test_rewritten_file_is_refused(saved, mutate, message):
     path = saved[0]
-    meta = read_metadata(path)
-    del meta["emotions"]
-    rewrite(path, metadata=meta)
-    with pytest.raises(ModelFileError, match="emotions"):
-        load_model_file(path)
-
-
-def test_wrong_shape(saved):
-    path = saved[0]
-    tensors = load_file(str(path))
-    tensors["model.motion_out.weight"] = torch.zeros(9, 17)
-    rewrite(path, tensors=tensors)
-    with pytest.raises(ModelFileError, match="shape mismatch.*motion_out.weight"):
-        load_model_file(path)
-
-
-def test_missing_weight(saved):
-    path = saved[0]
-    tensors = load_file(str(path))
-    del tensors["model.seed_absent"]
-    rewrite(path, tensors=tensors)
-    with pytest.raises(ModelFileError, match="missing weights.*seed_absent"):
-        load_model_file(path)
-
-
-def test_bad_normalisation_tensor(saved):
-    path = saved[0]
-    tensors = load_file(str(path))
-    tensors["norm.std"] = torch.ones(5)
-    rewrite(path, tensors=tensors)
-    with pytest.raises(ModelFileError, match="norm.std"):
-        load_model_file(path)
-
-
-def test_emotion_count_must_match_architecture(saved):
-    path = saved[0]
-    rewrite(path, metadata=dict(read_metadata(path), emotions=["Happy", "Sad"]))
-    with pytest.raises(ModelFileError, match="3 emotions"):
+    tensors, meta = load_file(str(path)), read_metadata(path)
+    mutate(tensors, meta)
+    rewrite(path, tensors=tensors, metadata=meta)
+    with pytest.raises(ModelFileError, match=message):
         load_model_file(path)
 
 

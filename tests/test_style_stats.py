@@ -62,7 +62,12 @@ def test_reference_module_describes_the_quantities():
     assert ref.KIND == {q.name: q.kind for q in sm.QUANTITIES}
     assert set(ref.KIND.values()) == {"ratio", "offset"}
     assert ref.EMOTION_NAMES == ("Neutral", "Happy", "Sad", "Angry", "Old", "Relaxed")
-    assert so.REGENERATE in ref.__doc__
+    assert so.REGENERATE in ref.__doc__ and so.REGENERATE in ref.ABOUT
+
+
+def test_reference_json_is_what_the_writer_writes_from_the_stored_numbers():
+    shipped = (REPO / "training" / "style_reference.json").read_text()
+    assert so.reference_json(st.stored_stats()) == shipped
 
 
 def test_every_style_is_measured_on_every_content(fresh):
@@ -171,11 +176,11 @@ def test_bad_folders_and_annotations_are_named(bandai_dir, tmp_path):
         sm.find_captures(tmp_path)
 
 
-def test_command_line_writes_json_markdown_and_plot(bandai_dir, tmp_path, capsys):
+def test_command_line_writes_json_markdown_plot_and_reference(bandai_dir, tmp_path, capsys):
     out = tmp_path / "out"
     out.mkdir()
-    code = ss.main(["--bandai", str(bandai_dir), "--json", str(out / "s.json"),
-                    "--markdown", str(out / "s.md"), "--plot", str(out / "s.png")])
+    code = ss.main(["--bandai", str(bandai_dir), "--json", str(out / "s.json"), "--markdown", str(out / "s.md"),
+                    "--plot", str(out / "s.png"), "--write-reference", str(out / "r.json")])
     assert code == 0
     printed = capsys.readouterr().out
     assert "hand_speed" in printed and "Relaxed" in printed
@@ -183,6 +188,15 @@ def test_command_line_writes_json_markdown_and_plot(bandai_dir, tmp_path, capsys
     for style in ref.STYLES:
         for name in ref.QUANTITIES:
             _close(ref.TABLE[style][name], data["table"][style][name], name, style)
+    written = json.loads((out / "r.json").read_text())
+    shipped = json.loads((REPO / "training" / "style_reference.json").read_text())
+    assert list(written) == list(shipped)
+    for key in ("about", "styles", "emotion_names", "emotion_style", "quantities", "kind", "unit", "decimals",
+                "meaning", "agreement"):
+        assert written[key] == shipped[key], key
+    for style in ref.STYLES:
+        for name in ref.QUANTITIES:
+            _close(ref.TABLE[style][name], written["table"][style][name], name, style)
     assert "| old |" in (out / "s.md").read_text()
     png = (out / "s.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20_000

@@ -2,7 +2,7 @@
 import json
 import subprocess
 import sys
-from pathlib import Path
+from functools import partial
 
 import numpy as np
 import pytest
@@ -26,19 +26,15 @@ from openhuman.engine.conditions.text_features import (
 from openhuman.engine.speech.transcript import load_transcript
 from openhuman.engine.speech.word_text import normalise_word
 from openhuman.engine.speech.words import WordSpan
+from helpers import SPEECH, feature_part, feature_slice
 
-SPEECH = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "speech"
-PARTS = {name: dims for name, dims in text_feature_spec()["parts"]}
-OFFSET = dict(zip(PARTS, np.cumsum([0] + list(PARTS.values()))[:-1]))
-
-
-def part(features, name):
-    return features[:, OFFSET[name]:OFFSET[name] + PARTS[name]]
+SPEC = text_feature_spec()
+part = partial(feature_part, SPEC)
 
 
 def test_spec_and_sizes():
     spec = text_feature_spec()
-    assert spec["dims"] == DIMS == sum(PARTS.values()) <= 128
+    assert spec["dims"] == DIMS == sum(dims for _, dims in spec["parts"]) <= 128
     assert spec["fps"] == 20 and spec["name"] == "openhuman-text"
     check_text_feature_spec(json.loads(json.dumps(spec)))
     assert compute_text_features([WordSpan("hi", 0, 1)], 30).shape == (30, DIMS)
@@ -72,7 +68,7 @@ def test_lexicon_covers_the_gesture_categories():
 def test_no_transcript_sets_only_the_no_text_flag(spans):
     features = compute_text_features(spans, 12)
     assert (part(features, "no_text") == 1).all()
-    assert not np.delete(features, OFFSET["no_text"], axis=1).any()
+    assert not np.delete(features, feature_slice(SPEC, "no_text"), axis=1).any()
 
 
 def test_words_land_on_their_frames():
@@ -139,7 +135,7 @@ def test_any_spans_give_finite_well_formed_features(spans, n_frames):
     active = part(features, "word_active")[:, 0] == 1
     norms = np.linalg.norm(part(features, "hashed_embedding"), axis=1)
     np.testing.assert_allclose(norms[active], 1, rtol=1e-5)
-    assert not features[~active][:, OFFSET["word_active"]:].any()
+    assert not features[~active][:, feature_slice(SPEC, "word_active").start:].any()
     position = part(features, "word_position")
     assert (position >= 0).all() and (position <= 1).all()
 

@@ -99,25 +99,6 @@ def test_srt_given_as_a_string():
     assert words_of(spans) == ["hi", "you"] and spans[0].start == 2.0
 
 
-@pytest.mark.parametrize(
-    "text, line, message",
-    [
-        ("1\n00:00:01,000 -> 00:00:02,000\nhi\n", 2, "expected a time line"),
-        ("1\n00:00:01,000 --> 00:00:02,000\nhi\n\nhello\n", 5, "expected a cue number"),
-        ("1\n00:00:03,000 --> 00:00:02,000\nhi\n", 2, "ends .* before it starts"),
-        ("1\n00:00:01,000 --> 00:00:02,000\nhi\n\n2\n00:00:01,000 --> 00:61:02,000\nho\n", 6, "below 60"),
-        ("1\n", 2, "end of the file"),
-    ],
-)
-def test_malformed_srt_names_the_line(tmp_path, text, line, message):
-    path = tmp_path / "bad.srt"
-    path.write_text(text)
-    with pytest.raises(TranscriptError, match=message) as caught:
-        load_transcript(path)
-    assert caught.value.line == line
-    assert f"bad.srt:{line}:" in str(caught.value)
-
-
 # ---------------------------------------------------------------- WebVTT
 
 VTT = """WEBVTT - a talk
@@ -149,20 +130,26 @@ def test_vtt_cues_and_inline_timestamps(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "text, line, message",
+    "suffix, text, line, message",
     [
-        ("00:01.000 --> 00:02.000\nhi\n", 1, "WEBVTT"),
-        ("WEBVTT\n\n00:01.000 --> 00:0x.000\nhi\n", 3, "bad cue timing"),
-        ("WEBVTT\n\nid\nhello\n", 4, "expected a cue timing"),
-        ("WEBVTT\n\n00:05.000 --> 00:02.000\nhi\n", 3, "before it starts"),
+        ("srt", "1\n00:00:01,000 -> 00:00:02,000\nhi\n", 2, "expected a time line"),
+        ("srt", "1\n00:00:01,000 --> 00:00:02,000\nhi\n\nhello\n", 5, "expected a cue number"),
+        ("srt", "1\n00:00:03,000 --> 00:00:02,000\nhi\n", 2, "ends .* before it starts"),
+        ("srt", "1\n00:00:01,000 --> 00:00:02,000\nhi\n\n2\n00:00:01,000 --> 00:61:02,000\nho\n", 6, "below 60"),
+        ("srt", "1\n", 2, "end of the file"),
+        ("vtt", "00:01.000 --> 00:02.000\nhi\n", 1, "WEBVTT"),
+        ("vtt", "WEBVTT\n\n00:01.000 --> 00:0x.000\nhi\n", 3, "bad cue timing"),
+        ("vtt", "WEBVTT\n\nid\nhello\n", 4, "expected a cue timing"),
+        ("vtt", "WEBVTT\n\n00:05.000 --> 00:02.000\nhi\n", 3, "before it starts"),
     ],
 )
-def test_malformed_vtt_names_the_line(tmp_path, text, line, message):
-    path = tmp_path / "bad.vtt"
+def test_malformed_srt_and_vtt_name_the_line(tmp_path, suffix, text, line, message):
+    path = tmp_path / f"bad.{suffix}"
     path.write_text(text)
     with pytest.raises(TranscriptError, match=message) as caught:
         load_transcript(path)
     assert caught.value.line == line
+    assert f"bad.{suffix}:{line}:" in str(caught.value)
 
 
 # ---------------------------------------------------------------- TextGrid

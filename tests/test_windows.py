@@ -21,13 +21,13 @@ from openhuman.engine.diffusion.windowed_sampling import (
     voice_guides,
     window_slice,
 )
+from helpers import tiny_config
 
 
 pytestmark = pytest.mark.usefixtures("one_thread")
 
 
-CFG = DenoiserConfig(pose_dim=7, audio_dim=4, text_dim=3, frames=80, seed_frames=8, n_emotions=3,
-                     latent=16, heads=2, layers=1, local_window=3, dropout=0.0)
+CFG = DenoiserConfig(**tiny_config(pose_dim=7, frames=80, seed_frames=8, local_window=3))
 FAST = dict(sampler="dpm", steps=3, device="cpu")
 
 

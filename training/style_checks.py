@@ -22,11 +22,11 @@ from scipy.signal import savgol_filter
 
 from ..engine.motion import quat
 from ..engine.motion.motion import Motion
+from .style_measure import mean_frequency
 
 STILL_SPEED = 0.1  # m/s: a frame is still when both hands move slower than this
 _UP = np.array([0.0, 1.0, 0.0])
 _SAVGOL = 9
-_BAND_HZ = (0.2, 5.0)
 HAND_JOINTS = ("LeftHand", "RightHand")
 
 
@@ -71,17 +71,6 @@ def _horizontal_unit(v: np.ndarray) -> np.ndarray:
 
 def _sagittal_deg(v: np.ndarray, facing: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2((v * facing).sum(-1), v[..., 1]))
-
-
-def mean_frequency(velocity: np.ndarray, fps: float) -> float:
-    """Power-weighted mean frequency within 0.2-5 Hz of (F, ...) velocities (as in style_measure)."""
-    v = velocity.reshape(velocity.shape[0], -1)
-    v = (v - v.mean(0)) * np.hanning(v.shape[0])[:, None]
-    n = max(1024, 1 << int(math.ceil(math.log2(8 * v.shape[0]))))
-    power = (np.abs(np.fft.rfft(v, n=n, axis=0)) ** 2).sum(1)
-    freqs = np.fft.rfftfreq(n, 1.0 / fps)
-    band = (freqs >= _BAND_HZ[0]) & (freqs <= _BAND_HZ[1])
-    return float((freqs[band] * power[band]).sum() / max(power[band].sum(), 1e-300))
 
 
 def movement_unit_duration(speed: np.ndarray, fps: float) -> float:

@@ -214,8 +214,8 @@ def _sagittal_angle_deg(v: np.ndarray, facing: np.ndarray) -> np.ndarray:
     return np.degrees(np.arctan2((v * facing).sum(-1), v[..., 1]))
 
 
-def _mean_frequency(velocity: np.ndarray, fps: float) -> float:
-    """Power-weighted mean frequency within FREQUENCY_BAND_HZ of (F, ...) velocities (Hann window).
+def mean_frequency(velocity: np.ndarray, fps: float, band_hz: tuple[float, float] = FREQUENCY_BAND_HZ) -> float:
+    """Power-weighted mean frequency within `band_hz` of (F, ...) velocities (Hann window).
 
     The spectral peak was tried first: it jumps between a gesture's slow raise-and-lower and
     its fast wave, so its per-content ratios scattered two to five times as widely.
@@ -225,7 +225,7 @@ def _mean_frequency(velocity: np.ndarray, fps: float) -> float:
     n = max(1024, 1 << int(math.ceil(math.log2(8 * v.shape[0]))))
     power = (np.abs(np.fft.rfft(v, n=n, axis=0)) ** 2).sum(1)
     freqs = np.fft.rfftfreq(n, 1.0 / fps)
-    band = (freqs >= FREQUENCY_BAND_HZ[0]) & (freqs <= FREQUENCY_BAND_HZ[1])
+    band = (freqs >= band_hz[0]) & (freqs <= band_hz[1])
     return float((freqs[band] * power[band]).sum() / max(power[band].sum(), 1e-300))
 
 
@@ -260,7 +260,7 @@ def measure(body: Body) -> dict[str, float]:
         "hand_speed": float(speed.mean()),
         "amplitude": float(spread.mean()),
         "duration": float(duration),
-        "frequency": _mean_frequency(velocity, body.fps),
+        "frequency": mean_frequency(velocity, body.fps),
         "jerk": float(np.linalg.norm(jerk, axis=-1).mean()),
         "symmetry": symmetry,
         "frames": float(frames),

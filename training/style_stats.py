@@ -10,7 +10,7 @@ over the contents. The same `measure` works on any skeleton given a joint map, s
 synthesised motion on the ZeroEGGs skeleton (ZEGGS_JOINTS) is measured the same way.
 
     python -m openhuman.training.style_stats [--bandai DIR] [--json OUT] [--markdown OUT]
-        [--plot OUT.png] [--write-reference training/style_reference.py]
+        [--plot OUT.png] [--write-reference training/style_reference.json]
         [--update-doc docs/emotion-styles.md]
 
 Only these statistics enter the project, never the captures. Method and choices:
@@ -18,7 +18,7 @@ docs/emotion-styles.md.
 
 Modules: training/style_measure.py (the captures, one number per quantity per take),
 training/style_table.py (takes -> style table and emotion targets), training/style_table_output.py
-(text, Markdown, plot, the reference module, the document's tables); this one is the command line.
+(text, Markdown, plot, the reference JSON, the document's tables); this one is the command line.
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ from pathlib import Path
 from ..engine.errors import OpenHumanError
 from .style_measure import QUANTITIES
 from .style_table import style_stats
-from .style_table_output import markdown, plot, reference_source, text_table, with_tables
+from .style_table_output import markdown, plot, reference_json, text_table, with_tables
 
 
 def default_bandai_dir() -> Path:
@@ -46,7 +46,7 @@ def main(argv=None) -> int:
     parser.add_argument("--markdown", type=Path, help="write the tables as Markdown here")
     parser.add_argument("--plot", type=Path, help="write a bar chart (PNG) here")
     parser.add_argument("--write-reference", type=Path,
-                        help="write the Python table module (training/style_reference.py)")
+                        help="write the stored table as JSON (training/style_reference.json)")
     parser.add_argument("--update-doc", type=Path, help="refresh the generated tables in this Markdown document "
                                                         "(docs/emotion-styles.md)")
     args = parser.parse_args(argv)
@@ -66,7 +66,7 @@ def main(argv=None) -> int:
     if args.plot:
         plot(stats, args.plot)
     if args.write_reference:
-        args.write_reference.write_text(reference_source(stats))
+        args.write_reference.write_text(reference_json(stats))
     if args.update_doc:
         try:
             args.update_doc.write_text(with_tables(args.update_doc.read_text(), markdown(r)))

@@ -12,11 +12,10 @@ from typing import Callable
 
 import numpy as np
 
-from .rates import MODEL_FPS
-from .settings import GammaCurve
+from .settings import GammaCurve, check_setting_values
 from .errors import OpenHumanError
 from .motion.motion import Motion
-from .paths import BUNDLED_MODEL
+from .constants import BUNDLED_MODEL, MODEL_FPS
 from .diffusion.presets import DEFAULT_INTENSITY, DEFAULT_SAMPLER, QUALITY  # noqa: F401  (QUALITY re-exported)
 from .speech.words import WordSpan
 
@@ -159,7 +158,7 @@ def generate(audio_path, transcript=None, options: GenerateOptions | None = None
         bundle = load_model(options.model, options.device, options.wavlm)
         _check_emotions(options, bundle.emotions)
     else:
-        from .paths import DEFAULT_EMOTIONS
+        from .constants import DEFAULT_EMOTIONS
 
         _check_emotions(options, list(DEFAULT_EMOTIONS))
     if options.listening:  # a listener's motion does not depend on the words
@@ -197,7 +196,7 @@ def generate_for_words(samples16k: np.ndarray, words: list[WordSpan], options: G
         report(1.0, "done")
         return GenerationResult(motion, words, options, {"method": "listening"})
     if options.method == "procedural":
-        from .paths import DEFAULT_EMOTIONS
+        from .constants import DEFAULT_EMOTIONS
 
         _check_emotions(options, list(DEFAULT_EMOTIONS))
         report(0.2, "synthesising gestures")
@@ -220,11 +219,9 @@ def _skeleton_of(bundle):
 
 def check_generate_options(options: GenerateOptions) -> None:
     """Raise OpenHumanError naming the first setting of ``options`` that cannot work."""
-    from .option_checks import check_options
-
     if options.method not in METHODS:
         raise OpenHumanError(f"unknown method {options.method!r}; use one of {', '.join(METHODS)}")
-    check_options(options)
+    check_setting_values(options)
 
 
 def _check_emotions(options: GenerateOptions, labels: list[str]) -> None:

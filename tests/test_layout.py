@@ -49,3 +49,15 @@ def test_arrows_point_down_the_layers():
     for folder, allowed in below.items():
         offenders = {m: sorted(t - allowed) for m, t in _imported_packages(folder).items() if t - allowed}
         assert offenders == {}, f"{folder}/ imports from above it: {offenders}"
+
+
+def test_engine_is_a_few_stages_of_small_modules():
+    """engine/ draws the pipeline: a handful of modules at the top, the stages as sub-packages, none too long."""
+    top = sorted(p.name for p in (REPO / "engine").glob("*.py"))
+    stages = sorted(p.parent.name for p in (REPO / "engine").glob("*/__init__.py"))
+    assert len(top) <= 8, top
+    assert {"speech", "conditions", "diffusion", "motion", "procedural"} <= set(stages), stages
+    sources = [p for folder in ("engine", "batch", "training", "cli", "operators", "panels")
+               for p in (REPO / folder).rglob("*.py")]
+    long = {str(p.relative_to(REPO)): n for p in sources if (n := len(p.read_text().splitlines())) > 450}
+    assert len(sources) > 100 and not long, long

@@ -42,7 +42,7 @@ from typing import Iterable, Iterator
 
 import numpy as np
 
-from ..rates import MODEL_FPS
+from ..constants import MODEL_FPS
 from ..speech.audio import SAMPLE_RATE
 from ..errors import AudioError, ModelFileError
 

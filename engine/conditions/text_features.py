@@ -27,7 +27,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ..rates import MODEL_FPS
+from ..constants import MODEL_FPS
 from ..errors import ModelFileError
 from ..speech.word_text import normalise_word
 from ..speech.words import WordSpan

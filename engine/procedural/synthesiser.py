@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.ndimage import gaussian_filter1d
 
-from ..rates import MODEL_FPS
+from ..constants import MODEL_FPS
 from ..motion import quat
 from ..errors import OpenHumanError
 from ..motion.motion import Motion

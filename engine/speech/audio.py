@@ -30,7 +30,7 @@ import numpy as np
 
 from ..errors import AudioError
 
-from ..rates import SAMPLE_RATE  # noqa: F401  (re-exported: the speech modules read it here)
+from ..constants import SAMPLE_RATE  # noqa: F401  (re-exported: the speech modules read it here)
 MAX_CLIP_SECONDS = 2 * 3600.0
 _READ_BLOCK_SECONDS = 30.0
 

@@ -27,7 +27,7 @@ def run(args) -> int:
     from ..batch.jobs import BatchDefaults, parse_shard, read_jobs, shard
     from ..batch.runner import blender_worker, bpy_worker, run_batch
     from ..engine.errors import OpenHumanError
-    from ..engine.paths import BUNDLED_MODEL
+    from ..engine.constants import BUNDLED_MODEL
 
     if args.workers < 1:
         raise OpenHumanError("--workers must be 1 or more")

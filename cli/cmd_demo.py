@@ -14,7 +14,7 @@ def add_arguments(p):
 
 
 def run(args) -> int:
-    from ..engine.paths import BUNDLED_MODEL, EXAMPLE_TRANSCRIPT, EXAMPLE_VOICE
+    from ..engine.constants import BUNDLED_MODEL, EXAMPLE_TRANSCRIPT, EXAMPLE_VOICE
     from ..operators.headless import generate_scene
 
     method = args.method or ("model" if BUNDLED_MODEL.exists() else "procedural")

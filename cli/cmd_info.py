@@ -11,7 +11,7 @@ def add_arguments(p):
 
 def run(args) -> int:
     from ..engine.diffusion.modelfile import model_info
-    from ..engine.paths import BUNDLED_MODEL
+    from ..engine.constants import BUNDLED_MODEL
 
     print(json.dumps(model_info(args.model or BUNDLED_MODEL), indent=2))
     return 0

@@ -9,8 +9,7 @@ from dataclasses import dataclass, replace
 import bpy
 
 from ..engine.errors import AudioError, OpenHumanError
-from ..engine.paths import DEFAULT_EMOTIONS
-from ..engine.rates import MODEL_FPS
+from ..engine.constants import DEFAULT_EMOTIONS, MODEL_FPS
 from ..engine.speech.words_cache import MemoryWordsCache
 from . import model_labels
 from .background_job import BackgroundJob

@@ -1,7 +1,7 @@
 """The emotion labels of the model the add-on uses, read from its header (no torch needed)."""
 from ..engine.errors import ModelFileError
 from ..engine.diffusion.model_header import read_metadata
-from ..engine.paths import BUNDLED_MODEL, DEFAULT_EMOTIONS
+from ..engine.constants import BUNDLED_MODEL, DEFAULT_EMOTIONS
 
 _cache: dict = {}
 

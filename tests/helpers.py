@@ -68,7 +68,7 @@ def tiny_model_file(path: Path, **overrides) -> Path:
     from openhuman.engine.conditions.audio_features import audio_feature_spec
     from openhuman.engine.diffusion.denoiser import Denoiser, DenoiserConfig
     from openhuman.engine.diffusion.modelfile import save_model_file
-    from openhuman.engine.paths import DEFAULT_EMOTIONS
+    from openhuman.engine.constants import DEFAULT_EMOTIONS
     from openhuman.engine.motion.pose import DIMS
     from openhuman.engine.motion.skeleton_zeggs import zeggs_skeleton
     from openhuman.engine.conditions.text_features import text_feature_spec

@@ -2,7 +2,7 @@
 import numpy as np
 
 from openhuman.engine.api import GenerateOptions, generate, load_model
-from openhuman.engine.paths import BUNDLED_MODEL, EXAMPLE_TRANSCRIPT, EXAMPLE_VOICE
+from openhuman.engine.constants import BUNDLED_MODEL, EXAMPLE_TRANSCRIPT, EXAMPLE_VOICE
 
 
 def test_bundled_model_is_small_and_has_the_six_emotions():

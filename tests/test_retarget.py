@@ -12,7 +12,7 @@ from openhuman.engine.motion import bonemaps, quat
 from openhuman.engine.speech.audio import load_audio
 from openhuman.engine.motion.bvh import load as load_bvh
 from openhuman.engine.errors import RetargetError
-from openhuman.engine.paths import EXAMPLE_VOICE
+from openhuman.engine.constants import EXAMPLE_VOICE
 from openhuman.engine.procedural.synthesiser import synthesise
 from openhuman.engine.motion.retarget import RigRest, SOURCE_AIM, plan_retarget, retarget, unretarget
 from openhuman.engine.motion.skeleton_zeggs import JOINT_NAMES, zeggs_skeleton

@@ -320,7 +320,7 @@ def test_one_writer_and_its_inverse_on_a_moved_openhuman_armature(tmp_path):
     from openhuman.engine.motion.motion_io import save_motion
     from openhuman.engine.procedural.synthesiser import synthesise
     from openhuman.engine.speech.audio import load_audio
-    from openhuman.engine.paths import EXAMPLE_VOICE
+    from openhuman.engine.constants import EXAMPLE_VOICE
 
     motion = synthesise(load_audio(EXAMPLE_VOICE), None, "Angry", fps=30.0, seed=2).slice(0, 90)
     path = tmp_path / "motion.npz"

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import soundfile
 
-from ..engine.paths import BUNDLED_MODEL
+from ..engine.constants import BUNDLED_MODEL
 
 REPO = Path(__file__).resolve().parents[1]
 SPEECH_FOLDERS = (REPO.parent / "shared" / "data" / "speech", Path("/usr/share/pocketsphinx/test/data/librivox"))

@@ -10,7 +10,7 @@ import torch
 from ..engine.conditions.audio_features import audio_feature_spec
 from ..engine.diffusion.denoiser import Denoiser, DenoiserConfig
 from ..engine.diffusion.modelfile import LoadedModel, load_model_file
-from ..engine.paths import BUNDLED_MODEL, DEFAULT_EMOTIONS
+from ..engine.constants import BUNDLED_MODEL, DEFAULT_EMOTIONS
 from ..engine.motion.pose import DIMS
 from ..engine.diffusion.presets import DEFAULT_INTENSITY, DEFAULT_SAMPLER, DEFAULT_STEPS
 from ..engine.conditions.text_features import text_feature_spec

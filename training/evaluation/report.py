@@ -23,7 +23,7 @@ import numpy as np
 
 from ...engine.motion import pose
 from ...engine.errors import OpenHumanError
-from ...engine.paths import PACKAGE_ROOT
+from ...engine.constants import PACKAGE_ROOT
 from ...engine.diffusion.presets import DEFAULT_INTENSITY, DEFAULT_SAMPLER
 from ..style_checks import Kinematics, calibration_measures
 from . import beat, diversity, physical

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBIAN_PACKAGES := espeak-ng sox ffmpeg pocketsphinx-testdata
 
-.PHONY: setup demo test test-all test-bad-input bench clean
+.PHONY: setup demo test test-all test-bad-input bench gpu-check clean
 
 setup: $(STAMP)
 
@@ -33,6 +33,12 @@ test-all: setup
 
 bench: setup
 	$(VENV)/bin/openhuman bench
+
+# On a machine with an NVIDIA GPU: the CUDA tests, then the benchmark (sampling on CPU and CUDA, end to end).
+gpu-check: setup
+	$(PY) -c "import sys, torch; sys.exit(0 if torch.cuda.is_available() else 'no CUDA device: run make gpu-check on a machine with an NVIDIA GPU')"
+	$(PY) -m pytest -q -m cuda tests
+	$(VENV)/bin/openhuman bench --only sampling --only end-to-end
 
 clean:
 	rm -rf out .pytest_cache

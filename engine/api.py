@@ -152,26 +152,42 @@ def generate(audio_path, transcript=None, options: GenerateOptions | None = None
     report(0.0, "reading audio")
     samples = load_audio(audio_path)
     check_cancel()
-    bundle = None
-    if options.method == "model" and not options.listening:
-        report(0.02, "loading model")
-        bundle = load_model(options.model, options.device, options.wavlm)
-        _check_emotions(options, bundle.emotions)
-    else:
+    if options.method != "model" or options.listening:
         from .constants import DEFAULT_EMOTIONS
 
         _check_emotions(options, list(DEFAULT_EMOTIONS))
     if options.listening:  # a listener's motion does not depend on the words
         from .speech.words_from_speech import WordsReport
 
-        words, words_report = [], WordsReport("not needed: listening")
+        bundle, (words, words_report) = None, ([], WordsReport("not needed: listening"))
     else:
-        report(0.05, "finding words")
-        words, words_report = find_words(samples, transcript, progress=report, cancel=cancel, cache=words_cache)
+        bundle, (words, words_report) = _model_and_words(samples, transcript, options, report, cancel, words_cache)
     check_cancel()
     result = generate_for_words(samples, words, options, report, cancel, bundle=bundle, constraints=constraints)
     result.info["words"] = words_report.summary()
     return result
+
+
+def _model_and_words(samples, transcript, options, report, cancel, words_cache):
+    """(model bundle or None, (words, report)): the words are found on a thread while the model loads,
+    so that recognition in child processes (engine/speech/recognition_processes.py) overlaps it."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    failed = threading.Event()  # the model did not load: stop finding words at once
+    stop = lambda: failed.is_set() or (cancel is not None and cancel())  # noqa: E731
+    report(0.02, "loading model, finding words" if options.method == "model" else "finding words")
+    with ThreadPoolExecutor(1, thread_name_prefix="openhuman-words") as pool:
+        words = pool.submit(find_words, samples, transcript, progress=report, cancel=stop, cache=words_cache)
+        bundle = None
+        if options.method == "model":
+            try:
+                bundle = load_model(options.model, options.device, options.wavlm)
+                _check_emotions(options, bundle.emotions)
+            except BaseException:
+                failed.set()
+                raise
+        return bundle, words.result()
 
 
 def generate_for_words(samples16k: np.ndarray, words: list[WordSpan], options: GenerateOptions | None = None,

@@ -5,7 +5,8 @@ Markers, so that the engine tests can be run alone (README, Development):
 - ``corpus``: builds a corpus (espeak-ng, the neural voice) or trains or evaluates on one;
 - ``e2e``: whole clips end to end — the command line in subprocesses, the bundled model, recognition
   of real recordings, the synthesiser's style statistics;
-- ``slow``: long training runs (CI runs their short versions).
+- ``slow``: long training runs (CI runs their short versions);
+- ``cuda``: needs a CUDA device (``make gpu-check`` runs them on a GPU machine).
 
 Tests that need ../shared skip when it is absent, except when OPENHUMAN_REQUIRE_SHARED=1
 (CI sets it): then a missing ../shared is a failure, so CI can never pass by skipping.

@@ -111,3 +111,47 @@ def test_benchmark_reports_json_numbers(speech_dir):
     assert numbers["recognition_s_per_audio_s"]["cpu"] > numbers["alignment_s_per_audio_s"]["cpu"] > 0
     assert numbers["segmented_vs_whole_max_ms"] <= 50
     assert numbers["alignment_boundary_error_ms"]["median"] <= 80
+
+
+def test_a_long_clip_is_recognised_in_parts_side_by_side(joined):
+    from openhuman.engine.speech.decoding import PauseCutter, split_at_pauses
+
+    samples, reference = joined
+    long = np.concatenate([samples, samples])  # 50 s: two parts of at least 15 s, split in a pause
+    parts = split_at_pauses(PauseCutter(long, asr.TRANSCRIBE_SEGMENT_S), 2, asr.TRANSCRIBE_SEGMENT_S)
+    assert len(parts) == 2 and parts[0][0] == 0 and parts[0][1] == parts[1][0]
+    assert parts[1][1] == PauseCutter(long, asr.TRANSCRIBE_SEGMENT_S).n_frames
+    calls = []
+    apart = asr.transcribe(long, progress=lambda done, total: calls.append(done), workers=2)
+    alone = asr.transcribe(long, workers=1)
+    assert calls == sorted(calls) and calls[-1] == pytest.approx(len(long) / asr.SAMPLE_RATE, abs=0.02)
+    assert all(a.end <= b.start + 1e-9 for a, b in zip(apart, apart[1:])), "the parts' words join in order"
+    twice = reference + reference
+    assert word_error_rate(twice, [s.word for s in apart]) <= word_error_rate(twice, [s.word for s in alone]) + 0.03
+
+
+def test_a_part_that_fails_in_its_process_is_a_clear_error(joined):
+    from openhuman.engine.errors import OpenHumanError
+    from openhuman.engine.speech.decoding import pcm16
+    from openhuman.engine.speech.recognition_processes import recognise_parts
+
+    samples, _ = joined
+    with pytest.raises(OpenHumanError, match="recognising part 1 of the clip failed: AttributeError"):
+        recognise_parts(pcm16(samples), None, [(0, 100)], None, None)  # no cutter: the child cannot cut
+
+
+def test_a_script_without_a_main_guard_runs_once(tmp_path, joined):
+    """The children are fresh interpreters: the caller's script is not run again in them."""
+    import subprocess
+    import sys
+
+    import soundfile
+
+    samples, _ = joined
+    soundfile.write(tmp_path / "long.wav", np.concatenate([samples, samples]), asr.SAMPLE_RATE)
+    script = tmp_path / "script.py"
+    script.write_text("from openhuman.engine.speech import asr\nfrom openhuman.engine.speech.audio import load_audio\n"
+                      f"print('ran', len(asr.transcribe(load_audio({str(tmp_path / 'long.wav')!r}), workers=2)) > 0)\n")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["ran", "True"]

@@ -19,3 +19,13 @@ def test_three_runs_with_stages_real_time_factors_and_the_cache_at_work():
     assert report["blender_vs_command_line"] > 0
     assert "recognised" in audio_only["words"] and "cache" in cached["words"], runs
     assert cached["stages_s"]["finding words"] < audio_only["stages_s"]["finding words"] / 3
+
+
+def test_the_timed_reading_is_a_minute_of_real_speech_with_its_words(speech_dir):
+    from openhuman.training.bench_end_to_end import MIN_SECONDS, real_reading
+
+    samples, transcript, source = real_reading([speech_dir])
+    assert MIN_SECONDS <= len(samples) / 16000 <= 90
+    once, _, _ = real_reading([speech_dir], min_seconds=0)
+    times = len(samples) // len(once)
+    assert len(samples) == times * len(once) and len(transcript.split()) % times == 0 and str(speech_dir) in source

@@ -146,6 +146,7 @@ def test_wrong_shapes_are_refused(model):
         model(**dict(a, seed_present=torch.ones(3)))
 
 
+@pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 def test_cuda_matches_cpu(model):
     a = inputs(model.config)

@@ -201,6 +201,7 @@ def test_cuda_asked_without_cuda(saved):
         load_model_file(saved[0], map_location="cuda")
 
 
+@pytest.mark.cuda
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 def test_load_onto_cuda(saved):
     loaded = load_model_file(saved[0], map_location="cuda")

@@ -112,6 +112,16 @@ def test_same_seed_same_motion_and_other_seed_other_motion():
     assert not np.allclose(a, c)
 
 
+@pytest.mark.cuda
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
+def test_cuda_samples_what_the_cpu_samples():
+    audio, text = features(200)  # the noise is drawn on the CPU, so both devices start from the same draws
+    cpu = generate_motion_features(bundle(), audio, text, "Sad", seed=3, **FAST)
+    gpu = generate_motion_features(bundle(), audio, text, "Sad", seed=3, **dict(FAST, device="cuda"))
+    assert gpu.shape == cpu.shape
+    np.testing.assert_allclose(gpu, cpu, atol=1e-2)
+
+
 def test_output_is_denormalised_with_the_bundle_statistics():
     audio, text = features(100)
     plain = generate_motion_features(bundle(), audio, text, 0, **FAST)

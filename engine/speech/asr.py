@@ -25,17 +25,20 @@ these functions off the main thread. pocketsphinx is imported only inside functi
 from __future__ import annotations
 
 import itertools
+import os
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 import numpy as np
 
 from .audio import SAMPLE_RATE
-from .decoding import FRAME_RATE, HOP, PauseCutter, cancelled, check_cancel, decode, pcm16
+from .decoding import FRAME_RATE, HOP, PauseCutter, cancelled, check_cancel, decode, pcm16, split_at_pauses
 from ..errors import Cancelled
+from .recognition_processes import can_spawn, recognise_parts
 from .words import WordSpan
 
 TRANSCRIBE_SEGMENT_S = 15.0
+RECOGNITION_WORKERS = min(4, os.cpu_count() or 1)  # processes side by side on a long clip
 ALIGN_SEGMENT_S = 30.0
 _FILLERS = {"<s>", "</s>", "<sil>", "[NOISE]", "[SPEECH]"}
 _TOUCH_FRAMES = 3  # a word ending this close to a cut may have been cut
@@ -100,28 +103,44 @@ def _may_be_cut(found: list, end: int, at_pause: bool) -> bool:
 # ---------------------------------------------------------------- recognition
 
 def transcribe(samples16k, progress: Callable[[float, float], None] | None = None, cancel=None,
-               max_segment_s: float = TRANSCRIBE_SEGMENT_S, decoder=None) -> list[WordSpan]:
+               max_segment_s: float = TRANSCRIBE_SEGMENT_S, decoder=None,
+               workers: int = RECOGNITION_WORKERS) -> list[WordSpan]:
     """Recognise English speech: the words heard and when, lower-case as in the CMU dictionary.
 
     ``decoder``: one from ``recognition_decoder()`` to reuse (loading one takes about half a second).
+    Without one, a long clip is split at pauses into up to ``workers`` parts (each at least
+    ``max_segment_s`` long), recognised side by side in their own processes where that is possible
+    (see recognition_processes); the words are the same as one decoder's up to the cuts.
     """
     pcm = pcm16(samples16k)
     total = len(pcm) / SAMPLE_RATE
-    decoder = recognition_decoder() if decoder is None else decoder
     cutter = PauseCutter(samples16k, max_segment_s)
+    alone = decoder is not None or workers < 2 or not can_spawn()
+    parts = [(0, cutter.n_frames)] if alone else split_at_pauses(cutter, workers, max_segment_s)
+    if len(parts) == 1:
+        return _recognise(pcm, cutter, *parts[0], decoder or recognition_decoder(), progress, cancel)
+    return recognise_parts(pcm, cutter, parts, progress, cancel)
+
+
+def recognise_part(pcm, cutter: PauseCutter, start: int, stop: int, progress) -> list[WordSpan]:
+    """The words of frames start..stop of a clip, in a child process of ``recognise_parts``."""
+    return _recognise(pcm, cutter, start, stop, recognition_decoder(), progress, None)
+
+
+def _recognise(pcm, cutter: PauseCutter, start: int, stop: int, decoder, progress, cancel) -> list[WordSpan]:
+    """The words heard in frames start..stop, segment by segment (cut in pauses)."""
     spans: list[WordSpan] = []
-    start = 0
-    while start < cutter.n_frames:
+    while start < stop:
         if cancelled(cancel):
             raise Cancelled("transcription cancelled")
-        end, at_pause = cutter.next_cut(start)
+        end, at_pause = cutter.next_cut(start, stop)
         heard = [(w, f, l) for w, f, l in decode(decoder, pcm[start * HOP:end * HOP], start) or () if w not in _FILLERS]
-        if end < cutter.n_frames and _may_be_cut(heard, end, at_pause):
+        if end < stop and _may_be_cut(heard, end, at_pause):
             end = heard.pop()[1]  # the cut may have split the last word: hear it again in the next segment
         spans += [_span(_base_word(word), first, last) for word, first, last in heard]
         start = end
         if progress is not None:
-            progress(min(end * HOP, len(pcm)) / SAMPLE_RATE, total)
+            progress(min(end * HOP, len(pcm)) / SAMPLE_RATE, len(pcm) / SAMPLE_RATE)
     return spans
 
 

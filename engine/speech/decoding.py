@@ -75,16 +75,31 @@ class PauseCutter:
             here, rest = end - start, max(self.n_frames - start, 1)
         return min(count, int(round(count * here / rest)))
 
-    def next_cut(self, start: int) -> tuple[int, bool]:
-        """(end frame, whether it lies in a pause) of the segment starting at frame ``start``."""
-        if self.n_frames - start <= self.max_frames:
-            return self.n_frames, True
+    def next_cut(self, start: int, stop: int | None = None) -> tuple[int, bool]:
+        """(end frame, whether it lies in a pause) of the segment starting at frame ``start`` (ending by ``stop``)."""
+        stop = self.n_frames if stop is None else stop
+        if stop - start <= self.max_frames:
+            return stop, True
         lo, hi = start + self.max_frames // 2, start + self.max_frames
         overlaps = [(min(e, hi) - max(s, lo), (max(s, lo) + min(e, hi)) // 2) for s, e in self.pauses if e > lo and s < hi]
         length, middle = max(overlaps, default=(0, 0))
         if length >= _MIN_PAUSE_FRAMES:
             return middle, True
         return lo + int(np.argmin(self.smooth[lo:hi])), False
+
+
+def split_at_pauses(cutter: PauseCutter, parts: int, min_part_s: float) -> list[tuple[int, int]]:
+    """Frame ranges that split the clip into up to ``parts`` pieces at the middles of its pauses, each
+    at least ``min_part_s`` long: pieces that can be recognised apart, as no word crosses a pause."""
+    n, min_frames = cutter.n_frames, int(min_part_s * FRAME_RATE)
+    bounds = [0]
+    for k in range(1, parts):
+        wanted = k * n // parts
+        middles = [(a + b) // 2 for a, b in cutter.pauses if b - a >= 2 * _MIN_PAUSE_FRAMES]
+        fits = [m for m in middles if m - bounds[-1] >= min_frames and n - m >= min_frames * (parts - k)]
+        if fits:
+            bounds.append(min(fits, key=lambda m: abs(m - wanted)))
+    return list(zip(bounds, bounds[1:] + [n]))
 
 
 def decode(decoder, pcm: np.ndarray, first_frame: int) -> list[tuple[str, int, int]] | None:

@@ -1,0 +1,116 @@
+"""Recognise the parts of a long clip side by side, one child process per part.
+
+The pocketsphinx decoder holds Python's GIL while it searches (two decoders in two threads took
+2.9 s where one took 1.4 s), so using both cores takes processes. Each part starts where the clip
+pauses, so no word crosses from one part to the next. A child is a fresh interpreter running this
+module (`python -m`): nothing of the caller's script runs again in it (as multiprocessing's spawn
+would do with a script that has no main guard) and nothing of the caller's state is copied into it
+(as a fork would, torch's thread pool included). The child reads its part as a pickle on stdin and
+writes one JSON line per segment (progress) and one with the words; the caller's ``cancel`` is
+checked between lines and kills every child at once.
+"""
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import queue
+import subprocess
+import sys
+import tempfile
+import threading
+from typing import Callable
+
+from ..errors import Cancelled, OpenHumanError
+from .audio import SAMPLE_RATE
+from .decoding import FRAME_RATE, HOP, cancelled
+from .words import WordSpan
+
+_POLL_S = 0.05
+
+
+def can_spawn() -> bool:
+    """Whether a fresh interpreter can import this module by its name: true for the installed package
+    (and bpy from PyPI), not for a Blender extension, whose `bl_ext` package exists only inside Blender."""
+    return __name__.startswith("openhuman.") and bool(sys.executable) and os.path.exists(sys.executable)
+
+
+def recognise_parts(pcm, cutter, parts: list[tuple[int, int]],
+                    progress: Callable[[float, float], None] | None, cancel) -> list[WordSpan]:
+    """The WordSpans of every part (frame ranges of ``cutter``'s clip), each part in its own process."""
+    total = len(pcm) / SAMPLE_RATE
+    lines: queue.Queue = queue.Queue()
+    children = [_start(pcm, cutter, start, stop, k, lines) for k, (start, stop) in enumerate(parts)]
+    done, words, running = [0.0] * len(parts), [None] * len(parts), len(parts)
+    try:
+        while running:
+            if cancelled(cancel):
+                raise Cancelled("transcription cancelled")
+            try:
+                k, line = lines.get(timeout=_POLL_S)
+            except queue.Empty:
+                continue
+            if line is None:  # the child closed its output
+                running -= 1
+                if words[k] is None:
+                    raise OpenHumanError(f"recognising part {k + 1} of the clip failed: {_error_of(children[k])}")
+                continue
+            message = json.loads(line)
+            if "error" in message:
+                raise OpenHumanError(f"recognising part {k + 1} of the clip failed: {message['error']}")
+            if "words" in message:
+                words[k] = [WordSpan(w, s, e) for w, s, e in message["words"]]
+            before, done[k] = sum(done), message["done_s"] - parts[k][0] / FRAME_RATE
+            if progress is not None and sum(done) > before:
+                progress(sum(done), total)
+    finally:
+        for process, _ in children:
+            process.kill()
+            process.wait()
+    return [span for part in words for span in part]
+
+
+def _start(pcm, cutter, start: int, stop: int, k: int, lines: queue.Queue):
+    errors = tempfile.TemporaryFile()
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([p for p in sys.path if p] + [os.environ.get("PYTHONPATH", "")])}
+    process = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               stderr=errors, env=env)
+    process.stdin.write(pickle.dumps((pcm, cutter, start, stop)))
+    process.stdin.close()
+    threading.Thread(target=_read_lines, args=(process, k, lines), daemon=True).start()
+    return process, errors
+
+
+def _read_lines(process, k: int, lines: queue.Queue) -> None:
+    for line in process.stdout:
+        lines.put((k, line))
+    lines.put((k, None))
+
+
+def _error_of(child) -> str:
+    process, errors = child
+    process.wait()
+    errors.seek(0)
+    tail = errors.read().decode(errors="replace").strip().splitlines()[-3:]
+    return f"exit status {process.returncode}" + (": " + " / ".join(tail) if tail else "")
+
+
+def _child() -> None:
+    from .asr import recognise_part
+
+    pcm, cutter, start, stop = pickle.load(sys.stdin.buffer)
+
+    def say(message: dict) -> None:
+        sys.stdout.write(json.dumps(message) + "\n")
+        sys.stdout.flush()
+
+    try:
+        spans = recognise_part(pcm, cutter, start, stop, lambda done_s, _total: say({"done_s": done_s}))
+    except Exception as error:  # the parent names it; a traceback would go to a hidden pipe
+        say({"error": f"{type(error).__name__}: {error}"})
+        return
+    say({"done_s": min(stop * HOP, len(pcm)) / SAMPLE_RATE, "words": [[s.word, s.start, s.end] for s in spans]})
+
+
+if __name__ == "__main__":
+    _child()

@@ -6,45 +6,18 @@ alignment or recognition), and produces a Motion on the 75-joint skeleton at the
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from .settings import GammaCurve, check_setting_values
+from .settings import METHODS, GammaCurve, GenerateOptions, check_generate_options  # noqa: F401  (re-exported)
 from .errors import OpenHumanError
 from .motion.motion import Motion
 from .constants import BUNDLED_MODEL, MODEL_FPS
-from .diffusion.presets import DEFAULT_INTENSITY, DEFAULT_SAMPLER, QUALITY  # noqa: F401  (QUALITY re-exported)
+from .diffusion.presets import QUALITY  # noqa: F401  (re-exported)
 from .speech.words import WordSpan
-
-METHODS = ("model", "procedural")
-
-
-@dataclass
-class GenerateOptions:
-    """Every knob of a generation, with its default. Stored on results so they can be reproduced."""
-
-    emotion: str = "Neutral"
-    emotion_b: str | None = None
-    gamma: float | list | GammaCurve = 1.0  # a number, a curve in seconds, or one value per model frame
-    intensity: float = DEFAULT_INTENSITY  # guidance strength; 1 is plain conditioning (engine/diffusion/presets.py)
-    seed: int = 0
-    method: str = "model"
-    sampler: str = DEFAULT_SAMPLER
-    steps: int | None = None  # the sampler's default (engine/diffusion/presets.py DEFAULT_STEPS)
-    device: str = "auto"
-    model: str | None = None  # None: the bundled model
-    listening: bool = False  # the clip is the other speaker: a listener's idle (breathing, nods), no gestures
-    wavlm: str | None = None  # a local WavLM model folder, for models trained with WavLM features (never downloaded)
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        if isinstance(self.gamma, np.ndarray):
-            d["gamma"] = self.gamma.tolist()
-        return d
-
 
 @dataclass
 class GenerationResult:
@@ -231,13 +204,6 @@ def _skeleton_of(bundle):
     from .motion.skeleton_zeggs import zeggs_skeleton
 
     return zeggs_skeleton() if bundle is None else Skeleton.from_dict(bundle.metadata["skeleton"])
-
-
-def check_generate_options(options: GenerateOptions) -> None:
-    """Raise OpenHumanError naming the first setting of ``options`` that cannot work."""
-    if options.method not in METHODS:
-        raise OpenHumanError(f"unknown method {options.method!r}; use one of {', '.join(METHODS)}")
-    check_setting_values(options)
 
 
 def _check_emotions(options: GenerateOptions, labels: list[str]) -> None:

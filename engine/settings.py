@@ -10,12 +10,12 @@ trained with WavLM features).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Mapping
 
 import numpy as np
 
-from .diffusion.presets import DEFAULT_INTENSITY, DEFAULT_STEPS, QUALITY, SAMPLER_NAMES
+from .diffusion.presets import DEFAULT_INTENSITY, DEFAULT_SAMPLER, DEFAULT_STEPS, QUALITY, SAMPLER_NAMES
 from .errors import OpenHumanError
 from .constants import MODEL_FPS
 
@@ -36,6 +36,33 @@ class GammaCurve:
         return np.interp(np.arange(n_frames) / fps, self.times, self.values).astype(np.float32)
 
 
+METHODS = ("model", "procedural")
+
+
+@dataclass
+class GenerateOptions:
+    """Every knob of a generation, with its default. Stored on results so they can be reproduced."""
+
+    emotion: str = "Neutral"
+    emotion_b: str | None = None
+    gamma: float | list | GammaCurve = 1.0  # a number, a curve in seconds, or one value per model frame
+    intensity: float = DEFAULT_INTENSITY  # guidance strength; 1 is plain conditioning (engine/diffusion/presets.py)
+    seed: int = 0
+    method: str = "model"
+    sampler: str = DEFAULT_SAMPLER
+    steps: int | None = None  # the sampler's default (engine/diffusion/presets.py DEFAULT_STEPS)
+    device: str = "auto"
+    model: str | None = None  # None: the bundled model
+    listening: bool = False  # the clip is the other speaker: a listener's idle (breathing, nods), no gestures
+    wavlm: str | None = None  # a local WavLM model folder, for models trained with WavLM features (never downloaded)
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        if isinstance(self.gamma, np.ndarray):
+            d["gamma"] = self.gamma.tolist()
+        return d
+
+
 def gamma_from_setting(value):
     """A number, a GammaCurve, or per-frame values as given; a {"times", "values"} mapping becomes a GammaCurve."""
     if isinstance(value, Mapping):
@@ -49,8 +76,6 @@ def gamma_from_setting(value):
 def options_from_settings(settings: Mapping):
     """GenerateOptions from user settings (see the module notes), refused with a message naming the
     first setting that cannot work."""
-    from .api import GenerateOptions, check_generate_options
-
     unknown = sorted(set(settings) - set(SETTINGS))
     if unknown:
         raise OpenHumanError(f"unknown setting {unknown[0]!r}; the settings are: {', '.join(SETTINGS)}")
@@ -96,8 +121,10 @@ INTENSITY_RANGE = (0.0, 10.0)  # guidance beyond 10 only amplifies the network's
 MAX_STEPS = DEFAULT_STEPS["ddpm"]  # the reference sampler walks the whole schedule
 
 
-def check_setting_values(options) -> None:
-    """Raise OpenHumanError naming the first setting of a GenerateOptions that cannot work."""
+def check_generate_options(options: GenerateOptions) -> None:
+    """Raise OpenHumanError naming the first setting of ``options`` that cannot work."""
+    if options.method not in METHODS:
+        raise OpenHumanError(f"unknown method {options.method!r}; use one of {', '.join(METHODS)}")
     _check_gamma(options.gamma)
     intensity = _number("intensity", options.intensity)
     if not INTENSITY_RANGE[0] <= intensity <= INTENSITY_RANGE[1]:

@@ -61,3 +61,48 @@ def test_engine_is_a_few_stages_of_small_modules():
                for p in (REPO / folder).rglob("*.py")]
     long = {str(p.relative_to(REPO)): n for p in sources if (n := len(p.read_text().splitlines())) > 450}
     assert len(sources) > 100 and not long, long
+
+
+def _engine_imports() -> dict[str, set[str]]:
+    """Per engine module: the engine modules it imports at run time (imports under TYPE_CHECKING left out;
+    ``from . import name`` counts the submodule when there is one, else the package)."""
+    import ast
+
+    modules = {}
+    for path in sorted((REPO / "engine").rglob("*.py")):
+        parts = list(path.relative_to(REPO).with_suffix("").parts)
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    found = {}
+    for name, path in modules.items():
+        package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
+        tree = ast.parse(path.read_text())
+        typing_only = {id(n) for node in ast.walk(tree) if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+                       for statement in node.body for n in ast.walk(statement)}
+        targets = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.level and id(node) not in typing_only:
+                base = ".".join(package[:len(package) - (node.level - 1)] + (node.module.split(".") if node.module else []))
+                targets |= {f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base for a in node.names}
+        found[name] = {t for t in targets if t in modules and t != name}
+    return found
+
+
+def test_no_import_circle_in_the_engine():
+    """Not even through an import inside a function: every module of the engine has its place in the layers."""
+    graph = _engine_imports()
+    assert graph["engine.api"] and "engine.speech.asr" in graph["engine.speech.recognition_child"]
+    circles, state = [], {}
+
+    def visit(module, path):  # depth-first; a module met again on the current path closes a circle
+        state[module] = "open"
+        for other in sorted(graph[module]):
+            if state.get(other) == "open":
+                circles.append(path[path.index(other):] + [other])
+            elif other not in state:
+                visit(other, path + [other])
+        state[module] = "done"
+
+    for module in sorted(graph):
+        if module not in state:
+            visit(module, [module])
+    assert circles == [], circles

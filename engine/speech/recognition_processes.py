@@ -2,8 +2,8 @@
 
 The pocketsphinx decoder holds Python's GIL while it searches (two decoders in two threads took
 2.9 s where one took 1.4 s), so using both cores takes processes. Each part starts where the clip
-pauses, so no word crosses from one part to the next. A child is a fresh interpreter running this
-module (`python -m`): nothing of the caller's script runs again in it (as multiprocessing's spawn
+pauses, so no word crosses from one part to the next. A child is a fresh interpreter running
+recognition_child (`python -m`): nothing of the caller's script runs again in it (as multiprocessing's spawn
 would do with a script that has no main guard) and nothing of the caller's state is copied into it
 (as a fork would, torch's thread pool included). The child reads its part as a pickle on stdin and
 writes one JSON line per segment (progress) and one with the words; the caller's ``cancel`` is
@@ -23,14 +23,14 @@ from typing import Callable
 
 from ..errors import Cancelled, OpenHumanError
 from .audio import SAMPLE_RATE
-from .decoding import FRAME_RATE, HOP, cancelled
+from .decoding import FRAME_RATE, cancelled
 from .words import WordSpan
 
 _POLL_S = 0.05
 
 
 def can_spawn() -> bool:
-    """Whether a fresh interpreter can import this module by its name: true for the installed package
+    """Whether a fresh interpreter can import this package by its name: true for the installed package
     (and bpy from PyPI), not for a Blender extension, whose `bl_ext` package exists only inside Blender."""
     return __name__.startswith("openhuman.") and bool(sys.executable) and os.path.exists(sys.executable)
 
@@ -73,7 +73,7 @@ def recognise_parts(pcm, cutter, parts: list[tuple[int, int]],
 def _start(pcm, cutter, start: int, stop: int, k: int, lines: queue.Queue):
     errors = tempfile.TemporaryFile()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([p for p in sys.path if p] + [os.environ.get("PYTHONPATH", "")])}
-    process = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    process = subprocess.Popen([sys.executable, "-m", f"{__package__}.recognition_child"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                stderr=errors, env=env)
     process.stdin.write(pickle.dumps((pcm, cutter, start, stop)))
     process.stdin.close()
@@ -93,24 +93,3 @@ def _error_of(child) -> str:
     errors.seek(0)
     tail = errors.read().decode(errors="replace").strip().splitlines()[-3:]
     return f"exit status {process.returncode}" + (": " + " / ".join(tail) if tail else "")
-
-
-def _child() -> None:
-    from .asr import recognise_part
-
-    pcm, cutter, start, stop = pickle.load(sys.stdin.buffer)
-
-    def say(message: dict) -> None:
-        sys.stdout.write(json.dumps(message) + "\n")
-        sys.stdout.flush()
-
-    try:
-        spans = recognise_part(pcm, cutter, start, stop, lambda done_s, _total: say({"done_s": done_s}))
-    except Exception as error:  # the parent names it; a traceback would go to a hidden pipe
-        say({"error": f"{type(error).__name__}: {error}"})
-        return
-    say({"done_s": min(stop * HOP, len(pcm)) / SAMPLE_RATE, "words": [[s.word, s.start, s.end] for s in spans]})
-
-
-if __name__ == "__main__":
-    _child()

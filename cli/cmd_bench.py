@@ -5,9 +5,9 @@ import subprocess
 import sys
 
 NAME = "bench"
-HELP = ("Measure a real clip end to end (process start to file written), feature extraction, sampling "
+HELP = ("Measure a real clip end to end (process start to file written), recognition and alignment, feature extraction, sampling "
         "(CPU, and CUDA when present) and keyframe writing; print JSON.")
-SECTIONS = ("end-to-end", "features", "sampling", "keyframes")
+SECTIONS = ("end-to-end", "speech", "features", "sampling", "keyframes")
 
 
 def add_arguments(p):
@@ -32,6 +32,10 @@ def run(args) -> int:
         from ..training.bench_end_to_end import benchmark_end_to_end
 
         report["end_to_end"] = benchmark_end_to_end(args.model)
+    if "speech" in sections:
+        from ..training.bench_speech import benchmark_asr
+
+        report["speech"] = benchmark_asr()
     if "features" in sections:
         from ..training.bench_features import benchmark_audio_features
 

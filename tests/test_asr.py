@@ -110,6 +110,8 @@ def test_benchmark_reports_json_numbers(speech_dir):
     json.dumps(numbers)
     assert numbers["recognition_s_per_audio_s"]["cpu"] > numbers["alignment_s_per_audio_s"]["cpu"] > 0
     assert numbers["segmented_vs_whole_max_ms"] <= 50
+    parts = numbers["long_clip_in_parts"]
+    assert parts["seconds"] >= 60 and parts["workers_2"]["wer"] <= parts["workers_1"]["wer"] + 0.05
     assert numbers["alignment_boundary_error_ms"]["median"] <= 80
 
 

@@ -48,6 +48,7 @@ def benchmark_asr(speech_dir=None) -> dict:
         whole = align_words(joined_words, samples, max_segment_s=1e9).spans
         pieces = align_words(joined_words, samples, max_segment_s=6.0).spans
         out["segmented_vs_whole_max_ms"] = round(1000 * max(boundary_errors(whole, pieces)), 1)
+        out["long_clip_in_parts"] = _parts_side_by_side(samples, joined_words)
     errors = []
     for seed, sentence in enumerate(BENCHMARK_SENTENCES):
         samples, truth = synthesise_known_words(sentence, seed=seed)
@@ -55,6 +56,20 @@ def benchmark_asr(speech_dir=None) -> dict:
     out["alignment_boundary_error_ms"] = {"median": round(1000 * float(np.median(errors)), 1),
                                           "p90": round(1000 * float(np.percentile(errors, 90)), 1),
                                           "boundaries": len(errors)}
+    return out
+
+
+def _parts_side_by_side(samples: np.ndarray, words: list[str], min_seconds: float = 60.0) -> dict:
+    """Recognition of the clips joined and repeated to at least a minute: one decoder against the
+    clip split at pauses into parts recognised in processes side by side (wall seconds and WER)."""
+    repeats = int(np.ceil(min_seconds * SAMPLE_RATE / len(samples)))
+    clip, reference = np.tile(samples, repeats), words * repeats
+    out = {"seconds": round(len(clip) / SAMPLE_RATE, 1)}
+    for workers in (1, 2):
+        start = time.perf_counter()
+        heard = transcribe(clip, workers=workers)
+        out[f"workers_{workers}"] = {"wall_s": round(time.perf_counter() - start, 2),
+                                     "wer": round(word_error_rate(reference, [s.word for s in heard]), 3)}
     return out
 
 

@@ -40,7 +40,8 @@ E2E_MODULES = {"test_bad_input_cli", "test_bad_input_model", "test_bad_input_tex
                "test_directing", "test_real_speech", "test_bench_end_to_end", "test_words_cache", "test_asr",
                "test_asr_settings", "test_alignment", "test_gesture_detectors", "test_procedural_styles",
                "test_zeggs_import"}
-CORPUS_MODULES = {"test_corpus", "test_neural_speech", "test_evaluation", "test_style_report", "test_training"}
+CORPUS_MODULES = {"test_corpus", "test_neural_speech", "test_evaluation", "test_style_report", "test_training",
+                  "test_distill"}
 
 
 def pytest_collection_modifyitems(items):

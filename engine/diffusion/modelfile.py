@@ -105,8 +105,10 @@ def save_model_file(
     emotions: list[str],
     skeleton: dict,
     training: dict | None = None,
+    distilled: dict | None = None,
 ) -> Path:
-    """Write a model file atomically (a temporary file renamed into place)."""
+    """Write a model file atomically (a temporary file renamed into place). ``distilled``: for a
+    student of training/distill.py, its sampling grid and the guidance it carries."""
     cfg = model.config
     mean_t = torch.as_tensor(np.asarray(mean, dtype=np.float32))
     std_t = torch.as_tensor(np.asarray(std, dtype=np.float32))
@@ -132,6 +134,8 @@ def save_model_file(
         "training": training or {},
         "weights_sha256": weights_digest(tensors),
     }
+    if distilled:
+        metadata["distilled"] = distilled
     path = Path(path)
     with atomic_path(path, suffix=".safetensors") as tmp:
         save_file(tensors, tmp, metadata={METADATA_KEY: json.dumps(metadata)})

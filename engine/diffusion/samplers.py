@@ -120,6 +120,24 @@ class DDIMSampler(Sampler):
         return x_prev + sigma * _noise_like(x_t, generator) if sigma > 0 else x_prev
 
 
+class GridDDIM(DDIMSampler):
+    """Deterministic DDIM on a fixed grid of timesteps: the grid a distilled model was trained on
+    (training/distill.py), which it must be sampled on."""
+
+    name = "distilled"
+
+    def __init__(self, timesteps, schedule: NoiseSchedule | None = None):
+        self.grid = torch.as_tensor(list(timesteps), dtype=torch.long)
+        self.default_steps = len(self.grid)
+        super().__init__(schedule)
+
+    def set_timesteps(self, n: int) -> None:
+        if n != len(self.grid):
+            raise ValueError(f"a distilled model samples in exactly {len(self.grid)} steps, not {n}")
+        self.timesteps = self.grid.clone()
+        self.reset()
+
+
 class DDPMSampler(Sampler):
     """Ancestral sampling from the posterior q(x_prev | x_t, x̂0); the reference uses all T steps."""
 

@@ -30,7 +30,7 @@ from ..errors import OpenHumanError
 from .device import pick_device
 from .guidance import Conditions, condition_pair, guided_denoiser, unconditional
 from .presets import DEFAULT_SAMPLER
-from .samplers import SAMPLERS, make_sampler, sample
+from .samplers import SAMPLERS, GridDDIM, make_sampler, sample
 
 if TYPE_CHECKING:
     from .modelfile import LoadedModel
@@ -154,7 +154,12 @@ def iter_motion_features(
     strength = float(strength)
     if not np.isfinite(strength) or strength < 0:
         raise OpenHumanError(f"guidance strength (intensity) must be a number of at least 0, got {strength}")
-    silent_voice = voice_guides(bundle) if voice_guidance is None else bool(voice_guidance)
+    distilled = bundle.metadata.get("distilled")
+    if distilled:  # the guidance is in the weights: one pass per step (per emotion blended)
+        _check_distilled_settings(distilled, sampler, steps, emotion_b, gamma, strength, voice_guidance)
+        strength, silent_voice = 1.0, False
+    else:
+        silent_voice = voice_guides(bundle) if voice_guidance is None else bool(voice_guidance)
     if emotion_b is None:  # control: c2 is already unconditional, so strength is a factor on γ
         if silent_voice and strength != 1.0:  # full strength while speaking, plain conditioning in pauses
             strength = 1.0 + (strength - 1.0) * speaking_weight(audio, bundle.metadata["audio_features"])
@@ -163,7 +168,7 @@ def iter_motion_features(
         raise OpenHumanError(f"unknown sampler {sampler!r}; choose one of {', '.join(sorted(SAMPLERS))}")
     if not 0 <= overlap <= M - N:
         raise OpenHumanError(f"overlap must be between 0 and {M - N} frames for this model, got {overlap}")
-    smp = make_sampler(sampler)
+    smp = GridDDIM(distilled["timesteps"]) if distilled else make_sampler(sampler)
     n_steps = smp.default_steps if steps is None else int(steps)
     if not 1 <= n_steps <= smp.schedule.steps:
         raise OpenHumanError(f"steps must be between 1 and {smp.schedule.steps}, got {n_steps}")
@@ -218,6 +223,24 @@ def iter_motion_features(
         yield start, out[:end - start] * std + mean
         seed_frames = out[end - start - N:end - start] if k + 1 < len(starts) else seed_frames
         prev = out
+
+
+def _check_distilled_settings(distilled: dict, sampler, steps, emotion_b, gamma, strength, voice_guidance) -> None:
+    """A distilled model makes the default sampling only: its grid, its guidance strength, and in
+    control mode γ = 1 (a blend of two emotions works at any γ: the guidance is linear in them)."""
+    baked = float(distilled["intensity"])
+    wrong = []
+    if sampler != DEFAULT_SAMPLER or steps not in (None, len(distilled["timesteps"])):
+        wrong.append(f"sampler {sampler} with {steps} steps")
+    if abs(strength - baked) > 1e-6:
+        wrong.append(f"intensity {strength:g} (it carries {baked:g})")
+    if emotion_b is None and not (np.ndim(gamma) == 0 and float(gamma) == 1.0):
+        wrong.append("a γ other than 1 with one emotion")
+    if voice_guidance is False:
+        wrong.append("no voice guidance")
+    if wrong:
+        raise OpenHumanError(f"this distilled model samples the default settings only, not {', '.join(wrong)}; "
+                             "use the full model for other settings")
 
 
 def voice_guides(bundle) -> bool:

@@ -1,0 +1,264 @@
+"""Progressive distillation of the default sampling into a few single network passes.
+
+The teacher is a model file sampled the default way: DDIM on a grid of `teacher_steps` steps, each
+step two passes (emotion and voice guidance at `intensity`, full strength while the voice speaks,
+see engine/diffusion/guidance.py). Round 1 trains a student (the teacher's weights to start) to make
+in one pass one step of a grid half as fine what the guided teacher makes in two steps (the guidance
+distilled with the first halving, as Meng et al. 2023 do); every later round halves again from the
+previous student (Salimans & Ho 2022), down to `student_steps`. The grids are nested (u = 1 − i/n,
+t = u²·(T−1), the last step to clean motion), so one student step is exactly two teacher steps.
+
+A run checkpoints every `checkpoint_every` steps and after each round, and resumes where it stopped.
+It writes `<out>/round-<n>.safetensors` per round; the last is the distilled model, whose metadata
+`distilled` names its grid, the guidance it carries and its teacher.
+"""
+from __future__ import annotations
+
+import copy
+import csv
+import json
+import math
+import os
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ..engine.diffusion.guidance import Conditions, branches, unconditional
+from ..engine.diffusion.modelfile import load_model_file, save_model_file
+from ..engine.diffusion.presets import DEFAULT_INTENSITY
+from ..engine.diffusion.schedule import NoiseSchedule
+from ..engine.diffusion.windowed_sampling import speaking_weight
+from ..engine.errors import OpenHumanError
+from .windows_dataset import WindowDataset
+
+
+@dataclass
+class DistillConfig:
+    teacher: str = "models/openhuman-base.safetensors"
+    data: str = ""
+    out: str = "runs/distill"
+    teacher_steps: int = 64
+    student_steps: int = 8
+    steps_per_round: int = 600
+    batch_size: int = 32
+    lr: float = 1e-4
+    warmup: int = 50
+    ema_decay: float = 0.995
+    intensity: float = DEFAULT_INTENSITY
+    stride: int = 5
+    checkpoint_every: int = 100
+    seed: int = 0
+    threads: int = 0  # torch threads; 0 leaves torch's default
+
+    @classmethod
+    def load(cls, path) -> "DistillConfig":
+        import tomllib
+
+        raw = tomllib.loads(Path(path).read_text())
+        unknown = sorted(set(raw) - {f.name for f in fields(cls)})
+        if unknown:
+            raise OpenHumanError(f"{path}: unknown distillation settings {unknown}")
+        return cls(**raw)
+
+    def rounds(self) -> list[int]:
+        """The students' step counts, round by round: teacher_steps/2, /4, … down to student_steps."""
+        n, out = self.teacher_steps, []
+        while n > self.student_steps:
+            if n % 2:
+                raise OpenHumanError(f"teacher_steps {self.teacher_steps} must be student_steps "
+                                     f"{self.student_steps} times a power of two")
+            n //= 2
+            out.append(n)
+        if not out or out[-1] != self.student_steps:
+            raise OpenHumanError(f"teacher_steps {self.teacher_steps} must be student_steps {self.student_steps} "
+                                 "times a power of two (at least 2)")
+        return out
+
+
+def nested_grid(n: int, schedule_steps: int) -> list[int]:
+    """n decreasing timesteps, t = (1 − i/n)²·(T−1); the grid of n/2 is every other one of n."""
+    u = 1.0 - np.arange(n) / n
+    t = np.round(u * u * (schedule_steps - 1)).astype(int)
+    if np.any(np.diff(t) >= 0):
+        raise OpenHumanError(f"{n} steps are too many for a schedule of {schedule_steps}")
+    return t.tolist()
+
+
+def _alpha_bars(schedule: NoiseSchedule, grid: list[int]) -> torch.Tensor:
+    """ᾱ at each grid step and 1 (clean motion) after the last: (len(grid) + 1,)."""
+    ab = schedule.alphas_cumprod.double()
+    return torch.cat([ab[torch.tensor(grid)], torch.ones(1, dtype=torch.float64)]).float()
+
+
+def ddim_step(x0: torch.Tensor, x_t: torch.Tensor, ab_t: torch.Tensor, ab_next: torch.Tensor) -> torch.Tensor:
+    """Deterministic DDIM from ᾱ_t to ᾱ_next (per sample, shaped (B, 1, 1)); ᾱ_next = 1 gives x0."""
+    eps = (x_t - ab_t.sqrt() * x0) / (1 - ab_t).clamp_min(1e-12).sqrt()
+    return ab_next.sqrt() * x0 + (1 - ab_next).clamp_min(0).sqrt() * eps
+
+
+def student_target(x_t, x_end, ab_t, ab_end) -> torch.Tensor:
+    """The x̂0 whose one DDIM step from x_t lands on x_end (the teacher's two steps)."""
+    ratio = ((1 - ab_end) / (1 - ab_t).clamp_min(1e-12)).clamp_min(0).sqrt()
+    return (x_end - ratio * x_t) / (ab_end.sqrt() - ratio * ab_t.sqrt())
+
+
+def guided_x0(model, x_t, t, cond: Conditions, gate: torch.Tensor, n_emotions: int) -> torch.Tensor:
+    """The default sampling's x̂0: gate·G(c) + (1 − gate)·G(∅, ∅, silence, v), gate per frame (B, M, 1)."""
+    with_emotion, resting = branches(model, x_t, t, [cond, unconditional(cond, n_emotions, silent_voice=True)])
+    return gate * with_emotion + (1 - gate) * resting
+
+
+class _Windows:
+    """Training windows in the teacher's normalisation, with the guidance gate of each."""
+
+    def __init__(self, cfg: DistillConfig, teacher):
+        self.ds = WindowDataset(cfg.data, "train", stride=cfg.stride, normalise=False)
+        if len(self.ds) == 0:
+            raise OpenHumanError(f"{cfg.data}: no training windows")
+        if list(self.ds.emotions) != teacher.emotions:
+            raise OpenHumanError(f"{cfg.data}: emotions {self.ds.emotions} are not the teacher's {teacher.emotions}")
+        self.mean, self.std = teacher.mean, teacher.std
+        self.spec, self.intensity = teacher.metadata["audio_features"], cfg.intensity
+
+    def batch(self, indices):
+        seed, motion, audio, text, emotion = self.ds.batch(indices)
+        gate = np.stack([1.0 + (self.intensity - 1.0) * speaking_weight(a, self.spec) for a in audio])
+        as_t = lambda a: torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))  # noqa: E731
+        cond = Conditions(audio=as_t(audio), text=as_t(text), seed=as_t((seed - self.mean) / self.std),
+                          seed_present=torch.ones(len(indices), dtype=torch.bool),
+                          emotion=torch.from_numpy(emotion).long())
+        return as_t((motion - self.mean) / self.std), cond, as_t(gate)[..., None]
+
+
+def _teacher_x0(teacher, guided: bool, n_emotions: int):
+    if guided:
+        return lambda x_t, t, cond, gate: guided_x0(teacher, x_t, t, cond, gate, n_emotions)
+    return lambda x_t, t, cond, gate: teacher(x_t, t, *cond.astuple())
+
+
+def distill_loss(student, teacher_x0, schedule: NoiseSchedule, n: int, x0, cond, gate, generator) -> torch.Tensor:
+    """Mean squared error of the student's x̂0 (one step of the n grid) against two teacher steps of 2n."""
+    fine = nested_grid(2 * n, schedule.steps)
+    ab = _alpha_bars(schedule, fine)
+    b = x0.shape[0]
+    i = torch.randint(0, n, (b,), generator=generator)  # the student's step
+    pick = lambda k: ab[k].view(b, 1, 1)  # noqa: E731
+    ab_t, ab_mid, ab_end = pick(2 * i), pick(2 * i + 1), pick(2 * i + 2)
+    t = torch.tensor(fine)[2 * i]
+    t_mid = torch.tensor(fine)[2 * i + 1]
+    x_t = ab_t.sqrt() * x0 + (1 - ab_t).sqrt() * torch.randn(x0.shape, generator=generator)
+    with torch.no_grad():
+        x_mid = ddim_step(teacher_x0(x_t, t, cond, gate), x_t, ab_t, ab_mid)
+        x_end = ddim_step(teacher_x0(x_mid, t_mid, cond, gate), x_mid, ab_mid, ab_end)
+        target = student_target(x_t, x_end, ab_t, ab_end)
+    return torch.mean((student(x_t, t, *cond.astuple()) - target) ** 2)
+
+
+def _lr(cfg: DistillConfig, step: int) -> float:
+    if step < cfg.warmup:
+        return cfg.lr * (step + 1) / cfg.warmup
+    progress = (step - cfg.warmup) / max(1, cfg.steps_per_round - cfg.warmup)
+    return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+
+
+def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print) -> Path | None:
+    """Run (or resume) every round; the distilled model's path, or None when stopped early."""
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
+    original = load_model_file(cfg.teacher, map_location="cpu")
+    windows = _Windows(cfg, original)
+    schedule = NoiseSchedule.cosine()
+    n_emotions = original.config.n_emotions
+    rounds = cfg.rounds()
+    start_clock = time.perf_counter()
+    ckpt = out / "checkpoint.pt"
+    state = torch.load(ckpt, weights_only=False) if ckpt.exists() else None
+    path = None
+    for r, n in enumerate(rounds):
+        path = out / f"round-{n}.safetensors"
+        if path.exists():
+            continue
+        teacher = original.model if r == 0 else load_model_file(out / f"round-{rounds[r - 1]}.safetensors").model
+        teacher.eval().requires_grad_(False)
+        student = copy.deepcopy(teacher).train().requires_grad_(True)
+        ema = copy.deepcopy(teacher)
+        opt = torch.optim.AdamW(student.parameters(), lr=cfg.lr, weight_decay=0.0)
+        rng = np.random.default_rng([cfg.seed, r])
+        generator = torch.Generator().manual_seed(cfg.seed * 100 + r)
+        step, losses = 0, []
+        if state is not None and state["round"] == n:
+            student.load_state_dict(state["student"])
+            ema.load_state_dict(state["ema"])
+            opt.load_state_dict(state["opt"])
+            rng.bit_generator.state = state["rng"]
+            generator.set_state(state["generator"])
+            step = state["step"]
+        teacher_x0 = _teacher_x0(teacher, r == 0, n_emotions)
+        with open(out / "log.csv", "a", newline="") as log_file:
+            writer = csv.writer(log_file)
+            while step < cfg.steps_per_round:
+                if max_wall_s is not None and time.perf_counter() - start_clock > max_wall_s:
+                    _checkpoint(ckpt, n, step, student, ema, opt, rng, generator)
+                    return None
+                for group in opt.param_groups:
+                    group["lr"] = _lr(cfg, step)
+                x0, cond, gate = windows.batch(rng.integers(0, len(windows.ds), cfg.batch_size))
+                loss = distill_loss(student, teacher_x0, schedule, n, x0, cond, gate, generator)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
+                opt.step()
+                decay = min(cfg.ema_decay, (1 + step) / (10 + step))
+                with torch.no_grad():
+                    for e, p in zip(ema.parameters(), student.parameters()):
+                        e.lerp_(p, 1 - decay)
+                step += 1
+                losses.append(float(loss.detach()))
+                if step % 25 == 0:
+                    writer.writerow([n, step, f"{np.mean(losses[-25:]):.5f}", f"{time.perf_counter() - start_clock:.0f}"])
+                    log_file.flush()
+                    log(f"round {r + 1}/{len(rounds)} ({2 * n} -> {n} steps): step {step}/{cfg.steps_per_round}, "
+                        f"loss {np.mean(losses[-25:]):.5f}")
+                if step % cfg.checkpoint_every == 0:
+                    _checkpoint(ckpt, n, step, student, ema, opt, rng, generator)
+        _export(path, ema, original, cfg, n, float(np.mean(losses[-50:])) if losses else float("nan"))
+        state = None
+    return path
+
+
+def _checkpoint(path: Path, n, step, student, ema, opt, rng, generator) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save({"round": n, "step": step, "student": student.state_dict(), "ema": ema.state_dict(),
+                "opt": opt.state_dict(), "rng": rng.bit_generator.state, "generator": generator.get_state()}, tmp)
+    os.replace(tmp, path)
+
+
+def _export(path: Path, model, original, cfg: DistillConfig, n: int, final_loss: float) -> Path:
+    meta = original.metadata
+    training = dict(meta.get("training", {}))
+    training["distillation"] = {"config": asdict(cfg), "final_loss": final_loss}
+    distilled = {"steps": n, "timesteps": nested_grid(n, NoiseSchedule.cosine().steps), "intensity": cfg.intensity,
+                 "guidance": "emotion and voice, full strength while the voice speaks",
+                 "teacher_sha256": meta.get("weights_sha256")}
+    return save_model_file(path, model, original.mean, original.std, fps=meta["fps"],
+                           audio_features=meta["audio_features"], text_features=meta["text_features"],
+                           emotions=original.emotions, skeleton=meta["skeleton"], training=training,
+                           distilled=distilled)
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Distil a model's default sampling (see the module notes).")
+    parser.add_argument("config", help="a TOML file of DistillConfig settings, e.g. configs/distill-bundled.toml")
+    parser.add_argument("--max-minutes", type=float, help="stop with a checkpoint after this long (resume later)")
+    args = parser.parse_args()
+    done = distill(DistillConfig.load(args.config), None if args.max_minutes is None else 60 * args.max_minutes,
+                   log=lambda line: print(line, flush=True))
+    print(f"distilled model: {done}" if done else "stopped with a checkpoint; run again to resume")

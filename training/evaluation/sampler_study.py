@@ -1,6 +1,6 @@
 """Which sampler keeps the model's motion closest to DDPM-1000 (and to real motion)? Prints JSON.
 
-`python -m openhuman.training.evaluation.sampler_study --model FILE --data DIR [--windows 24]`
+`python -m openhuman.training.evaluation.sampler_study --model FILE --data DIR [--windows 24] [--distilled FILE]`
 samples the same one-window test segments with each sampler (same noise seed, the default
 intensity) and reports hand speed, height, stillness and the share of hand-velocity energy above
 4 Hz (fine detail), with the real motion's values and the CPU time of each sampler.
@@ -38,7 +38,9 @@ def summary(motions) -> dict:
     return out
 
 
-def study(model: str, data: str, windows: int = 24, samplers=SAMPLERS, device: str = "cpu") -> dict:
+def study(model: str, data: str, windows: int = 24, samplers=SAMPLERS, device: str = "cpu", distilled=None) -> dict:
+    """The rows of the module notes; ``distilled``: a distilled student of ``model`` (training/distill.py),
+    sampled its own way, as one more row."""
     split = EvalSplit(data)
     bundle = load_model(model, device)
     systems = Systems(split, bundle, device)
@@ -48,6 +50,12 @@ def study(model: str, data: str, windows: int = 24, samplers=SAMPLERS, device: s
         start = time.perf_counter()
         motions = [systems.model(s, seed=0, sampler=sampler, steps=steps) for s in segments]
         rows[f"{sampler}-{steps}"] = {**summary(motions), "cpu_s": time.perf_counter() - start}
+    if distilled:
+        student = load_model(distilled, device)
+        start = time.perf_counter()
+        motions = [Systems(split, student, device).model(s, seed=0) for s in segments]
+        name = f"distilled-{len(student.metadata['distilled']['timesteps'])}"
+        rows[name] = {**summary(motions), "cpu_s": time.perf_counter() - start}
     return {"model": model, "windows": len(segments), "intensity": systems.intensity, "samplers": rows}
 
 
@@ -56,8 +64,9 @@ def main(argv=None) -> None:
     p.add_argument("--model", required=True)
     p.add_argument("--data", required=True)
     p.add_argument("--windows", type=int, default=24)
+    p.add_argument("--distilled", help="a distilled student of --model (training/distill.py): one more row")
     args = p.parse_args(argv)
-    print(json.dumps(study(args.model, args.data, args.windows), indent=2))
+    print(json.dumps(study(args.model, args.data, args.windows, distilled=args.distilled), indent=2))
 
 
 if __name__ == "__main__":

@@ -29,8 +29,9 @@ import torch
 from ..engine.diffusion.guidance import Conditions, branches, unconditional
 from ..engine.diffusion.modelfile import load_model_file, save_model_file
 from ..engine.diffusion.presets import DEFAULT_INTENSITY
+from ..engine.diffusion.samplers import nested_grid
 from ..engine.diffusion.schedule import NoiseSchedule
-from ..engine.diffusion.windowed_sampling import speaking_weight
+from ..engine.diffusion.windowed_sampling import DISTILLED_ETA, speaking_weight
 from ..engine.errors import OpenHumanError
 from .windows_dataset import WindowDataset
 
@@ -76,15 +77,6 @@ class DistillConfig:
             raise OpenHumanError(f"teacher_steps {self.teacher_steps} must be student_steps {self.student_steps} "
                                  "times a power of two (at least 2)")
         return out
-
-
-def nested_grid(n: int, schedule_steps: int) -> list[int]:
-    """n decreasing timesteps, t = (1 − i/n)²·(T−1); the grid of n/2 is every other one of n."""
-    u = 1.0 - np.arange(n) / n
-    t = np.round(u * u * (schedule_steps - 1)).astype(int)
-    if np.any(np.diff(t) >= 0):
-        raise OpenHumanError(f"{n} steps are too many for a schedule of {schedule_steps}")
-    return t.tolist()
 
 
 def _alpha_bars(schedule: NoiseSchedule, grid: list[int]) -> torch.Tensor:
@@ -244,6 +236,7 @@ def _export(path: Path, model, original, cfg: DistillConfig, n: int, final_loss:
     training = dict(meta.get("training", {}))
     training["distillation"] = {"config": asdict(cfg), "final_loss": final_loss}
     distilled = {"steps": n, "timesteps": nested_grid(n, NoiseSchedule.cosine().steps), "intensity": cfg.intensity,
+                 "eta": DISTILLED_ETA,
                  "guidance": "emotion and voice, full strength while the voice speaks",
                  "teacher_sha256": meta.get("weights_sha256")}
     return save_model_file(path, model, original.mean, original.std, fps=meta["fps"],

@@ -63,6 +63,16 @@ def respaced_timesteps(schedule: NoiseSchedule, n: int, spacing: str = "linear")
     return torch.tensor(out, dtype=torch.long)
 
 
+def nested_grid(n: int, schedule_steps: int) -> list[int]:
+    """n decreasing timesteps, t = (1 − i/n)²·(T−1), the last step to clean motion: the grid of n/2 is
+    every other one of n, so one step of a distilled student is exactly two of its teacher's."""
+    u = 1.0 - np.arange(n) / n
+    t = np.round(u * u * (schedule_steps - 1)).astype(int)
+    if n < 1 or np.any(np.diff(t) >= 0):
+        raise ValueError(f"{n} steps do not make a grid on a schedule of {schedule_steps}")
+    return t.tolist()
+
+
 def _noise_like(x: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
     # Drawn on the generator's device so a CPU generator gives the same noise whatever device x is on.
     device = generator.device if generator is not None else x.device
@@ -121,15 +131,17 @@ class DDIMSampler(Sampler):
 
 
 class GridDDIM(DDIMSampler):
-    """Deterministic DDIM on a fixed grid of timesteps: the grid a distilled model was trained on
-    (training/distill.py), which it must be sampled on."""
+    """DDIM on a fixed grid of timesteps: the grid a distilled model was trained on (training/distill.py),
+    which it must be sampled on; eta = 1 draws each step from the DDPM posterior."""
 
     name = "distilled"
 
-    def __init__(self, timesteps, schedule: NoiseSchedule | None = None):
-        self.grid = torch.as_tensor(list(timesteps), dtype=torch.long)
+    def __init__(self, schedule: NoiseSchedule | None = None, eta: float = 0.0, timesteps=None):
+        schedule = schedule or NoiseSchedule.cosine()
+        grid = nested_grid(DEFAULT_STEPS["distilled"], schedule.steps) if timesteps is None else list(timesteps)
+        self.grid = torch.as_tensor(grid, dtype=torch.long)
         self.default_steps = len(self.grid)
-        super().__init__(schedule)
+        super().__init__(schedule, eta)
 
     def set_timesteps(self, n: int) -> None:
         if n != len(self.grid):
@@ -212,11 +224,12 @@ class DPMSolverPP2MSDE(DPMSolverPP2M):
         return x + sigma_s * kept**0.5 * _noise_like(x_t, generator)
 
 
-SAMPLERS = {cls.name: cls for cls in (DDPMSampler, DDIMSampler, DPMSolverPP2M, DPMSolverPP2MSDE)}
+SAMPLERS = {cls.name: cls for cls in (DDPMSampler, DDIMSampler, DPMSolverPP2M, DPMSolverPP2MSDE, GridDDIM)}
 
 
 def make_sampler(name: str, schedule: NoiseSchedule | None = None, **options) -> Sampler:
-    """A sampler by name ('ddpm', 'ddim', 'dpm' or 'dpm-sde') with its own options (ddim: eta)."""
+    """A sampler by name ('ddpm', 'ddim', 'dpm', 'dpm-sde' or 'distilled') with its own options (ddim: eta;
+    distilled: eta and timesteps, the grid its model was trained on)."""
     if name not in SAMPLERS:
         raise ValueError(f"unknown sampler {name!r}; choose one of {sorted(SAMPLERS)}")
     cls = SAMPLERS[name]

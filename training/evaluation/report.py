@@ -232,12 +232,14 @@ def evaluate(cfg: EvalConfig, log=_log) -> dict:
         results["gamma"] = {"gammas": list(GAMMAS), **gamma_monotonicity(curves)}
         timing["gamma_s"] = time.perf_counter() - t
 
-        # DDPM-1000 against the default sampler on the same one-window segments
-        t = time.perf_counter()
-        ddpm_segments = short[:cfg.ddpm_windows]
-        log(f"DDPM-{cfg.ddpm_steps}: {len(ddpm_segments)} windows")
-        results["ddpm_vs_default"] = compare_samplers(systems, ddpm_segments, fgd, spec, cfg)
-        timing["ddpm_s"] = time.perf_counter() - t
+        # DDPM-1000 against the default sampler on the same one-window segments (a distilled model samples
+        # its own way only: its teacher's DDPM-1000 is in sampler_study --distilled)
+        if not bundle.metadata.get("distilled"):
+            t = time.perf_counter()
+            ddpm_segments = short[:cfg.ddpm_windows]
+            log(f"DDPM-{cfg.ddpm_steps}: {len(ddpm_segments)} windows")
+            results["ddpm_vs_default"] = compare_samplers(systems, ddpm_segments, fgd, spec, cfg)
+            timing["ddpm_s"] = time.perf_counter() - t
 
     if cfg.zeggs:
         t = time.perf_counter()

@@ -24,8 +24,7 @@ def add_arguments(p):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--method", choices=["model", "procedural"], default="model")
     p.add_argument("--quality", choices=list(QUALITY), default="standard",
-                   help="fast (the bundled model's distilled student: 8 single passes, at the default intensity), "
-                        "draft (DPM-Solver++ SDE, 20 steps), standard (the same, 50 steps; default) or reference "
+                   help="draft (DPM-Solver++ SDE, 20 steps), standard (the same, 50 steps; default) or reference "
                         "(DDPM, 1000 steps)")
     p.add_argument("--sampler", choices=SAMPLER_NAMES, help="a sampler instead of the quality's: " + SAMPLER_HELP)
     p.add_argument("--steps", type=int, help="sampler steps (default: the sampler's, see --sampler)")
@@ -89,8 +88,6 @@ def run(args) -> int:
             write_text(args.timings, json.dumps(clock.seconds(), indent=1))
         print(f"wrote {path} ({result.motion.n_frames} frames at {result.motion.fps:g} fps; "
               f"{result.info.get('words') or str(len(result.words)) + ' words'}{kept})")
-        if result.info.get("note"):
-            print(f"note: {result.info['note']}")
     return 0
 
 

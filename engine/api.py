@@ -15,8 +15,8 @@ import numpy as np
 from .settings import METHODS, GammaCurve, GenerateOptions, check_generate_options  # noqa: F401  (re-exported)
 from .errors import OpenHumanError
 from .motion.motion import Motion
-from .constants import BUNDLED_FAST_MODEL, BUNDLED_MODEL, MODEL_FPS
-from .diffusion.presets import DEFAULT_INTENSITY, DISTILLED_SAMPLER, QUALITY
+from .constants import BUNDLED_MODEL, MODEL_FPS
+from .diffusion.presets import QUALITY  # noqa: F401  (re-exported)
 from .speech.words import WordSpan
 
 @dataclass
@@ -155,26 +155,12 @@ def _model_and_words(samples, transcript, options, report, cancel, words_cache):
         bundle = None
         if options.method == "model":
             try:
-                bundle = load_model(sampling_plan(options)[0], options.device, options.wavlm)
+                bundle = load_model(options.model, options.device, options.wavlm)
                 _check_emotions(options, bundle.emotions)
             except BaseException:
                 failed.set()
                 raise
         return bundle, words.result()
-
-
-def sampling_plan(options: GenerateOptions) -> tuple:
-    """(model file or None for the bundled one, sampler, steps, note). The Fast quality samples the bundled
-    model's distilled student, which carries the default intensity (and, with one emotion, γ = 1); other
-    settings sample the full model at Standard quality, and the note says so."""
-    if options.sampler != DISTILLED_SAMPLER or options.model is not None:
-        return options.model, options.sampler, options.steps, ""
-    gamma = options.gamma.values if isinstance(options.gamma, GammaCurve) else options.gamma
-    if options.intensity == DEFAULT_INTENSITY and (options.emotion_b or np.allclose(gamma, 1.0)):
-        return BUNDLED_FAST_MODEL, DISTILLED_SAMPLER, None, ""
-    sampler, steps = QUALITY["standard"]
-    return None, sampler, steps, (f"Fast quality carries intensity {DEFAULT_INTENSITY:g} and, with one emotion, "
-                                  "gamma 1: sampled at Standard quality")
 
 
 def generate_for_words(samples16k: np.ndarray, words: list[WordSpan], options: GenerateOptions | None = None,
@@ -188,7 +174,7 @@ def generate_for_words(samples16k: np.ndarray, words: list[WordSpan], options: G
     report = progress or (lambda fraction, stage: None)
     constraints = constraints or directing.Constraints()
     if options.method == "model" and not options.listening:
-        bundle = bundle or load_model(sampling_plan(options)[0], options.device, options.wavlm)
+        bundle = bundle or load_model(options.model, options.device, options.wavlm)
     directing.check(constraints, _skeleton_of(bundle), len(samples16k) / 16000.0)
     if options.listening:
         from .procedural.synthesiser import listen
@@ -258,7 +244,7 @@ def _generate_with_model(bundle, samples, words, options, report, cancel, constr
     report(0.1, "audio features")
     audio_feats = compute_audio_features_for_spec(samples, bundle.metadata["audio_features"], options.wavlm)
     text_feats = compute_text_features(words, len(audio_feats))
-    _, sampler, steps, note = sampling_plan(options)
+    steps = options.steps
 
     def on_step(p):
         report(0.12 + 0.83 * p.fraction, f"window {p.window + 1} of {p.n_windows}")
@@ -268,7 +254,7 @@ def _generate_with_model(bundle, samples, words, options, report, cancel, constr
     from .diffusion.windowed_sampling import generate_motion_features
 
     features = generate_motion_features(
-        bundle, audio_feats, text_feats, options.emotion, gamma=gamma, sampler=sampler, steps=steps,
+        bundle, audio_feats, text_feats, options.emotion, gamma=gamma, sampler=options.sampler, steps=steps,
         seed=options.seed, device=options.device, strength=options.intensity, progress=on_step, cancel=cancel,
         emotion_b=options.emotion_b or None, known=known, known_mask=known_mask, first_seed=first_seed,
     )
@@ -276,8 +262,7 @@ def _generate_with_model(bundle, samples, words, options, report, cancel, constr
     skeleton = Skeleton.from_dict(bundle.metadata["skeleton"])
     motion = directing.finish(decode(_plausible(features, bundle), skeleton, bundle.fps), constraints)
     report(1.0, "done")
-    info = {"method": "model", "model": str(bundle.path), "sampler": sampler}
-    return GenerationResult(motion, words, options, info | ({"note": note} if note else {}))
+    return GenerationResult(motion, words, options, {"method": "model", "model": str(bundle.path)})
 
 
 MAX_ROOT_DISTANCE_M = 50.0  # a speaker gestures in place; farther means a damaged model

@@ -8,6 +8,5 @@ DEFAULT_EMOTIONS = ("Neutral", "Happy", "Sad", "Angry", "Old", "Relaxed")
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[1]
 BUNDLED_MODEL = PACKAGE_ROOT / "models" / "openhuman-base.safetensors"
-BUNDLED_FAST_MODEL = PACKAGE_ROOT / "models" / "openhuman-base-fast.safetensors"  # its distilled student (Fast quality)
 EXAMPLE_VOICE = PACKAGE_ROOT / "examples" / "voice.wav"
 EXAMPLE_TRANSCRIPT = PACKAGE_ROOT / "examples" / "voice.txt"

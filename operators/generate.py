@@ -290,8 +290,7 @@ class GenerateJob(BackgroundJob):
         source = f" from the sound strip '{voice.strip}'" if voice.strip else ""
         takes = f" ({len(actions)} takes: choose one in the panel)" if len(actions) > 1 else ""
         self.report({"INFO"}, f"OpenHuman: {result.motion.duration:.1f} s of motion{source} on '{arm.name}' "
-                              f"as the action '{action.name}'{takes}" + kept_note(previous)
-                              + (f" ({result.info['note']})" if result.info.get("note") else ""))
+                              f"as the action '{action.name}'{takes}" + kept_note(previous))
         return {"FINISHED"}
 
 

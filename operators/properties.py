@@ -5,8 +5,6 @@ from ..engine.diffusion.presets import DEFAULT_INTENSITY
 from . import model_labels
 
 QUALITY_ITEMS = [
-    ("FAST", "Fast", "The bundled model's distilled student: 8 network passes per window instead of 100, at the "
-     "default intensity (other settings sample at Standard)"),
     ("DRAFT", "Draft", "The default sampler with 20 steps: for trying ideas"),
     ("STANDARD", "Standard", "The default sampler (DPM-Solver++ 2M SDE, 50 steps)"),
     ("REFERENCE", "Reference", "The method's own DDPM sampler with all 1000 steps: slow"),

@@ -36,8 +36,7 @@ def _need(path: Path) -> Path:
     return path
 
 
-E2E_MODULES = {"test_fast_quality",
-               "test_bad_input_cli", "test_bad_input_model", "test_bad_input_text", "test_bundled_model",
+E2E_MODULES = {"test_bad_input_cli", "test_bad_input_model", "test_bad_input_text", "test_bundled_model",
                "test_directing", "test_real_speech", "test_bench_end_to_end", "test_words_cache", "test_asr",
                "test_asr_settings", "test_alignment", "test_gesture_detectors", "test_procedural_styles",
                "test_zeggs_import"}

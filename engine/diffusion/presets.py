@@ -8,14 +8,12 @@ SAMPLER_TABLE = {
     "dpm": (20, "its deterministic ODE form"),
     "ddim": (50, "50 steps (deterministic; eta > 0 adds noise)"),
     "ddpm": (1000, "the method's reference sampler (1000 steps)"),
-    "distilled": (8, "a distilled model's own 8 single passes (the Fast quality)"),
+    "distilled": (8, "a distilled model file's own sampling: one pass per step on its grid (training/distill.py)"),
 }
 SAMPLER_NAMES = tuple(SAMPLER_TABLE)
 DEFAULT_SAMPLER = "dpm-sde"
 DEFAULT_STEPS = {name: steps for name, (steps, _) in SAMPLER_TABLE.items()}
-# Fast: the bundled model's distilled student (training/distill.py), for the settings it carries.
-QUALITY = {"fast": ("distilled", 8), "draft": ("dpm-sde", 20), "standard": (DEFAULT_SAMPLER, 50),
-           "reference": ("ddpm", 1000)}
+QUALITY = {"draft": ("dpm-sde", 20), "standard": (DEFAULT_SAMPLER, 50), "reference": ("ddpm", 1000)}
 DISTILLED_SAMPLER = "distilled"
 # Classifier-free guidance strength (the add-on's "intensity"): 1 is plain conditioning. The bundled
 # model under-expresses Happy and Angry at 1. With voice guidance, 2.5 against 2 on real speech:

@@ -44,9 +44,9 @@ OUTPUT_SMOOTHING = 1.0
 # conditioning keeps the model's own rest (amplified there, the hands stayed 17 cm up, not 12).
 SPEECH_BRIDGE = 4  # frames each side: gaps under 0.4 s are speech
 SPEECH_RAMP = 6  # frames (0.3 s) from pause strength to speech strength
-# A distilled model steps stochastically (DDPM's posterior at each step of its grid): deterministic steps
-# keep the hands 30 % higher than the 50-step default does, as every deterministic sampler here does
-# (32-step student: hand height 0.337 m deterministic, 0.257 with eta 1; the default 0.253; README).
+# A distilled model steps stochastically (DDPM's posterior at each step of its grid): its deterministic
+# teacher (DDIM-64) holds the hands 40 % higher than the 50-step default, and a student follows it (32-step
+# student: hand height 0.337 m deterministic, 0.257 with eta 1; the default 0.253; README, Distillation).
 DISTILLED_ETA = 1.0
 
 
@@ -175,8 +175,8 @@ def iter_motion_features(
     if distilled:
         smp = GridDDIM(eta=float(distilled.get("eta", DISTILLED_ETA)), timesteps=distilled["timesteps"])
     elif sampler == DISTILLED_SAMPLER:
-        raise OpenHumanError("the distilled sampler (the Fast quality) needs a distilled model file, such as the "
-                             "bundled one; this model samples with the other samplers")
+        raise OpenHumanError("the distilled sampler needs a distilled model file (made by training/distill.py); "
+                             "this model samples with the other samplers")
     else:
         smp = make_sampler(sampler)
     n_steps = smp.default_steps if steps is None else int(steps)

@@ -17,8 +17,6 @@ from __future__ import annotations
 import copy
 import csv
 import json
-import math
-import os
 import time
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -26,13 +24,14 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..engine.diffusion.guidance import Conditions, branches, unconditional
+from ..engine.diffusion.guidance import Conditions, guided_x0, unconditional
 from ..engine.diffusion.modelfile import load_model_file, save_model_file
 from ..engine.diffusion.presets import DEFAULT_INTENSITY
 from ..engine.diffusion.samplers import nested_grid
 from ..engine.diffusion.schedule import NoiseSchedule
-from ..engine.diffusion.windowed_sampling import DISTILLED_ETA, speaking_weight
+from ..engine.diffusion.windowed_sampling import DISTILLED_ETA, speech_gated_strength
 from ..engine.errors import OpenHumanError
+from .train import EMA, _save_checkpoint, warmup_cosine
 from .windows_dataset import WindowDataset
 
 
@@ -97,14 +96,8 @@ def student_target(x_t, x_end, ab_t, ab_end) -> torch.Tensor:
     return (x_end - ratio * x_t) / (ab_end.sqrt() - ratio * ab_t.sqrt())
 
 
-def guided_x0(model, x_t, t, cond: Conditions, gate: torch.Tensor, n_emotions: int) -> torch.Tensor:
-    """The default sampling's x̂0: gate·G(c) + (1 − gate)·G(∅, ∅, silence, v), gate per frame (B, M, 1)."""
-    with_emotion, resting = branches(model, x_t, t, [cond, unconditional(cond, n_emotions, silent_voice=True)])
-    return gate * with_emotion + (1 - gate) * resting
-
-
 class _Windows:
-    """Training windows in the teacher's normalisation, with the guidance gate of each."""
+    """Training windows in the teacher's normalisation, with the guidance strength of each frame (B, M)."""
 
     def __init__(self, cfg: DistillConfig, teacher):
         self.ds = WindowDataset(cfg.data, "train", stride=cfg.stride, normalise=False)
@@ -117,17 +110,20 @@ class _Windows:
 
     def batch(self, indices):
         seed, motion, audio, text, emotion = self.ds.batch(indices)
-        gate = np.stack([1.0 + (self.intensity - 1.0) * speaking_weight(a, self.spec) for a in audio])
+        gate = np.stack([speech_gated_strength(a, self.spec, self.intensity) for a in audio])
         as_t = lambda a: torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))  # noqa: E731
         cond = Conditions(audio=as_t(audio), text=as_t(text), seed=as_t((seed - self.mean) / self.std),
                           seed_present=torch.ones(len(indices), dtype=torch.bool),
                           emotion=torch.from_numpy(emotion).long())
-        return as_t((motion - self.mean) / self.std), cond, as_t(gate)[..., None]
+        return as_t((motion - self.mean) / self.std), cond, as_t(gate)
 
 
 def _teacher_x0(teacher, guided: bool, n_emotions: int):
+    """x̂0 of the teacher: guided as the default sampling guides (the voice heard against silence, ``gate`` the
+    per-frame strength, see engine/diffusion/guidance.py), or the previous round's student, one pass."""
     if guided:
-        return lambda x_t, t, cond, gate: guided_x0(teacher, x_t, t, cond, gate, n_emotions)
+        return lambda x_t, t, cond, gate: guided_x0(teacher, x_t, t, cond,
+                                                    unconditional(cond, n_emotions, silent_voice=True), gate)
     return lambda x_t, t, cond, gate: teacher(x_t, t, *cond.astuple())
 
 
@@ -147,13 +143,6 @@ def distill_loss(student, teacher_x0, schedule: NoiseSchedule, n: int, x0, cond,
         x_end = ddim_step(teacher_x0(x_mid, t_mid, cond, gate), x_mid, ab_mid, ab_end)
         target = student_target(x_t, x_end, ab_t, ab_end)
     return torch.mean((student(x_t, t, *cond.astuple()) - target) ** 2)
-
-
-def _lr(cfg: DistillConfig, step: int) -> float:
-    if step < cfg.warmup:
-        return cfg.lr * (step + 1) / cfg.warmup
-    progress = (step - cfg.warmup) / max(1, cfg.steps_per_round - cfg.warmup)
-    return cfg.lr * (0.1 + 0.9 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
 
 
 def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print) -> Path | None:
@@ -179,14 +168,14 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print) -> P
         teacher = original.model if r == 0 else load_model_file(out / f"round-{rounds[r - 1]}.safetensors").model
         teacher.eval().requires_grad_(False)
         student = copy.deepcopy(teacher).train().requires_grad_(True)
-        ema = copy.deepcopy(teacher)
+        ema = EMA(student, cfg.ema_decay)
         opt = torch.optim.AdamW(student.parameters(), lr=cfg.lr, weight_decay=0.0)
         rng = np.random.default_rng([cfg.seed, r])
         generator = torch.Generator().manual_seed(cfg.seed * 100 + r)
         step, losses = 0, []
         if state is not None and state["round"] == n:
             student.load_state_dict(state["student"])
-            ema.load_state_dict(state["ema"])
+            ema.model.load_state_dict(state["ema"])
             opt.load_state_dict(state["opt"])
             rng.bit_generator.state = state["rng"]
             generator.set_state(state["generator"])
@@ -199,17 +188,14 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print) -> P
                     _checkpoint(ckpt, n, step, student, ema, opt, rng, generator)
                     return None
                 for group in opt.param_groups:
-                    group["lr"] = _lr(cfg, step)
+                    group["lr"] = warmup_cosine(step, cfg.lr, cfg.warmup, cfg.steps_per_round, 0.1)
                 x0, cond, gate = windows.batch(rng.integers(0, len(windows.ds), cfg.batch_size))
                 loss = distill_loss(student, teacher_x0, schedule, n, x0, cond, gate, generator)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
                 opt.step()
-                decay = min(cfg.ema_decay, (1 + step) / (10 + step))
-                with torch.no_grad():
-                    for e, p in zip(ema.parameters(), student.parameters()):
-                        e.lerp_(p, 1 - decay)
+                ema.update(student, step)
                 step += 1
                 losses.append(float(loss.detach()))
                 if step % 25 == 0:
@@ -219,16 +205,14 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print) -> P
                         f"loss {np.mean(losses[-25:]):.5f}")
                 if step % cfg.checkpoint_every == 0:
                     _checkpoint(ckpt, n, step, student, ema, opt, rng, generator)
-        _export(path, ema, original, cfg, n, float(np.mean(losses[-50:])) if losses else float("nan"))
+        _export(path, ema.model, original, cfg, n, float(np.mean(losses[-50:])) if losses else float("nan"))
         state = None
     return path
 
 
-def _checkpoint(path: Path, n, step, student, ema, opt, rng, generator) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save({"round": n, "step": step, "student": student.state_dict(), "ema": ema.state_dict(),
-                "opt": opt.state_dict(), "rng": rng.bit_generator.state, "generator": generator.get_state()}, tmp)
-    os.replace(tmp, path)
+def _checkpoint(path: Path, n, step, student, ema: EMA, opt, rng, generator) -> None:
+    _save_checkpoint(path, {"round": n, "step": step, "student": student.state_dict(), "ema": ema.model.state_dict(),
+                            "opt": opt.state_dict(), "rng": rng.bit_generator.state, "generator": generator.get_state()})
 
 
 def _export(path: Path, model, original, cfg: DistillConfig, n: int, final_loss: float) -> Path:

@@ -166,7 +166,7 @@ def iter_motion_features(
         silent_voice = voice_guides(bundle) if voice_guidance is None else bool(voice_guidance)
     if emotion_b is None:  # control: c2 is already unconditional, so strength is a factor on γ
         if silent_voice and strength != 1.0:  # full strength while speaking, plain conditioning in pauses
-            strength = 1.0 + (strength - 1.0) * speaking_weight(audio, bundle.metadata["audio_features"])
+            strength = speech_gated_strength(audio, bundle.metadata["audio_features"], strength)
         gamma, strength = gamma * strength, 1.0
     if sampler not in SAMPLERS:
         raise OpenHumanError(f"unknown sampler {sampler!r}; choose one of {', '.join(sorted(SAMPLERS))}")
@@ -267,6 +267,12 @@ def speaking_weight(audio: np.ndarray, spec: dict) -> np.ndarray:
     level = np.asarray(audio)[:, part_columns(spec, "rms_db")][:, 0]
     speaking = maximum_filter1d((level > 0).astype(np.float64), 2 * SPEECH_BRIDGE + 1)
     return uniform_filter1d(speaking, SPEECH_RAMP, mode="nearest").astype(np.float32)
+
+
+def speech_gated_strength(audio: np.ndarray, spec: dict, strength: float) -> np.ndarray:
+    """Per frame, the guidance strength of voice guidance: ``strength`` while the voice speaks, 1 (plain
+    conditioning) in its pauses."""
+    return 1.0 + (strength - 1.0) * speaking_weight(audio, spec)
 
 
 def smooth_features(features: np.ndarray, sigma: float = OUTPUT_SMOOTHING, keep=None, kept=None) -> np.ndarray:

@@ -38,6 +38,13 @@ def summary(motions) -> dict:
     return out
 
 
+def _timed_row(make, segments) -> dict:
+    """The summary of ``make(segment)`` over the segments, with the CPU seconds it took."""
+    start = time.perf_counter()
+    motions = [make(s) for s in segments]
+    return {**summary(motions), "cpu_s": time.perf_counter() - start}
+
+
 def study(model: str, data: str, windows: int = 24, samplers=SAMPLERS, device: str = "cpu", distilled=None) -> dict:
     """The rows of the module notes; ``distilled``: a distilled student of ``model`` (training/distill.py),
     sampled its own way, as one more row."""
@@ -47,15 +54,11 @@ def study(model: str, data: str, windows: int = 24, samplers=SAMPLERS, device: s
     segments = split.segments(windows, bundle.config.frames)
     rows = {"real": summary([systems.real(s) for s in segments])}
     for sampler, steps in samplers:
-        start = time.perf_counter()
-        motions = [systems.model(s, seed=0, sampler=sampler, steps=steps) for s in segments]
-        rows[f"{sampler}-{steps}"] = {**summary(motions), "cpu_s": time.perf_counter() - start}
+        rows[f"{sampler}-{steps}"] = _timed_row(lambda s: systems.model(s, seed=0, sampler=sampler, steps=steps), segments)
     if distilled:
         student = load_model(distilled, device)
-        start = time.perf_counter()
-        motions = [Systems(split, student, device).model(s, seed=0) for s in segments]
         name = f"distilled-{len(student.metadata['distilled']['timesteps'])}"
-        rows[name] = {**summary(motions), "cpu_s": time.perf_counter() - start}
+        rows[name] = _timed_row(lambda s: Systems(split, student, device).model(s, seed=0), segments)
     return {"model": model, "windows": len(segments), "intensity": systems.intensity, "samplers": rows}
 
 

@@ -36,9 +36,7 @@ bench: setup
 
 # On a machine with an NVIDIA GPU: the CUDA tests, then the benchmark (sampling on CPU and CUDA, end to end).
 gpu-check: setup
-	$(PY) -c "import sys, torch; sys.exit(0 if torch.cuda.is_available() else 'no CUDA device: run make gpu-check on a machine with an NVIDIA GPU')"
-	$(PY) -m pytest -q -m cuda tests
-	$(VENV)/bin/openhuman bench --only sampling --only end-to-end
+	scripts/gpu_check.sh $(PY)
 
 clean:
 	rm -rf out .pytest_cache

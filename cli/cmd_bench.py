@@ -14,6 +14,8 @@ def add_arguments(p):
     p.add_argument("--only", choices=SECTIONS, action="append", help="run only these sections")
     p.add_argument("--model", help="model file (default: the bundled model, else a fresh default-size model)")
     p.add_argument("--seconds", type=float, default=60.0, help="audio length to time (default 60)")
+    p.add_argument("--speech", help="folder of LibriVox clips with their transcription to time end to end "
+                   "(default: ../shared/data/speech, else Debian's pocketsphinx-testdata)")
     p.add_argument("--reference", action="store_true", help="also time the DDPM-1000 reference sampler (slow)")
 
 
@@ -31,7 +33,7 @@ def run(args) -> int:
     if "end-to-end" in sections:
         from ..training.bench_end_to_end import benchmark_end_to_end
 
-        report["end_to_end"] = benchmark_end_to_end(args.model)
+        report["end_to_end"] = benchmark_end_to_end(args.model, speech=args.speech)
     if "speech" in sections:
         from ..training.bench_speech import benchmark_asr
 

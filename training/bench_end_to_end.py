@@ -7,6 +7,7 @@ Each reports wall time from spawning the process, its stages, the real-time fact
 """
 from __future__ import annotations
 
+import importlib.util
 import json
 import math
 import os
@@ -61,9 +62,10 @@ def _run(argv: list[str], env: dict) -> dict:
     return json.loads(out)
 
 
-def benchmark_end_to_end(model=None, method: str = "model", clip=None) -> dict:
-    """clip: (samples16k, transcript, source) to time instead of the LibriVox reading."""
-    samples, transcript, source = clip or real_reading()
+def benchmark_end_to_end(model=None, method: str = "model", clip=None, speech=None) -> dict:
+    """clip: (samples16k, transcript, source) to time instead of the LibriVox reading; speech: a folder
+    of LibriVox clips to read it from, looked in before ../shared and pocketsphinx-testdata."""
+    samples, transcript, source = clip or real_reading(((Path(speech),) if speech else ()) + SPEECH_FOLDERS)
     seconds = len(samples) / 16000.0
     report = {"clip": source, "clip_seconds": round(seconds, 2), "method": method,
               "model": str(model or BUNDLED_MODEL) if method == "model" else None, "runs": {}}
@@ -83,6 +85,9 @@ def benchmark_end_to_end(model=None, method: str = "model", clip=None) -> dict:
             if run["rc"] != 0:
                 raise RuntimeError(f"{label}: openhuman generate failed: {run['stderr']}")
             report["runs"][label] = _entry(run, json.loads(timings.read_text()), seconds)
+        if importlib.util.find_spec("bpy") is None:  # e.g. a GPU machine's Python that Blender's wheel lacks
+            report["runs"]["Blender Generate, audio only"] = "skipped: bpy (Blender as a module) is not installed"
+            return report
         timings = tmp / "timings-blender.json"
         # Blender in its own process (operators/bench_generate.py): the same work, keys instead of a file.
         argv = [sys.executable, "-m", "openhuman.operators.bench_generate", str(wav), method,

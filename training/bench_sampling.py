@@ -8,13 +8,16 @@ import numpy as np
 import torch
 
 from ..engine.conditions.audio_features import audio_feature_spec
+from ..engine.diffusion.cuda_graphs import WindowGraphs
 from ..engine.diffusion.denoiser import Denoiser, DenoiserConfig
+from ..engine.diffusion.guidance import Conditions, condition_pair
 from ..engine.diffusion.modelfile import LoadedModel, load_model_file
 from ..engine.constants import BUNDLED_MODEL, DEFAULT_EMOTIONS
 from ..engine.motion.pose import DIMS
 from ..engine.diffusion.presets import DEFAULT_INTENSITY, DEFAULT_SAMPLER, DEFAULT_STEPS
+from ..engine.diffusion.samplers import make_sampler
 from ..engine.conditions.text_features import text_feature_spec
-from ..engine.diffusion.windowed_sampling import generate_motion_features
+from ..engine.diffusion.windowed_sampling import DEFAULT_OVERLAP, generate_motion_features, plan_windows
 
 
 def _bundle(model_path) -> tuple[LoadedModel, str]:
@@ -29,17 +32,64 @@ def _bundle(model_path) -> tuple[LoadedModel, str]:
     return LoadedModel(model, cfg, meta, np.zeros(DIMS, np.float32), np.ones(DIMS, np.float32)), "fresh default-size model"
 
 
-def _time(bundle, frames, device, sampler, steps, emotion_b=None, voice_guidance=None) -> float:
+def _time(bundle, frames, device, sampler, steps, emotion_b=None, voice_guidance=None, cuda_graphs=True) -> float:
+    return _sample(bundle, frames, device, sampler, steps, emotion_b, voice_guidance, cuda_graphs)[0]
+
+
+def _sample(bundle, frames, device, sampler, steps, emotion_b=None, voice_guidance=None, cuda_graphs=True):
+    """(seconds, motion features) of one default-intensity run on features like speech's."""
     rng = np.random.default_rng(0)
     audio = rng.normal(size=(frames, bundle.config.audio_dim)).astype(np.float32)
     text = np.zeros((frames, bundle.config.text_dim), np.float32)
     start = time.perf_counter()
-    generate_motion_features(bundle, audio, text, bundle.emotions[0], emotion_b, gamma=0.5 if emotion_b else 1.0,
-                             strength=DEFAULT_INTENSITY, sampler=sampler, steps=steps, seed=0, device=device,
-                             voice_guidance=voice_guidance)
+    motion = generate_motion_features(bundle, audio, text, bundle.emotions[0], emotion_b,
+                                      gamma=0.5 if emotion_b else 1.0, strength=DEFAULT_INTENSITY, sampler=sampler,
+                                      steps=steps, seed=0, device=device, voice_guidance=voice_guidance,
+                                      cuda_graphs=cuda_graphs)
     if device != "cpu":
         torch.cuda.synchronize()
-    return time.perf_counter() - start
+    return time.perf_counter() - start, motion
+
+
+def _cuda_graphs_side_by_side(bundle, frames) -> dict:
+    """The default sampler on CUDA with the passes launched one by one and each window replayed from a
+    graph: times, how far apart the results are (the same arithmetic: float rounding only), a window
+    alone (capture and one replay) and a replay alone (what a window costs once captured)."""
+    default = (DEFAULT_SAMPLER, DEFAULT_STEPS[DEFAULT_SAMPLER])
+    window = bundle.config.frames
+    _sample(bundle, window, "cuda", *default)  # CUDA's own start-up (context, kernels) untimed
+    _sample(bundle, window, "cuda", *default, cuda_graphs=False)
+    plain_s, plain = _sample(bundle, frames, "cuda", *default, cuda_graphs=False)
+    graphs_s, graphed = _sample(bundle, frames, "cuda", *default)
+    one_window_s = _sample(bundle, window, "cuda", *default)[0]
+    seconds = frames / bundle.fps
+    windows = len(plan_windows(frames, window, DEFAULT_OVERLAP))
+    return {"windows": windows, "steps_per_window": default[1],
+            "plain_passes_s": plain_s, "plain_passes_realtime_factor": seconds / plain_s,
+            "cuda_graphs_s": graphs_s, "cuda_graphs_realtime_factor": seconds / graphs_s,
+            "max_abs_difference": float(np.abs(graphed - plain).max()),
+            "one_window_with_capture_s": one_window_s, "replay_ms_per_window": 1000 * _replay_s(bundle, *default)}
+
+
+def _replay_s(bundle, sampler: str, steps: int, repeats: int = 20) -> float:
+    """Seconds a window takes once its graph is captured: its inputs copied in, the replay, the result out."""
+    cfg, dev = bundle.config, torch.device("cuda")
+    cond = Conditions(audio=torch.zeros(1, cfg.frames, cfg.audio_dim, device=dev),
+                      text=torch.zeros(1, cfg.frames, cfg.text_dim, device=dev),
+                      seed=torch.zeros(1, cfg.seed_frames, cfg.pose_dim, device=dev),
+                      seed_present=torch.ones(1, dtype=torch.bool, device=dev),
+                      emotion=torch.zeros(1, dtype=torch.long, device=dev))
+    c1, c2 = condition_pair(cond, cfg.n_emotions, silent_voice=True)
+    gamma = torch.full((1, cfg.frames), DEFAULT_INTENSITY, device=dev)
+    graphs = WindowGraphs(bundle.model.to(dev).eval(), make_sampler(sampler), steps)
+    generator = torch.Generator().manual_seed(0)
+    with torch.inference_mode():
+        graphs.sample((1, cfg.frames, cfg.pose_dim), c1, c2, gamma, 1.0, None, generator)
+        torch.cuda.synchronize()
+        start = time.perf_counter()
+        for _ in range(repeats):
+            graphs.sample((1, cfg.frames, cfg.pose_dim), c1, c2, gamma, 1.0, None, generator).cpu()
+    return (time.perf_counter() - start) / repeats
 
 
 def benchmark_sampling(model_path=None, seconds: float = 60.0, reference: bool = False) -> dict:
@@ -47,10 +97,13 @@ def benchmark_sampling(model_path=None, seconds: float = 60.0, reference: bool =
     frames = int(seconds * bundle.fps)
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     out = {"model": name, "audio_seconds": seconds, "threads": torch.get_num_threads(),
+           "cuda_device": torch.cuda.get_device_name(0) if "cuda" in devices else None,
            "intensity": DEFAULT_INTENSITY, "devices": {}}
     for device in devices:
         bundle.model.to(device)
         r = {}
+        if device == "cuda":
+            r["cuda_graphs_side_by_side"] = _cuda_graphs_side_by_side(bundle, frames)
         for sampler in (DEFAULT_SAMPLER, "dpm"):  # the default and its deterministic (ODE) form
             steps = DEFAULT_STEPS[sampler]
             key = f"{sampler.replace('-', '_')}{steps}"

@@ -130,3 +130,9 @@ def guided_denoiser(model, c1: Conditions, c2: Conditions, gamma, strength: floa
                     c0: Conditions | None = None) -> Callable:
     """denoise_fn(x_t, t) -> x̂0 for samplers.sample."""
     return lambda x_t, t: guided_x0(model, x_t, t, c1, c2, gamma, strength, c0)
+
+
+def holding_known(denoise_fn: Callable, known: torch.Tensor, held: torch.Tensor) -> Callable:
+    """A denoiser whose clean-motion estimate keeps the known frames (``held`` > 0.5): every sampler
+    steps towards x̂0, so the frames around them are drawn to join them (inpainting by x̂0 replacement)."""
+    return lambda x_t, t: torch.where(held > 0.5, known.to(x_t.dtype), denoise_fn(x_t, t))

@@ -73,10 +73,55 @@ def nested_grid(n: int, schedule_steps: int) -> list[int]:
     return t.tolist()
 
 
-def _noise_like(x: torch.Tensor, generator: torch.Generator | None) -> torch.Tensor:
+class NoiseTape:
+    """A window's noise drawn ahead, in the order sampling draws it (the start, then each noisy step),
+    into one tensor that a CUDA graph reads (cuda_graphs.py). Given as the generator: a first pass
+    (``counting``) only counts the draws and returns zeros; ``allocate`` then makes the tensor, and
+    each later pass hands out its rows in turn; ``fill`` draws them from a CPU generator, the same
+    numbers in the same order as sampling without a tape draws them."""
+
+    def __init__(self):
+        self.shapes: list[tuple] = []
+        self.buffer: torch.Tensor | None = None
+        self.used = 0
+
+    def draw_like(self, x: torch.Tensor) -> torch.Tensor:
+        if self.buffer is None:
+            self.shapes.append(tuple(x.shape))
+            return torch.zeros_like(x)
+        noise = self.buffer[self.used]
+        self.used += 1
+        return noise
+
+    def allocate(self, device, dtype=torch.float32) -> None:
+        if len(set(self.shapes)) > 1:
+            raise ValueError(f"a noise tape holds draws of one shape, got {sorted(set(self.shapes))}")
+        self.buffer = torch.zeros((len(self.shapes), *self.shapes[0]), device=device, dtype=dtype)
+        self.used = 0
+
+    def fill(self, generator: torch.Generator) -> None:
+        noise = torch.stack([torch.randn(shape, generator=generator, dtype=self.buffer.dtype) for shape in self.shapes])
+        self.buffer.copy_(_moved(noise, self.buffer.device))
+        self.used = 0
+
+
+def _noise_like(x: torch.Tensor, generator: torch.Generator | NoiseTape | None) -> torch.Tensor:
+    if isinstance(generator, NoiseTape):
+        return generator.draw_like(x)
     # Drawn on the generator's device so a CPU generator gives the same noise whatever device x is on.
     device = generator.device if generator is not None else x.device
-    return torch.randn(x.shape, generator=generator, device=device, dtype=x.dtype).to(x.device)
+    return _moved(torch.randn(x.shape, generator=generator, device=device, dtype=x.dtype), x.device)
+
+
+def _moved(noise: torch.Tensor, device) -> torch.Tensor:
+    """Noise drawn on the CPU moved to a GPU without waiting for it: from pinned memory, the copy
+    queues behind the GPU's work instead of holding the CPU until that work is done."""
+    device = torch.device(device)
+    if noise.device == device:
+        return noise
+    if device.type == "cuda":
+        return noise.pin_memory().to(device, non_blocking=True)
+    return noise.to(device)
 
 
 class Sampler:
@@ -259,12 +304,17 @@ def sample(
     """
     sampler.set_timesteps(steps or sampler.default_steps)
     noise_device = generator.device if generator is not None else device
-    x = torch.randn(shape, generator=generator, device=noise_device, dtype=dtype).to(device)
+    x = _moved(torch.randn(shape, generator=generator, device=noise_device, dtype=dtype), device)
+    return denoise_steps(denoise_fn, x, sampler, generator, progress, cancel)
+
+
+def denoise_steps(denoise_fn, x: torch.Tensor, sampler: Sampler, generator=None, progress=None, cancel=None):
+    """The reverse process from the noise x through the sampler's timesteps (``set_timesteps`` done)."""
     n = len(sampler.timesteps)
     for i, t in enumerate(sampler.timesteps.tolist()):
         if cancel is not None and cancel():
             raise Cancelled("sampling cancelled")
-        x0 = denoise_fn(x, torch.full((shape[0],), t, device=device, dtype=torch.long))
+        x0 = denoise_fn(x, torch.full((x.shape[0],), t, device=x.device, dtype=torch.long))
         x = sampler.step(x0, i, x, generator)
         if progress is not None:
             progress(i + 1, n)

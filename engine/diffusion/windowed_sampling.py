@@ -27,8 +27,9 @@ import torch
 from scipy.ndimage import gaussian_filter1d, maximum_filter1d, uniform_filter1d
 
 from ..errors import OpenHumanError
+from .cuda_graphs import WindowGraphs
 from .device import pick_device
-from .guidance import Conditions, condition_pair, guided_denoiser, unconditional
+from .guidance import Conditions, condition_pair, guided_denoiser, holding_known, unconditional
 from .presets import DEFAULT_SAMPLER, DISTILLED_SAMPLER
 from .samplers import SAMPLERS, GridDDIM, make_sampler, sample
 
@@ -139,6 +140,7 @@ def iter_motion_features(
     known_mask=None,
     first_seed=None,
     voice_guidance: bool | None = None,
+    cuda_graphs: bool = True,
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Yield (first_frame, frames (k, D)) de-normalised, in order, covering all F frames.
 
@@ -187,6 +189,7 @@ def iter_motion_features(
 
     dev = pick_device(device)
     model = bundle.model.to(dev).eval()
+    graphs = WindowGraphs(model, smp, n_steps) if cuda_graphs and dev.type == "cuda" else None
     generator = torch.Generator("cpu").manual_seed(int(seed))  # CPU noise: same draws on any device
     starts = plan_windows(total, M, overlap)
     ramp = crossfade_ramp(overlap)[:, None]
@@ -215,15 +218,19 @@ def iter_motion_features(
         g = gamma if isinstance(gamma, float) else as_tensor(window_slice(gamma[:, None], start, M)[:, 0])
         report = None if progress is None else (lambda i, n, k=k: progress(Progress(k, len(starts), i, n)))
         c0 = unconditional(cond, cfg.n_emotions, silent_voice) if strength != 1.0 else None
-        denoise = guided_denoiser(model, c1, c2, g, strength, c0)
         held = None if mask is None else window_slice(mask[:, None], start, M)[:, 0]
         kept = None if held is None else window_slice(known_n, start, M)
         if held is not None and held.all():  # nothing to make here: the known frames as they are
             out = kept.copy()  # a copy: the crossfade below writes into it
         else:
-            if held is not None and held.any():
-                denoise = _holding(denoise, as_tensor(kept), as_tensor(held[:, None]))
-            out = sample(denoise, (1, M, D), smp, n_steps, generator, progress=report, cancel=cancel, device=dev)
+            holding = (as_tensor(kept), as_tensor(held[:, None])) if held is not None and held.any() else None
+            if graphs is not None:
+                out = graphs.sample((1, M, D), c1, c2, g, strength, c0, generator, *(holding or (None, None)),
+                                    progress=report, cancel=cancel)
+            else:
+                denoise = guided_denoiser(model, c1, c2, g, strength, c0)
+                denoise = holding_known(denoise, *holding) if holding else denoise
+                out = sample(denoise, (1, M, D), smp, n_steps, generator, progress=report, cancel=cancel, device=dev)
             out = out[0].float().cpu().numpy()
         if prev is not None and overlap:
             out[:overlap] = ramp * out[:overlap] + (1 - ramp) * prev[M - overlap:]
@@ -300,12 +307,6 @@ def _known(known, known_mask, total: int, dim: int, mean, std):
     return ((frames - mean) / std).astype(np.float32), held
 
 
-def _holding(denoise, known: torch.Tensor, held: torch.Tensor):
-    """A denoiser whose clean-motion estimate keeps the known frames: every sampler steps towards
-    x̂0, so the frames around them are drawn to join them (inpainting by x̂0 replacement)."""
-    return lambda x_t, t: torch.where(held > 0.5, known.to(x_t.dtype), denoise(x_t, t))
-
-
 def generate_motion_features(
     bundle: "LoadedModel",
     audio_feats,
@@ -329,7 +330,9 @@ def generate_motion_features(
     mask (F,): masked frames are kept as they are and the rest is drawn to join them),
     first_seed=None (frames (k, D) that come just before the clip: it continues them),
     voice_guidance=None (the unconditional branch hears silence; None: when the model's features allow,
-    see guidance.py), smoothing=OUTPUT_SMOOTHING (frames of Gaussian low-pass over the result; 0: none).
+    see guidance.py), cuda_graphs=True (on CUDA, replay each window's sampling from a CUDA graph, see
+    cuda_graphs.py; False: launch the passes one by one), smoothing=OUTPUT_SMOOTHING (frames of Gaussian
+    low-pass over the result; 0: none).
     """
     smoothing = float(options.pop("smoothing", OUTPUT_SMOOTHING))
     audio = np.asarray(audio_feats)

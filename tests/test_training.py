@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from openhuman.engine.motion import pose
-from openhuman.engine.diffusion.modelfile import load_model_file
+from openhuman.engine.diffusion.modelfile import load_model_file, save_model_file
 from openhuman.engine.diffusion.windowed_sampling import generate_motion_features
 from openhuman.training.small_datasets import zeggs_clip_dataset
 from openhuman.training.train import TrainConfig, train
@@ -139,6 +139,19 @@ def test_fine_tuning_starts_from_the_given_model(clip_data, tmp_path):
     info = load_model_file(tuned).metadata["training"]
     assert info["init_from"]["training"]["steps"] == 10
     assert not all(torch.equal(a[k], v) for k, v in _weights(tuned).items())
+
+
+def test_fine_tuning_keeps_the_parents_normalisation(clip_data, tmp_path):
+    """The corpus's own statistics would change what the parent's inputs and outputs mean."""
+    base = load_model_file(train(_cfg(clip_data, tmp_path / "base", steps=2), progress=False))
+    parent = save_model_file(tmp_path / "parent.safetensors", base.model, base.mean + 0.5, base.std * 2.0,
+                             fps=base.fps, audio_features=base.metadata["audio_features"],
+                             text_features=base.metadata["text_features"], emotions=base.emotions,
+                             skeleton=base.metadata["skeleton"])
+    tuned = load_model_file(train(_cfg(clip_data, tmp_path / "tuned", steps=2, init_from=str(parent),
+                                       architecture={}), progress=False))
+    np.testing.assert_array_equal(tuned.mean, base.mean + 0.5)
+    np.testing.assert_array_equal(tuned.std, base.std * 2.0)
 
 
 def test_fine_tuning_refuses_a_model_that_does_not_fit(clip_data, tmp_path, zeggs_dir):

@@ -25,6 +25,7 @@ from ..engine.diffusion.denoiser import Denoiser, DenoiserConfig, count_paramete
 from ..engine.diffusion.schedule import NoiseSchedule, training_step
 from ..engine.errors import OpenHumanError
 from ..engine.diffusion.modelfile import save_model_file
+from ..engine.motion.pose import Normaliser
 from ..engine.motion.skeleton_zeggs import zeggs_skeleton
 from .windows_dataset import WindowDataset
 
@@ -135,8 +136,10 @@ def build_model(cfg: TrainConfig, ds: WindowDataset) -> Denoiser:
     return Denoiser(arch)
 
 
-def _init_weights(cfg: TrainConfig, ds: WindowDataset) -> tuple[Denoiser, dict]:
-    """The denoiser of cfg.init_from, checked against the dataset; with its training summary."""
+def _init_weights(cfg: TrainConfig, ds: WindowDataset) -> tuple[Denoiser, dict, Normaliser]:
+    """The denoiser of cfg.init_from, checked against the dataset; with its training summary and its
+    normalisation, which the fine-tuning keeps: the network's inputs and outputs mean what they meant,
+    whatever the new corpus's own statistics (and its weights stay comparable with its parent's)."""
     from ..engine.diffusion.modelfile import load_model_file
 
     loaded = load_model_file(cfg.init_from, map_location="cpu")
@@ -151,7 +154,7 @@ def _init_weights(cfg: TrainConfig, ds: WindowDataset) -> tuple[Denoiser, dict]:
     model = loaded.model.train()
     for p in model.parameters():
         p.requires_grad_(True)
-    return model, loaded.metadata.get("training", {})
+    return model, loaded.metadata.get("training", {}), Normaliser(loaded.mean, loaded.std)
 
 
 def _save_checkpoint(path: Path, state: dict) -> None:
@@ -186,6 +189,8 @@ def train(cfg: TrainConfig, resume: bool = True, progress: bool = True, max_wall
         raise OpenHumanError(f"{cfg.data}: no training windows (takes shorter than {train_ds.m + train_ds.n} frames?)")
     init = _init_weights(cfg, train_ds) if cfg.init_from else None
     model = (init[0] if init else build_model(cfg, train_ds)).to(device)
+    if init:
+        train_ds.normaliser = val_ds.normaliser = init[2]
     ema = EMA(model, cfg.ema_decay)
     opt = torch.optim.AdamW(model.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay)
     schedule = NoiseSchedule.cosine()

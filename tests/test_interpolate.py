@@ -19,17 +19,19 @@ def model_file(path, seed, mean=0.0, config=CFG):
     return save_model_file(path, Denoiser(config), np.full(config.pose_dim, mean, np.float32),
                            np.ones(config.pose_dim, np.float32), fps=20.0, audio_features={"dims": config.audio_dim},
                            text_features={"dims": config.text_dim}, emotions=EMOTIONS[:config.n_emotions],
-                           skeleton=zeggs_skeleton().to_dict())
+                           skeleton=zeggs_skeleton().to_dict(), training={"steps": seed + 6})
 
 
 def test_the_weights_lie_on_the_line_between_parent_and_child(tmp_path):
     parent, child = model_file(tmp_path / "p.safetensors", 0), model_file(tmp_path / "c.safetensors", 1)
-    assert main([str(parent), str(child), "--weight", "0.25", "--out", str(tmp_path / "m.safetensors")]) == 0
-    mixed = load_model_file(tmp_path / "m.safetensors")
+    assert main([str(parent), str(child), "--weight", "0.25", "--out", str(tmp_path / "new" / "m.safetensors")]) == 0  # folder made
+    mixed = load_model_file(tmp_path / "new" / "m.safetensors")
     p, c = load_model_file(parent).model.state_dict(), load_model_file(child).model.state_dict()
     for name, value in mixed.model.state_dict().items():
         torch.testing.assert_close(value, 0.75 * p[name] + 0.25 * c[name])
     assert mixed.metadata["training"]["interpolated"]["weight"] == 0.25
+    assert mixed.metadata["training"]["interpolated"]["child"]["file"] == "c.safetensors"
+    assert mixed.metadata["training"]["steps"] == 7  # the child's record, as the last training run
     ends = interpolate_models(load_model_file(parent), load_model_file(child), 0.0).state_dict()
     assert all(torch.equal(ends[name], p[name]) for name in p)
 

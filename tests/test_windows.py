@@ -18,6 +18,7 @@ from openhuman.engine.diffusion.windowed_sampling import (
     plan_windows,
     smooth_features,
     speaking_weight,
+    speech_gated_strength,
     voice_guides,
     window_slice,
 )
@@ -289,3 +290,16 @@ def test_voice_guidance_is_full_strength_while_speaking_and_plain_in_pauses():
     weight = speaking_weight(audio, spec)
     assert weight[30:110].min() == 1.0 and weight[150:].max() == 0.0 and weight[:10].max() == 0.0
     assert 0.0 < weight[125] < 1.0  # a ramp, not a step
+
+
+def test_voice_guidance_follows_the_loudness_while_speaking():
+    spec = {"version": 2, "parts": [["log_mel", 1], ["mfcc", 1], ["rms_db", 1], ["onset", 1]]}
+    audio = np.zeros((200, 4), np.float32)
+    audio[20:60, 2] = 10.0  # soft speech, loud speech, a long pause
+    audio[60:100, 2] = 20.0
+    strength = speech_gated_strength(audio, spec, 2.5)
+    assert strength[30:50].max() < 2.5 < strength[70:90].min()  # softer syllables less, louder more
+    assert 1.0 < strength[30:50].min() and strength[70:90].max() <= 1.0 + 1.5 * 1.5 + 1e-6
+    assert np.allclose(strength[150:], 1.0)  # plain conditioning in the pause
+    flat = speech_gated_strength(audio, spec, 2.5, follow=0.0)
+    assert np.allclose(flat[30:90], 2.5)

@@ -54,12 +54,14 @@ def main(argv=None) -> int:
     parent, child = load_model_file(args.parent), load_model_file(args.child)
     model = interpolate_models(parent, child, args.weight)
     meta = parent.metadata
-    training = {"interpolated": {"weight": args.weight,
-                                 "parent": {"file": Path(args.parent).name, "weights_sha256": meta["weights_sha256"],
-                                            "training": meta.get("training", {})},
-                                 "child": {"file": Path(args.child).name,
-                                           "weights_sha256": child.metadata["weights_sha256"],
-                                           "training": child.metadata.get("training", {})}}}
+    # the child's record (which holds its parent's under init_from) with the mix on top, so that the
+    # file reads as its last training run and says which two weights were mixed
+    training = dict(child.metadata.get("training", {}),
+                    interpolated={"weight": args.weight,
+                                  "parent": {"file": Path(args.parent).name, "weights_sha256": meta["weights_sha256"]},
+                                  "child": {"file": Path(args.child).name,
+                                            "weights_sha256": child.metadata["weights_sha256"]}})
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     save_model_file(args.out, model, parent.mean, parent.std, fps=meta["fps"], audio_features=meta["audio_features"],
                     text_features=meta["text_features"], emotions=meta["emotions"], skeleton=meta["skeleton"],
                     training=training)

@@ -28,6 +28,8 @@ def add_arguments(p):
     p.add_argument("--ddpm-windows", type=int, help="windows sampled with DDPM-1000 (default 48)")
     p.add_argument("--seeds", type=int, help="seeds per input for diversity across seeds (default 3); with --real-speech: Neutral seeds "
                         "averaged (default 1)")
+    p.add_argument("--emotion-seeds", type=int, help="with --real-speech: seeds per emotion, their windows pooled "
+                        "(default 1)")
     p.add_argument("--sampler", choices=SAMPLER_NAMES, help=f"the model's sampler (default {DEFAULT_SAMPLER})")
     p.add_argument("--intensity", type=float, help=f"guidance strength (default {DEFAULT_INTENSITY:g})")
     p.add_argument("--steps", type=int, help="steps of the default sampler (default: the sampler's)")
@@ -106,6 +108,12 @@ def _real_speech(args) -> int:
 
             raise OpenHumanError("--seeds must be at least 1")
         cfg.seeds = args.seeds
+    if args.emotion_seeds is not None:
+        if args.emotion_seeds < 1:
+            from ..engine.errors import OpenHumanError
+
+            raise OpenHumanError("--emotion-seeds must be at least 1")
+        cfg.emotion_seeds = args.emotion_seeds
     results = evaluate_real_speech(cfg)
     print(json.dumps(results, indent=2))
     print(markdown(results), file=sys.stderr)

@@ -121,3 +121,28 @@ def test_the_bundled_model_follows_a_real_voice_and_rests_in_its_pauses(speech_d
     measured = rm.measures(clip.samples, tracks, clip_pauses)
     assert measured["jerk"] < 50 and measured["fastest_hand"] < 3.0, measured
     assert measured["long_pause_drop"] > 0.1 and measured["pause_hand_height"] < 0.2, measured
+
+
+def test_emotion_windows_pool_over_seeds(zeggs_take):
+    """Each emotion's accuracy counts the windows of all its seeds; kinematics are the seeds' mean."""
+    from openhuman.training.evaluation.emotion_classifier import EmotionClassifier
+    from openhuman.training.evaluation.real_speech import _emotion_table
+    from openhuman.training.evaluation.report import DEFAULT_CLASSIFIER
+
+    samples = zeggs_take[0][: 12 * 16000]
+    classifier = EmotionClassifier.load(DEFAULT_CLASSIFIER)
+    seeded = {e: [synthesise(samples, None, e, fps=30.0, seed=s) for s in (1, 2)] for e in ("Neutral", "Angry")}
+    one = _emotion_table({e: m[:1] for e, m in seeded.items()}, classifier)
+    two = _emotion_table(seeded, classifier)
+    second = _emotion_table({e: m[1:] for e, m in seeded.items()}, classifier)
+    for e in seeded:
+        assert one[e]["windows"] > 0 and two[e]["windows"] == one[e]["windows"] + second[e]["windows"]
+        assert two[e]["correct"] == one[e]["correct"] + second[e]["correct"]
+        assert two[e]["hand_speed"] == pytest.approx((one[e]["hand_speed"] + second[e]["hand_speed"]) / 2)
+    assert two["Angry"]["hand_speed"] > two["Neutral"]["hand_speed"]
+
+
+def test_eval_refuses_no_emotion_seeds(speech_dir):
+    run = subprocess.run([sys.executable, "-m", "openhuman.cli", "eval", "--real-speech", str(speech_dir),
+                          "--emotion-seeds", "0"], capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0 and "--emotion-seeds must be at least 1" in run.stderr

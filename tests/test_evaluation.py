@@ -310,3 +310,14 @@ def test_sampler_study_reports_every_sampler_against_real_motion(corpus, tmp_pat
     real = _motion(ds.motion[:80])
     still = Motion(real.root_positions, np.repeat(real.rotations[:1], 80, 0), real.fps, real.skeleton)
     assert detail_share(still) == pytest.approx(0.0, abs=1e-12)  # float noise of the moving root only
+
+
+def test_smoothing_study_judges_every_sigma_on_the_same_samples(corpus):
+    """Synthetic part of the smoothing study: one sampling per segment and emotion, judged after each σ."""
+    from openhuman.engine.constants import BUNDLED_MODEL
+    from openhuman.training.evaluation.smoothing_study import synthetic_accuracy
+
+    result = synthetic_accuracy(str(corpus), str(BUNDLED_MODEL), inputs=1, sigmas=(0.0, 1.0))
+    assert result["inputs"] == 1 and set(result["sigmas"]) == {"0.0", "1.0"}
+    for row in result["sigmas"].values():
+        assert 0.0 <= row["accuracy"] <= 1.0 and len(row["per_emotion"]) == 6

@@ -206,6 +206,7 @@ def evaluate_real_speech(cfg: RealSpeechConfig, log=_log) -> dict:
                     row_m["frechet_to_real"] = rm.frechet(rm.window_kinematics(t), reference)
                 rows.append(row_m)
             row["systems"][name] = {k: float(np.mean([r[k] for r in rows if k in r])) for k in rows[0]}
+            row["systems"][name]["fastest_hand_max"] = max(r["fastest_hand"] for r in rows)
         if len(emotions) > 1:
             for method in ("model", "procedural"):
                 emotion_rows[method].append(_emotion_table(per_emotion[method], classifier))
@@ -258,6 +259,7 @@ def summarise(clips: dict, emotion_rows: dict) -> dict:
             continue
         keys = sorted({k for r in rows for k in r})
         summary[system] = {k: float(np.mean([r[k] for r in rows if k in r])) for k in keys}
+        summary[system]["fastest_hand_max"] = max(r.get("fastest_hand_max", r["fastest_hand"]) for r in rows)
         summary[system]["clips"] = len(rows)
     for method, tables in emotion_rows.items():
         if not tables:
@@ -297,8 +299,10 @@ def check_targets(summary: dict) -> list[dict]:
             add(f"{key} within ±35 % of procedural", ratio, "0.65–1.35", 0.65 <= ratio <= 1.35)
     if "long_pause_drop" in m:
         add("hands come down in pauses > 1.5 s (m)", m["long_pause_drop"], 0.05, m["long_pause_drop"] >= 0.05)
-    add("fastest hand <= 3 m/s (model)", m["fastest_hand"], 3.0, m["fastest_hand"] <= 3.0)
-    add("fastest hand <= 3 m/s (procedural)", p["fastest_hand"], 3.0, p["fastest_hand"] <= 3.0)
+    # "No hand faster than 3 m/s": the fastest frame of any clip and seed, not a mean of them.
+    add("fastest hand <= 3 m/s, any clip and seed (model)", m["fastest_hand_max"], 3.0, m["fastest_hand_max"] <= 3.0)
+    add("fastest hand <= 3 m/s, any clip and seed (procedural)", p["fastest_hand_max"], 3.0,
+        p["fastest_hand_max"] <= 3.0)
     if real:
         add("mean hand jerk <= 1.3 x real", m["jerk"], 1.3 * real["jerk"], m["jerk"] <= 1.3 * real["jerk"])
         if "frechet_to_real" in m:
@@ -328,7 +332,7 @@ def _round(value):
 COLUMNS = (("correlation", "speech–motion r", 2), ("still_fraction", "still", 2),
            ("pause_still_fraction", "still in pauses", 2), ("hand_height", "hand height (m)", 3),
            ("pause_hand_height", "height in pauses (m)", 3), ("long_pause_drop", "drop in long pauses (m)", 3),
-           ("hand_speed", "hand speed (m/s)", 3), ("jerk", "jerk (m/s³)", 1), ("fastest_hand", "fastest (m/s)", 2),
+           ("hand_speed", "hand speed (m/s)", 3), ("jerk", "jerk (m/s³)", 1), ("fastest_hand_max", "fastest (m/s)", 2),
            ("frechet_to_real", "window FD to real", 3), ("seam_jump", "seam / inside", 2))
 
 

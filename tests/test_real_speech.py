@@ -124,6 +124,24 @@ def test_the_bundled_model_follows_a_real_voice_and_rests_in_its_pauses(speech_d
     assert measured["long_pause_drop"] > 0.1 and measured["pause_hand_height"] < 0.2, measured
 
 
+def test_the_bundled_models_fastest_hand_is_capped_on_the_real_take(zeggs_take, monkeypatch):
+    """On the ZeroEGGs take (Neutral, seed 3) the sampler throws a hand at 3.07 m/s; the cap
+    (engine/diffusion/hand_speed.py) brings it under the real speaker's 2.73 and changes little else."""
+    from openhuman.engine.api import GenerateOptions, find_words, generate_for_words
+    from openhuman.engine.diffusion import hand_speed
+
+    samples = zeggs_take[0]
+    words, _ = find_words(samples, None)
+    capped = rm.HandTracks(generate_for_words(samples, words, GenerateOptions(emotion="Neutral", seed=3)).motion)
+    monkeypatch.setattr(hand_speed, "HAND_SPEED_LIMIT", 0.0)
+    free = rm.HandTracks(generate_for_words(samples, words, GenerateOptions(emotion="Neutral", seed=3)).motion)
+    assert free.speed.max() > 2.9 and capped.speed.max() < 2.75, (free.speed.max(), capped.speed.max())
+    assert capped.jerk().mean() <= free.jerk().mean()
+    assert capped.speed.mean() == pytest.approx(free.speed.mean(), rel=0.03)
+    r_free, r_capped = (rm.speech_motion_correlation(samples, t) for t in (free, capped))
+    assert abs(r_capped - r_free) < 0.02, (r_free, r_capped)
+
+
 def test_emotion_windows_pool_over_seeds(zeggs_take):
     """Each emotion's accuracy counts the windows of all its seeds; kinematics are the seeds' mean."""
     from openhuman.training.evaluation.emotion_classifier import EmotionClassifier

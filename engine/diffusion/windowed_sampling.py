@@ -27,6 +27,9 @@ import torch
 from scipy.ndimage import gaussian_filter1d, maximum_filter1d, uniform_filter1d
 
 from ..errors import OpenHumanError
+from ..motion.motion import Skeleton
+from ..motion.pose import DIMS as POSE_DIMS
+from . import hand_speed
 from .cuda_graphs import WindowGraphs
 from .device import pick_device
 from .guidance import Conditions, condition_pair, guided_denoiser, holding_known, unconditional
@@ -354,12 +357,19 @@ def generate_motion_features(
     voice_guidance=None (the unconditional branch hears silence; None: when the model's features allow,
     see guidance.py), cuda_graphs=True (on CUDA, replay each window's sampling from a CUDA graph, see
     cuda_graphs.py; False: launch the passes one by one), smoothing=OUTPUT_SMOOTHING (frames of Gaussian
-    low-pass over the result; 0: none).
+    low-pass over the result; 0: none), hand_speed_limit=hand_speed.HAND_SPEED_LIMIT (m/s: a stronger low-pass
+    around frames where a hand moves faster, see hand_speed.py; 0: none).
     """
     smoothing = float(options.pop("smoothing", OUTPUT_SMOOTHING))
+    speed_limit = float(options.pop("hand_speed_limit", hand_speed.HAND_SPEED_LIMIT))
     audio = np.asarray(audio_feats)
     result = np.empty((len(audio), bundle.config.pose_dim), np.float32)
     for start, frames in iter_motion_features(bundle, audio, text_feats, emotion_a, emotion_b, **options):
         result[start:start + len(frames)] = frames
     keep = options.get("known_mask")
-    return smooth_features(result, smoothing, None if keep is None else np.asarray(keep, bool), options.get("known"))
+    keep = None if keep is None else np.asarray(keep, bool)
+    result = smooth_features(result, smoothing, keep, options.get("known"))
+    if speed_limit <= 0 or result.shape[1] != POSE_DIMS or "skeleton" not in bundle.metadata:
+        return result  # no hands to limit: features other than the 1141-dim pose (toy models in tests)
+    skeleton = Skeleton.from_dict(bundle.metadata["skeleton"])
+    return hand_speed.limit_hand_speed(result, skeleton, bundle.fps, speed_limit, keep)

@@ -111,7 +111,8 @@ def train_emotion_classifier(data, out=None, seed: int = 0) -> EmotionClassifier
     clf.metadata = {"kind": KIND, "version": 1, "emotions": emotions, "descriptors": list(DESCRIPTOR_NAMES),
                     "window_s": WINDOW_S, "hop_s": HOP_S,
                     "training": {"windows": int(len(y)), "train_accuracy": train_acc, "held_out": held,
-                                 "seed": seed, "wall_s": round(time.perf_counter() - started, 1)}}
+                                 "data": Path(data).name, "seed": seed,
+                                 "wall_s": round(time.perf_counter() - started, 1)}}
     if out is not None:
         clf.path = clf.save(out)
     return clf

@@ -7,7 +7,7 @@ The sampler leaves frame-to-frame jitter that a Gaussian of σ frames removes (w
 OUTPUT_SMOOTHING). The emotion classifier was trained on the procedural teacher's motion, jitter and
 all, so smoothing costs it accuracy while bringing the hands' jerk down to a person's. Synthetic: every
 one-window test segment in every emotion is sampled once unsmoothed (as `openhuman eval` does: seed 0,
-default sampler and intensity) and judged after each σ. Real speech: Neutral on every clip with
+default sampler and intensity) and judged after each σ (and the hand-speed limit, as generation does). Real speech: Neutral on every clip with
 `--seeds` seeds, sampled anew for each σ, measured as `openhuman eval --real-speech` does.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ...engine.constants import BUNDLED_MODEL
-from ...engine.diffusion import windowed_sampling
+from ...engine.diffusion import hand_speed, windowed_sampling
 
 SIGMAS = (0.0, 0.5, 0.6, 0.7, 0.8, 1.0)
 REAL_KEYS = ("correlation", "jerk", "fastest_hand_max", "hand_speed", "still_fraction", "pause_hand_height",
@@ -45,9 +45,11 @@ def synthetic_accuracy(data: str, model: str, inputs: int, sigmas=SIGMAS, seed: 
         for i, emotion in enumerate(emotions):
             raw = windowed_sampling.generate_motion_features(
                 bundle, seg.audio, seg.text, emotion, gamma=1.0, strength=systems.intensity, sampler=systems.sampler,
-                seed=seed, device=device, smoothing=0.0)
+                seed=seed, device=device, smoothing=0.0, hand_speed_limit=0.0)
             for k, sigma in enumerate(sigmas):
-                motion = systems.decode(windowed_sampling.smooth_features(raw, sigma), systems.model_skeleton)
+                smooth = hand_speed.limit_hand_speed(windowed_sampling.smooth_features(raw, sigma),
+                                                     systems.model_skeleton, bundle.fps)
+                motion = systems.decode(smooth, systems.model_skeleton)
                 correct[k, i] += classifier.predict(motion) == emotion
     n = max(len(segments), 1)
     return {"inputs": len(segments), "seed": seed,

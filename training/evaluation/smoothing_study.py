@@ -7,8 +7,9 @@ The sampler leaves frame-to-frame jitter that a Gaussian of σ frames removes (w
 OUTPUT_SMOOTHING). The emotion classifier was trained on the procedural teacher's motion, jitter and
 all, so smoothing costs it accuracy while bringing the hands' jerk down to a person's. Synthetic: every
 one-window test segment in every emotion is sampled once unsmoothed (as `openhuman eval` does: seed 0,
-default sampler and intensity) and judged after each σ (and the hand-speed limit, as generation does). Real speech: Neutral on every clip with
-`--seeds` seeds, sampled anew for each σ, measured as `openhuman eval --real-speech` does.
+default sampler and intensity) and judged after each σ and the hand-speed cap (as generation applies them).
+Real speech: Neutral on every clip with `--seeds` seeds, sampled anew for each σ, measured as
+`openhuman eval --real-speech` does.
 """
 from __future__ import annotations
 

@@ -22,36 +22,15 @@ LIMIT_SIGMAS = (1.5, 2.0, 3.0, 4.0, 6.0)  # frames of the low-pass blended in, t
 REACH = 3  # frames each side of a too-fast frame that share the low-pass (fading out)
 
 
-def _hand_chain(skeleton: Skeleton) -> list[int]:
-    """Joint indices from the root to both hands, parents first."""
-    joints: set[int] = set()
-    for name in HAND_JOINTS:
-        j = skeleton.index(name)
-        while j >= 0:
-            joints.add(j)
-            j = int(skeleton.parents[j])
-    return sorted(joints)
-
-
 def hand_speeds(features: np.ndarray, skeleton: Skeleton, fps: float) -> np.ndarray:
     """(F, 2) speed (m/s) of the left and right hand relative to the hips, in the body's ground frame."""
     x = np.asarray(features, np.float64)
-    f = len(x)
-    local = quat.from_6d(x[:, pose.SLICES["ROT6D"]].reshape(f, pose.N_JOINTS, 6))
-    chain = _hand_chain(skeleton)
-    offsets, parents = skeleton.offsets, skeleton.parents
-    # Hips at the origin, turned as it is relative to the ground frame: the hands relative to the hips,
-    # in the ground frame, without the root's own motion.
-    pos = {0: np.zeros((f, 3))}
-    rot = {0: quat.normalize(local[:, 0])}
-    for j in chain[1:]:
-        p = int(parents[j])
-        pos[j] = pos[p] + quat.rotate(rot[p], np.broadcast_to(offsets[j], (f, 3)))
-        rot[j] = quat.multiply(rot[p], local[:, j])
-    hands = np.stack([pos[skeleton.index(n)] for n in HAND_JOINTS], 1)
-    if f < 2:
-        return np.zeros((f, 2))
-    return np.linalg.norm(np.gradient(hands, 1.0 / fps, axis=0), axis=-1)
+    if len(x) < 2:
+        return np.zeros((len(x), 2))
+    positions, _ = pose.decode(x, skeleton, fps).world_transforms()
+    hands = positions[:, [skeleton.index(n) for n in HAND_JOINTS]] - positions[:, :1]
+    ground = quat.conjugate(quat.normalize(x[:, pose.SLICES["ROOT_ROT"]]))
+    return np.linalg.norm(np.gradient(quat.rotate(ground[:, None], hands), 1.0 / fps, axis=0), axis=-1)
 
 
 def limit_hand_speed(features: np.ndarray, skeleton: Skeleton, fps: float, limit: float = HAND_SPEED_LIMIT,

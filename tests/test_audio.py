@@ -436,3 +436,18 @@ def test_both_versions_are_computed_for_their_specs():
     assert "relative" in audio_feature_spec()["params"] and "relative" not in audio_feature_spec(version=1)["params"]
     with pytest.raises(ModelFileError, match="params"):
         check_audio_feature_spec({**audio_feature_spec(version=1), "params": audio_feature_spec()["params"]})
+
+
+def test_mel_filters_are_librosas_without_importing_it():
+    """The mel filterbank is written out (importing librosa cost a second of every generation's start);
+    it must stay librosa's default Slaney filterbank to the bit, or the bundled model hears another voice."""
+    import librosa
+
+    from openhuman.engine.conditions import audio_features as af
+
+    ours = af._mel_basis()
+    theirs = librosa.filters.mel(sr=af.SAMPLE_RATE, n_fft=af.N_FFT, n_mels=af.N_MELS, fmin=af.FMIN, fmax=af.FMAX)
+    np.testing.assert_array_equal(ours, theirs.astype(np.float64))
+    code = ("import sys; from openhuman.engine.conditions.audio_features import compute_audio_features; "
+            "import numpy as np; compute_audio_features(np.zeros(16000, np.float32)); print('librosa' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"

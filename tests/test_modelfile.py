@@ -206,3 +206,13 @@ def test_cuda_asked_without_cuda(saved):
 def test_load_onto_cuda(saved):
     loaded = load_model_file(saved[0], map_location="cuda")
     assert next(loaded.model.parameters()).is_cuda
+
+
+@pytest.mark.parametrize("changes", [{}, {"latent": 64, "heads": 2, "layers": 1, "ff_mult": 3},
+                                     {"seed_frames": 3, "n_emotions": 2, "local_window": 0}])
+def test_parameter_count_from_the_sizes_matches_a_built_network(changes):
+    from openhuman.engine.diffusion.model_checks import parameter_count
+
+    config = DenoiserConfig(**{**TINY, **changes})
+    assert parameter_count(config) == count_parameters(Denoiser(config))
+    assert parameter_count(config) == sum(t.numel() for t in Denoiser(config).state_dict().values() if t.is_floating_point())

@@ -383,11 +383,32 @@ def _as_mono_float(samples) -> np.ndarray:
     return samples
 
 
+def _hz_to_mel(hz: np.ndarray) -> np.ndarray:
+    """Slaney's mel scale: linear (200/3 Hz a mel) up to 1 kHz, logarithmic above."""
+    hz = np.asarray(hz, np.float64)
+    linear = hz / (200.0 / 3)
+    return np.where(hz >= 1000.0, 15.0 + np.log(np.maximum(hz, 1e-10) / 1000.0) / (np.log(6.4) / 27), linear)
+
+
+def _mel_to_hz(mel: np.ndarray) -> np.ndarray:
+    mel = np.asarray(mel, np.float64)
+    return np.where(mel >= 15.0, 1000.0 * np.exp((np.log(6.4) / 27) * (mel - 15.0)), mel * (200.0 / 3))
+
+
 @lru_cache(maxsize=1)
 def _mel_basis() -> np.ndarray:
-    import librosa
-
-    return librosa.filters.mel(sr=SAMPLE_RATE, n_fft=N_FFT, n_mels=N_MELS, fmin=FMIN, fmax=FMAX).astype(np.float64)
+    """Triangular mel filters (N_MELS, N_FFT/2+1) of equal area (Slaney's normalisation), as librosa's
+    filters.mel makes them by default (tests/test_audio_features.py compares): written here because
+    importing librosa costs a second of every generation's start."""
+    fft_hz = np.fft.rfftfreq(N_FFT, 1.0 / SAMPLE_RATE)
+    edges = _mel_to_hz(np.linspace(_hz_to_mel(FMIN), _hz_to_mel(FMAX), N_MELS + 2))
+    widths = np.diff(edges)
+    ramps = edges[:, None] - fft_hz[None, :]
+    weights = np.zeros((N_MELS, len(fft_hz)), np.float32)
+    for i in range(N_MELS):
+        weights[i] = np.maximum(0.0, np.minimum(-ramps[i] / widths[i], ramps[i + 2] / widths[i + 1]))
+    weights *= (2.0 / (edges[2:] - edges[:N_MELS]))[:, None]
+    return weights.astype(np.float64)
 
 
 @lru_cache(maxsize=1)

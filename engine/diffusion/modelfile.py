@@ -205,6 +205,7 @@ def load_model_file(
     except (ValueError, TypeError) as exc:
         raise ModelFileError(f"{path}: bad architecture in metadata: {exc}") from None
     model_checks.check_architecture(path, config)
+    model_checks.check_size(path, config)
     emotions = metadata["emotions"]
     if not isinstance(emotions, list) or len(emotions) != config.n_emotions:
         raise ModelFileError(f"{path}: metadata lists {emotions!r} but the model has {config.n_emotions} emotions")
@@ -214,10 +215,11 @@ def load_model_file(
     try:
         with safe_open(str(path), framework="pt", device="cpu") as f:
             # Shapes come from the header: a file that lies about its architecture is refused before
-            # any tensor is read or any network allocated.
+            # any tensor is read, and its size was bounded before the network was built.
             shapes = {k[len(WEIGHT_PREFIX):]: tuple(f.get_slice(k).get_shape())
                       for k in f.keys() if k.startswith(WEIGHT_PREFIX)}
-            model_checks.check_shapes(path, model_checks.expected_shapes(config), shapes)
+            model = Denoiser(config)
+            model_checks.check_shapes(path, model_checks.expected_shapes(model), shapes)
             tensors = {k: f.get_tensor(k) for k in f.keys()}
     except ModelFileError:
         raise
@@ -231,7 +233,6 @@ def load_model_file(
             raise ModelFileError(f"{path}: normalisation tensor {name} is missing or not of shape ({config.pose_dim},)")
     model_checks.check_tensors(path, tensors, MEAN_KEY, STD_KEY)
 
-    model = Denoiser(config)
     model.load_state_dict({k[len(WEIGHT_PREFIX):]: v for k, v in tensors.items() if k.startswith(WEIGHT_PREFIX)})
     model.to(pick_device(map_location)).eval()
     return LoadedModel(model, config, metadata, mean.float().numpy(), std.float().numpy(), path)

@@ -98,7 +98,7 @@ def _real_speech(args) -> int:
     from ..training.evaluation.real_speech import RealSpeechConfig, evaluate_real_speech, markdown
 
     cfg = RealSpeechConfig(folders=args.real_speech, model=args.model, out=args.out, sampler=args.sampler,
-                           intensity=args.intensity, device=args.device or "auto", plots=not args.no_plots,
+                           steps=args.steps, intensity=args.intensity, device=args.device or "auto", plots=not args.no_plots,
                            emotions=not args.neutral_only, classifier=args.classifier)
     if args.seed is not None:
         cfg.seed = args.seed

@@ -105,11 +105,11 @@ def test_every_condition_changes_the_output(model):
 def test_local_block_sees_only_its_neighbourhood(model):
     cfg = model.config
     tokens = torch.randn(1, cfg.frames, cfg.latent)
-    cos, sin = model.rot_cos[1:], model.rot_sin[1:]
-    before = model.local_block(tokens, cos, sin, model.band)
+    rotation = model.rotation[1:]
+    before = model.local_block(tokens, rotation, model.band)
     changed = tokens.clone()
     changed[0, 0] += 3.0
-    after = model.local_block(changed, cos, sin, model.band)
+    after = model.local_block(changed, rotation, model.band)
     moved = (after - before).abs().amax(-1)[0]
     w = cfg.local_window
     assert (moved[1:w + 1] > 0).all()
@@ -117,16 +117,26 @@ def test_local_block_sees_only_its_neighbourhood(model):
 
 
 def test_rotary_scores_depend_only_on_relative_position():
-    cos, sin = rotary_tables(12, 8)
+    rotation = rotary_tables(12, 8)
     q, k = torch.randn(8), torch.randn(8)
 
     def score(i, j):
-        qi = apply_rotary(q.view(1, 1, 1, 8), cos[i:i + 1], sin[i:i + 1])
-        kj = apply_rotary(k.view(1, 1, 1, 8), cos[j:j + 1], sin[j:j + 1])
+        qi = apply_rotary(q.view(1, 1, 1, 8), rotation[i:i + 1])
+        kj = apply_rotary(k.view(1, 1, 1, 8), rotation[j:j + 1])
         return float((qi * kj).sum())
 
     assert score(2, 5) == pytest.approx(score(6, 9), abs=1e-5)
     assert score(2, 5) != pytest.approx(score(2, 8), abs=1e-3)
+
+
+def test_rotary_turns_each_channel_pair_by_its_angle():
+    rotation = rotary_tables(5, 4)
+    x = torch.randn(2, 3, 5, 4)
+    angle = torch.angle(rotation)  # (5, 2)
+    x1, x2 = x[..., 0::2], x[..., 1::2]
+    expected = torch.stack([x1 * angle.cos() - x2 * angle.sin(), x1 * angle.sin() + x2 * angle.cos()], -1).flatten(-2)
+    torch.testing.assert_close(apply_rotary(x, rotation), expected)
+    torch.testing.assert_close(apply_rotary(x, rotation).norm(dim=-1), x.norm(dim=-1))
 
 
 def test_eval_is_deterministic_train_uses_dropout(model):

@@ -137,6 +137,7 @@ class RealSpeechConfig:
     # moves an emotion's accuracy by up to 0.3 on these few minutes of speech.
     emotion_seeds: int = 1
     sampler: str | None = None
+    steps: int | None = None
     intensity: float | None = None
     device: str = "auto"
     emotions: bool = True
@@ -156,7 +157,8 @@ def evaluate_real_speech(cfg: RealSpeechConfig, log=_log) -> dict:
     clips = gather_clips(cfg.folders)
     bundle = load_model(cfg.model, cfg.device)
     classifier = EmotionClassifier.load(cfg.classifier or DEFAULT_CLASSIFIER)
-    options = {k: v for k, v in (("sampler", cfg.sampler), ("intensity", cfg.intensity)) if v is not None}
+    options = {k: v for k, v in (("sampler", cfg.sampler), ("steps", cfg.steps),
+                                                  ("intensity", cfg.intensity)) if v is not None}
     results = {"model": str(bundle.path), "clips": {}, "seed": cfg.seed, "seeds": cfg.seeds,
                "emotion_seeds": cfg.emotion_seeds, "options": options}
     tracks_by_clip = {}

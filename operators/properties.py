@@ -5,8 +5,8 @@ from ..engine.diffusion.presets import DEFAULT_INTENSITY
 from . import model_labels
 
 QUALITY_ITEMS = [
-    ("DRAFT", "Draft", "The default sampler with 20 steps: for trying ideas"),
-    ("STANDARD", "Standard", "The default sampler (DPM-Solver++ 2M SDE, 50 steps)"),
+    ("DRAFT", "Draft", "The default sampler with 12 steps: for trying ideas"),
+    ("STANDARD", "Standard", "The default sampler (DPM-Solver++ 2M SDE, 20 steps)"),
     ("REFERENCE", "Reference", "The method's own DDPM sampler with all 1000 steps: slow"),
 ]
 BODY_ITEMS = [

@@ -29,3 +29,15 @@ def test_the_timed_reading_is_a_minute_of_real_speech_with_its_words(speech_dir)
     once, _, _ = real_reading([speech_dir], min_seconds=0)
     times = len(samples) // len(once)
     assert len(samples) == times * len(once) and len(transcript.split()) % times == 0 and str(speech_dir) in source
+
+
+def test_the_sampling_bench_times_the_default_beside_the_50_steps_it_replaced():
+    from openhuman.engine.diffusion.presets import DEFAULT_STEPS
+    from openhuman.training.bench_sampling import benchmark_sampling
+
+    cpu = benchmark_sampling(seconds=4.0)["devices"]["cpu"]
+    default = f"dpm_sde{DEFAULT_STEPS['dpm-sde']}"
+    for key in (default, "dpm_sde50", f"dpm{DEFAULT_STEPS['dpm']}"):
+        assert cpu[f"{key}_s"] > 0 and cpu[f"{key}_realtime_factor"] == 4.0 / cpu[f"{key}_s"], key
+    assert cpu[f"{default}_two_emotions_s_per_audio_minute"] > 0
+    assert cpu[f"{default}_without_voice_guidance_s_per_audio_minute"] > 0

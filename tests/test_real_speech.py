@@ -125,16 +125,17 @@ def test_the_bundled_model_follows_a_real_voice_and_rests_in_its_pauses(speech_d
 
 
 def test_the_bundled_models_fastest_hand_is_capped_on_the_real_take(zeggs_take, monkeypatch):
-    """On the ZeroEGGs take (Neutral, seed 3) the sampler throws a hand at 3.07 m/s; the cap
-    (engine/diffusion/hand_speed.py) brings it under the real speaker's 2.73 and changes little else."""
+    """On the ZeroEGGs take (Neutral, seed 3, 50 sampler steps) the sampler throws a hand at 3.07 m/s; the
+    cap (engine/diffusion/hand_speed.py) brings it under the real speaker's 2.73 and changes little else."""
     from openhuman.engine.api import GenerateOptions, find_words, generate_for_words
     from openhuman.engine.diffusion import hand_speed
 
     samples = zeggs_take[0]
     words, _ = find_words(samples, None)
-    capped = rm.HandTracks(generate_for_words(samples, words, GenerateOptions(emotion="Neutral", seed=3)).motion)
+    options = GenerateOptions(emotion="Neutral", seed=3, steps=50)
+    capped = rm.HandTracks(generate_for_words(samples, words, options).motion)
     monkeypatch.setattr(hand_speed, "HAND_SPEED_LIMIT", 0.0)
-    free = rm.HandTracks(generate_for_words(samples, words, GenerateOptions(emotion="Neutral", seed=3)).motion)
+    free = rm.HandTracks(generate_for_words(samples, words, options).motion)
     assert free.speed.max() > 2.9 and capped.speed.max() < 2.75, (free.speed.max(), capped.speed.max())
     assert capped.jerk().mean() <= free.jerk().mean()
     assert capped.speed.mean() == pytest.approx(free.speed.mean(), rel=0.03)

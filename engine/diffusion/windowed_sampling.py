@@ -12,11 +12,11 @@ Memory is bounded by one window: `iter_motion_features` yields finished frames
 as it goes, `generate_motion_features` collects them into one array.
 
 Defaults: mode "control" with one emotion (γ = 1: plain conditioning, one
-network pass per step), sampler "dpm-sde" (DPM-Solver++(2M) SDE) with 50 steps (on a
+network pass per step), sampler "dpm-sde" (DPM-Solver++(2M) SDE) with 20 steps (on a
 Gaussian toy with the exact x0-predictor it lands as close to the data's mean
 and spread as DDPM-1000, see tests/test_samplers.py; on the bundled model it
-stays close to DDPM-1000 where the deterministic solvers drift, see
-engine/diffusion/samplers.py), overlap 8 frames, seed 0, device "auto".
+keeps the pauses and hand heights where the deterministic solvers drift, see
+engine/diffusion/samplers.py and presets.py), overlap 8 frames, seed 0, device "auto".
 """
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ LOUDNESS_FOLLOWING = 1.0
 LOUDNESS_SPAN = 5  # frames (0.25 s) of level averaged
 LOUDNESS_RANGE = (0.5, 1.5)  # of the speech strength's excess over 1
 # A distilled model steps stochastically (DDPM's posterior at each step of its grid): its deterministic
-# teacher (DDIM-64) holds the hands 40 % higher than the 50-step default, and a student follows it (32-step
+# teacher (DDIM-64) holds the hands 40 % higher than the 50-step SDE sampler, and a student follows it (32-step
 # student: hand height 0.337 m deterministic, 0.257 with eta 1; the default 0.253; README, Distillation).
 DISTILLED_ETA = 1.0
 

@@ -17,6 +17,7 @@ def test_three_runs_with_stages_real_time_factors_and_the_cache_at_work():
     assert {"reading audio", "finding words", "writing"} <= set(audio_only["stages_s"])
     assert "recognised" in blender["words"] and blender["stages_s"]["generate"] > 0
     assert report["blender_vs_command_line"] > 0
+    assert 0 < report["blender_generate_vs_command_line"] < report["blender_vs_command_line"]
     assert "recognised" in audio_only["words"] and "cache" in cached["words"], runs
     assert cached["stages_s"]["finding words"] < audio_only["stages_s"]["finding words"] / 3
 

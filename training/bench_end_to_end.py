@@ -96,7 +96,10 @@ def benchmark_end_to_end(model=None, method: str = "model", clip=None, speech=No
         if run["rc"] != 0:
             raise RuntimeError(f"Blender Generate failed: {run['stderr']}")
         blender = report["runs"]["Blender Generate, audio only"] = _entry(run, json.loads(timings.read_text()), seconds)
-        report["blender_vs_command_line"] = round(blender["wall_s"] / report["runs"]["audio only"]["wall_s"], 2)
+        command_line = report["runs"]["audio only"]["wall_s"]
+        report["blender_vs_command_line"] = round(blender["wall_s"] / command_line, 2)
+        # What an animator waits for: Generate in a Blender that is already open, against the command's whole run.
+        report["blender_generate_vs_command_line"] = round(blender["stages_s"]["generate"] / command_line, 2)
     return report
 
 

@@ -163,3 +163,14 @@ def test_cuda_matches_cpu(model):
     cpu = model(**a)
     gpu = model.to("cuda")(**{k: v.cuda() for k, v in a.items()})
     assert torch.allclose(cpu, gpu.cpu(), atol=1e-4)
+
+
+def test_rotary_keeps_low_precision_inputs_in_their_precision():
+    rotation = rotary_tables(5, 4)
+    x = torch.randn(2, 3, 5, 4)
+    for dtype in (torch.bfloat16, torch.float16):
+        low = apply_rotary(x.to(dtype), rotation)
+        assert low.dtype == dtype
+        torch.testing.assert_close(low.float(), apply_rotary(x, rotation), atol=0.05, rtol=0.05)
+    with torch.autocast("cpu", dtype=torch.bfloat16):  # as training on a GPU runs
+        assert torch.isfinite(apply_rotary(torch.nn.Linear(4, 4)(x), rotation).float()).all()

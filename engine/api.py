@@ -132,18 +132,22 @@ def generate(audio_path, transcript=None, options: GenerateOptions | None = None
     if options.listening:  # a listener's motion does not depend on the words
         from .speech.words_from_speech import WordsReport
 
-        bundle, (words, words_report) = None, ([], WordsReport("not needed: listening"))
+        bundle, (words, words_report), features = None, ([], WordsReport("not needed: listening")), None
     else:
-        bundle, (words, words_report) = _model_and_words(samples, transcript, options, report, cancel, words_cache)
+        bundle, (words, words_report), features = _model_and_words(samples, transcript, options, report, cancel,
+                                                                   words_cache)
     check_cancel()
-    result = generate_for_words(samples, words, options, report, cancel, bundle=bundle, constraints=constraints)
+    result = generate_for_words(samples, words, options, report, cancel, bundle=bundle, constraints=constraints,
+                                audio_features=features)
     result.info["words"] = words_report.summary()
     return result
 
 
 def _model_and_words(samples, transcript, options, report, cancel, words_cache):
-    """(model bundle or None, (words, report)): the words are found on a thread while the model loads,
-    so that recognition in child processes (engine/speech/recognition_processes.py) overlaps it."""
+    """(model bundle or None, (words, report), audio features or None): the words are found on a thread
+    while the model loads, so that recognition or alignment in child processes (engine/speech/
+    recognition_processes.py, alignment_process.py) overlaps it; when the words take longer than the
+    model, the model's audio features are computed while they are awaited."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
@@ -157,16 +161,19 @@ def _model_and_words(samples, transcript, options, report, cancel, words_cache):
             try:
                 bundle = load_model(options.model, options.device, options.wavlm)
                 _check_emotions(options, bundle.emotions)
+                features = None if words.done() else _audio_features(samples, bundle, options)
             except BaseException:
                 failed.set()
                 raise
-        return bundle, words.result()
+            return bundle, words.result(), features
+        return bundle, words.result(), None
 
 
 def generate_for_words(samples16k: np.ndarray, words: list[WordSpan], options: GenerateOptions | None = None,
                        progress: Progress | None = None, cancel: Callable[[], bool] | None = None,
-                       bundle=None, constraints=None) -> GenerationResult:
-    """Motion for 16 kHz samples whose words are already known (the second half of `generate`)."""
+                       bundle=None, constraints=None, audio_features=None) -> GenerationResult:
+    """Motion for 16 kHz samples whose words are already known (the second half of `generate`);
+    ``audio_features``: the bundle's audio features of these samples when already computed."""
     from . import directing
 
     options = options or GenerateOptions()
@@ -195,7 +202,7 @@ def generate_for_words(samples16k: np.ndarray, words: list[WordSpan], options: G
         report(1.0, "done")
         return GenerationResult(motion, words, options, {"method": "procedural"})
     _check_emotions(options, bundle.emotions)
-    return _generate_with_model(bundle, samples16k, words, options, report, cancel, constraints)
+    return _generate_with_model(bundle, samples16k, words, options, report, cancel, constraints, audio_features)
 
 
 def _skeleton_of(bundle):
@@ -234,15 +241,21 @@ def _gamma_for_frames(gamma, n_frames: int):
     return np.interp(np.linspace(0, len(curve) - 1, n_frames), np.arange(len(curve)), curve).astype(np.float32)
 
 
-def _generate_with_model(bundle, samples, words, options, report, cancel, constraints) -> GenerationResult:
-    from . import directing
+def _audio_features(samples, bundle, options) -> np.ndarray:
     from .conditions.audio_features import compute_audio_features_for_spec
+
+    return compute_audio_features_for_spec(samples, bundle.metadata["audio_features"], options.wavlm)
+
+
+def _generate_with_model(bundle, samples, words, options, report, cancel, constraints,
+                         audio_feats=None) -> GenerationResult:
+    from . import directing
     from .motion.pose import decode
     from .motion.motion import Skeleton
     from .conditions.text_features import compute_text_features
 
     report(0.1, "audio features")
-    audio_feats = compute_audio_features_for_spec(samples, bundle.metadata["audio_features"], options.wavlm)
+    audio_feats = _audio_features(samples, bundle, options) if audio_feats is None else audio_feats
     text_feats = compute_text_features(words, len(audio_feats))
     steps = options.steps
 

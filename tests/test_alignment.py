@@ -205,3 +205,39 @@ def test_cli_writes_each_format_and_reads_back(short_clip, tmp_path, capsys):
     assert "words (recognised)" in capsys.readouterr().out
     assert main(["transcribe", "--audio", str(audio), "--out", str(tmp_path / "words.txt")]) == 2
     assert "name the output .json" in capsys.readouterr().err
+
+
+def test_a_long_transcript_aligns_in_a_child_process_exactly_as_in_this_one(librivox, monkeypatch):
+    """Beside the model's loading the aligner runs in a child (the decoder and torch's import both hold
+    the GIL); its alignment, progress and cancelling are those of the aligner here."""
+    from openhuman.engine.speech import alignment_process
+
+    samples = np.concatenate([a for _, _, a in librivox])  # 33 s of LibriVox
+    words = [w for _, ws, _ in librivox for w in ws]
+    assert len(samples) >= alignment_process.ASIDE_MIN_S * asr.SAMPLE_RATE
+    children = []
+    start_child = alignment_process.start_child
+    monkeypatch.setattr(alignment_process, "start_child", lambda *a: children.append(start_child(*a)) or children[-1])
+    here = asr.align_words(words, samples)
+    calls = []
+    aside = alignment_process.align_words_aside(words, samples, progress=lambda d, t: calls.append((d, t)))
+    assert len(children) == 1 and children[0][0].poll() is not None  # one child, gone
+    assert aside.spans == here.spans and aside.how == here.how and aside.segments == here.segments
+    assert calls and calls[-1] == (here.segments[-1][1], len(samples) / asr.SAMPLE_RATE)
+    stop = threading.Event()
+    with pytest.raises(asr.Cancelled):
+        alignment_process.align_words_aside(words, samples, progress=lambda d, t: stop.set(), cancel=stop)
+    assert len(children) == 2 and children[1][0].poll() is not None
+    short = samples[: 3 * asr.SAMPLE_RATE]
+    assert alignment_process.align_words_aside(words[:8], short).spans == asr.align_words(words[:8], short).spans
+    assert len(children) == 2  # a short clip aligns here: a child's start would only add
+
+
+def test_an_error_in_the_aligning_child_is_raised_again_by_name():
+    from openhuman.engine.errors import OpenHumanError
+    from openhuman.engine.speech.alignment_process import _same_error
+
+    again = _same_error("TranscriptError", "the text is too long")
+    assert type(again) is TranscriptError and str(again) == "the text is too long"
+    other = _same_error("ValueError", "bad")
+    assert type(other) is OpenHumanError and "ValueError: bad" in str(other)

@@ -53,7 +53,7 @@ def recognise_parts(pcm, cutter, parts: list[tuple[int, int]],
             if line is None:  # the child closed its output
                 running -= 1
                 if words[k] is None:
-                    raise OpenHumanError(f"recognising part {k + 1} of the clip failed: {_error_of(children[k])}")
+                    raise OpenHumanError(f"recognising part {k + 1} of the clip failed: {error_of(children[k])}")
                 continue
             message = json.loads(line)
             if "error" in message:
@@ -64,21 +64,32 @@ def recognise_parts(pcm, cutter, parts: list[tuple[int, int]],
             if progress is not None and sum(done) > before:
                 progress(sum(done), total)
     finally:
-        for process, _ in children:
-            process.kill()
-            process.wait()
+        for child in children:
+            stop_child(child)
     return [span for part in words for span in part]
 
 
 def _start(pcm, cutter, start: int, stop: int, k: int, lines: queue.Queue):
+    return start_child("recognition_child", (pcm, cutter, start, stop), k, lines)
+
+
+def start_child(module: str, job, k: int, lines: queue.Queue):
+    """(process, its stderr file): a fresh interpreter running ``module`` of this package, ``job`` pickled
+    to its stdin; each line it writes goes into ``lines`` as (k, line), then (k, None) when it closes."""
     errors = tempfile.TemporaryFile()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([p for p in sys.path if p] + [os.environ.get("PYTHONPATH", "")])}
-    process = subprocess.Popen([sys.executable, "-m", f"{__package__}.recognition_child"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    process = subprocess.Popen([sys.executable, "-m", f"{__package__}.{module}"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                stderr=errors, env=env)
-    process.stdin.write(pickle.dumps((pcm, cutter, start, stop)))
+    process.stdin.write(pickle.dumps(job))
     process.stdin.close()
     threading.Thread(target=_read_lines, args=(process, k, lines), daemon=True).start()
     return process, errors
+
+
+def stop_child(child) -> None:
+    process, _ = child
+    process.kill()
+    process.wait()
 
 
 def _read_lines(process, k: int, lines: queue.Queue) -> None:
@@ -87,7 +98,7 @@ def _read_lines(process, k: int, lines: queue.Queue) -> None:
     lines.put((k, None))
 
 
-def _error_of(child) -> str:
+def error_of(child) -> str:
     process, errors = child
     process.wait()
     errors.seek(0)

@@ -66,6 +66,7 @@ def words_for_clip(samples16k, transcript=None, progress=None, cancel=None) -> t
     """
     from . import asr
     from . import transcript as tr
+    from .alignment_process import align_words_aside
     from .transcript_limits import check_words_fit, most_words, refuse_word_count
     from .word_text import split_words
 
@@ -83,7 +84,7 @@ def words_for_clip(samples16k, transcript=None, progress=None, cancel=None) -> t
         words = split_words(text)
         if not words:
             raise TranscriptError(f"{source}: the transcript holds no words; give the text that is spoken, or no transcript to recognise it")
-        result = asr.align_words(words, samples, progress, cancel)
+        result = align_words_aside(words, samples, progress, cancel)
         report = WordsReport("aligned text", words=len(words))
         _count(report, result.how)
         _note_long_tokens(report, words)

@@ -27,11 +27,11 @@ _POLL_S = 0.05
 
 def align_words_aside(words: Sequence[str], samples16k, progress=None, cancel=None) -> Alignment:
     """``asr.align_words`` with the same result and errors, in a child process when the clip is long."""
-    samples = np.asarray(samples16k, dtype=np.float32)
-    if len(samples) < ASIDE_MIN_S * SAMPLE_RATE or not can_spawn() or not list(words):
+    samples, words = np.asarray(samples16k, dtype=np.float32), list(words)
+    if len(samples) < ASIDE_MIN_S * SAMPLE_RATE or not can_spawn() or not words:
         return align_words(words, samples, progress, cancel)
     lines: queue.Queue = queue.Queue()
-    child = start_child("alignment_child", (list(words), samples), 0, lines)
+    child = start_child("alignment_child", (words, samples), 0, lines)
     try:
         while True:
             if cancelled(cancel):

@@ -398,7 +398,7 @@ def _mel_to_hz(mel: np.ndarray) -> np.ndarray:
 @lru_cache(maxsize=1)
 def _mel_basis() -> np.ndarray:
     """Triangular mel filters (N_MELS, N_FFT/2+1) of equal area (Slaney's normalisation), as librosa's
-    filters.mel makes them by default (tests/test_audio_features.py compares): written here because
+    filters.mel makes them by default (tests/test_audio.py compares): written here because
     importing librosa costs a second of every generation's start."""
     fft_hz = np.fft.rfftfreq(N_FFT, 1.0 / SAMPLE_RATE)
     edges = _mel_to_hz(np.linspace(_hz_to_mel(FMIN), _hz_to_mel(FMAX), N_MELS + 2))

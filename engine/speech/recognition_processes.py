@@ -7,7 +7,8 @@ recognition_child (`python -m`): nothing of the caller's script runs again in it
 would do with a script that has no main guard) and nothing of the caller's state is copied into it
 (as a fork would, torch's thread pool included). The child reads its part as a pickle on stdin and
 writes one JSON line per segment (progress) and one with the words; the caller's ``cancel`` is
-checked between lines and kills every child at once.
+checked between lines and kills every child at once. ``start_child`` also runs the aligner's child
+(alignment_process).
 """
 from __future__ import annotations
 

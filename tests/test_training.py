@@ -107,7 +107,7 @@ def test_emotion_interpolation_is_monotonic_in_gamma(two_emotion_model):
 def test_ddp_two_processes_keep_identical_weights(clip_data, tmp_path):
     script = tmp_path / "ddp_check.py"
     script.write_text(
-        "import json, sys, torch, torch.distributed as dist\n"
+        "import json, os, sys, torch, torch.distributed as dist\n"
         "import openhuman.training.train as T\n"
         "cfg = T.TrainConfig(**json.loads(sys.argv[1]))\n"
         "captured = {}\n"
@@ -115,12 +115,18 @@ def test_ddp_two_processes_keep_identical_weights(clip_data, tmp_path):
         "def update(self, model, step):\n"
         "    orig(self, model, step); captured['model'] = model\n"
         "T.EMA.update = update\n"
+        "dist.init_process_group('gloo')  # ours, so that it outlives train() for the check below\n"
         "T.train(cfg, resume=False, progress=False)\n"
         "flat = torch.cat([p.detach().flatten() for p in captured['model'].parameters()])\n"
         "gathered = [torch.zeros_like(flat) for _ in range(dist.get_world_size())]\n"
         "dist.all_gather(gathered, flat)\n"
         "assert torch.equal(gathered[0], gathered[1]), 'ranks diverged'\n"
-        "print('RANK', dist.get_rank(), 'IDENTICAL', float(flat.abs().sum()))\n"
+        "print(f'RANK {dist.get_rank()} IDENTICAL {float(flat.abs().sum())}')  # one write: ranks interleave\n"
+        "dist.barrier()\n"
+        "dist.destroy_process_group()\n"
+        # torch's gloo sometimes aborts the interpreter's exit ("terminate called without an active
+        # exception") after all the work is done and checked; that is not what this test is about.
+        "sys.stdout.flush(); os._exit(0)\n"
     )
     cfg = _cfg(clip_data, tmp_path / "ddp", steps=6).__dict__
     env = dict(os.environ, OPENHUMAN_DDP_BACKEND="gloo", OMP_NUM_THREADS="1")
@@ -128,6 +134,18 @@ def test_ddp_two_processes_keep_identical_weights(clip_data, tmp_path):
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
     assert result.stdout.count("IDENTICAL") == 2
+    # As `openhuman train` under torchrun: train() starts the group and ends it, so the ranks exit cleanly.
+    own = tmp_path / "ddp_own_group.py"
+    own.write_text("import json, os, sys, torch.distributed as dist\n"
+                   "import openhuman.training.train as T\n"
+                   "T.train(T.TrainConfig(**json.loads(sys.argv[1])), resume=False, progress=False)\n"
+                   "print('OPEN' if dist.is_initialized() else 'ENDED')\n"
+                   "sys.stdout.flush(); os._exit(0)\n")
+    cfg = _cfg(clip_data, tmp_path / "ddp-own", steps=2).__dict__
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc-per-node=2", str(own), json.dumps(cfg)]
+    result = subprocess.run(cmd, capture_output=True, text=True, timeout=600, env=env)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    assert result.stdout.count("ENDED") == 2 and "OPEN" not in result.stdout, result.stdout
 
 
 def test_fine_tuning_starts_from_the_given_model(clip_data, tmp_path):

@@ -104,13 +104,16 @@ def warmup_cosine(step: int, lr: float, warmup: int, total: int, min_ratio: floa
     return lr * (min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
 
 
-def _distributed() -> tuple[int, int]:
+def _distributed() -> tuple[int, int, bool]:
+    """(rank, world size, whether this call started the process group: then train() ends it)."""
+    started = False
     if int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.distributed.is_initialized():
         backend = "nccl" if torch.cuda.is_available() and os.environ.get("OPENHUMAN_DDP_BACKEND") != "gloo" else "gloo"
         torch.distributed.init_process_group(backend)
+        started = True
     if torch.distributed.is_initialized():
-        return torch.distributed.get_rank(), torch.distributed.get_world_size()
-    return 0, 1
+        return torch.distributed.get_rank(), torch.distributed.get_world_size(), started
+    return 0, 1, started
 
 
 def _device(cfg: TrainConfig, rank: int) -> torch.device:
@@ -175,7 +178,7 @@ def train(cfg: TrainConfig, resume: bool = True, progress: bool = True, max_wall
 
     max_wall_s / stop_at_step end this run early (as an interruption would), with a checkpoint.
     """
-    rank, world = _distributed()
+    rank, world, started_group = _distributed()
     device = _device(cfg, rank)
     torch.manual_seed(cfg.seed)
     if device.type == "cuda":
@@ -292,6 +295,8 @@ def train(cfg: TrainConfig, resume: bool = True, progress: bool = True, max_wall
         log.close()
     if world > 1:
         torch.distributed.barrier()
+    if started_group:  # a process that exits with gloo's group open can abort ("terminate called ...")
+        torch.distributed.destroy_process_group()
     return path
 
 

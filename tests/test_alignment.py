@@ -241,3 +241,12 @@ def test_an_error_in_the_aligning_child_is_raised_again_by_name():
     assert type(again) is TranscriptError and str(again) == "the text is too long"
     other = _same_error("ValueError", "bad")
     assert type(other) is OpenHumanError and "ValueError: bad" in str(other)
+
+
+def test_the_whole_lexicon_is_read_only_for_a_word_the_dictionary_lacks(short_clip):
+    _, words, samples = short_clip
+    g2p.load_lexicon.cache_clear()
+    known = asr.align_words(words, samples)
+    assert g2p.load_lexicon.cache_info().currsize == 0 and set(known.how) == {"dictionary"}
+    asr.align_words(words[:-1] + ["blorfengast"], samples)  # a made-up word: pronounced by the letter rules
+    assert g2p.load_lexicon.cache_info().currsize == 1

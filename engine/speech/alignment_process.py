@@ -14,15 +14,13 @@ from typing import Sequence
 import numpy as np
 
 from .. import errors
-from ..errors import Cancelled, OpenHumanError
+from ..errors import OpenHumanError
 from .asr import Alignment, align_words
 from .audio import SAMPLE_RATE
-from .decoding import cancelled
-from .recognition_processes import can_spawn, error_of, start_child, stop_child
+from .recognition_processes import can_spawn, child_lines, error_of, start_child, stop_child
 from .words import WordSpan
 
 ASIDE_MIN_S = 20.0
-_POLL_S = 0.05
 
 
 def align_words_aside(words: Sequence[str], samples16k, progress=None, cancel=None) -> Alignment:
@@ -33,13 +31,7 @@ def align_words_aside(words: Sequence[str], samples16k, progress=None, cancel=No
     lines: queue.Queue = queue.Queue()
     child = start_child("alignment_child", (words, samples), 0, lines)
     try:
-        while True:
-            if cancelled(cancel):
-                raise Cancelled("alignment cancelled")
-            try:
-                _, line = lines.get(timeout=_POLL_S)
-            except queue.Empty:
-                continue
+        for _, line in child_lines(lines, cancel, "alignment"):
             if line is None:  # closed without an alignment or an error: it died
                 raise OpenHumanError(f"aligning the transcript failed: {error_of(child)}")
             message = json.loads(line)

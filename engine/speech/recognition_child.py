@@ -2,28 +2,24 @@
 pickle on stdin, one JSON line per segment done goes out, then one with the words (or the error)."""
 from __future__ import annotations
 
-import json
 import pickle
 import sys
 
 from .asr import recognise_part
 from .audio import SAMPLE_RATE
 from .decoding import HOP
+from .recognition_processes import tell_parent
 
 
 def main() -> None:
     pcm, cutter, start, stop = pickle.load(sys.stdin.buffer)
 
-    def say(message: dict) -> None:
-        sys.stdout.write(json.dumps(message) + "\n")
-        sys.stdout.flush()
-
     try:
-        spans = recognise_part(pcm, cutter, start, stop, lambda done_s, _total: say({"done_s": done_s}))
+        spans = recognise_part(pcm, cutter, start, stop, lambda done_s, _total: tell_parent({"done_s": done_s}))
     except Exception as error:  # the parent names it; a traceback would go to a hidden pipe
-        say({"error": f"{type(error).__name__}: {error}"})
+        tell_parent({"error": f"{type(error).__name__}: {error}"})
         return
-    say({"done_s": min(stop * HOP, len(pcm)) / SAMPLE_RATE, "words": [[s.word, s.start, s.end] for s in spans]})
+    tell_parent({"done_s": min(stop * HOP, len(pcm)) / SAMPLE_RATE, "words": [[s.word, s.start, s.end] for s in spans]})
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from typing import Callable
+from typing import Callable, Iterator
 
 from ..errors import Cancelled, OpenHumanError
 from .audio import SAMPLE_RATE
@@ -44,17 +44,13 @@ def recognise_parts(pcm, cutter, parts: list[tuple[int, int]],
     children = [_start(pcm, cutter, start, stop, k, lines) for k, (start, stop) in enumerate(parts)]
     done, words, running = [0.0] * len(parts), [None] * len(parts), len(parts)
     try:
-        while running:
-            if cancelled(cancel):
-                raise Cancelled("transcription cancelled")
-            try:
-                k, line = lines.get(timeout=_POLL_S)
-            except queue.Empty:
-                continue
+        for k, line in child_lines(lines, cancel, "transcription"):
             if line is None:  # the child closed its output
                 running -= 1
                 if words[k] is None:
                     raise OpenHumanError(f"recognising part {k + 1} of the clip failed: {error_of(children[k])}")
+                if not running:
+                    break
                 continue
             message = json.loads(line)
             if "error" in message:
@@ -85,6 +81,24 @@ def start_child(module: str, job, k: int, lines: queue.Queue):
     process.stdin.close()
     threading.Thread(target=_read_lines, args=(process, k, lines), daemon=True).start()
     return process, errors
+
+
+def child_lines(lines: queue.Queue, cancel, what: str) -> Iterator[tuple[int, bytes | None]]:
+    """The children's (k, line) as they come (line None: child k closed its output), checking the caller's
+    ``cancel`` at least every _POLL_S; a cancel raises Cancelled("<what> cancelled")."""
+    while True:
+        if cancelled(cancel):
+            raise Cancelled(f"{what} cancelled")
+        try:
+            yield lines.get(timeout=_POLL_S)
+        except queue.Empty:
+            continue
+
+
+def tell_parent(message: dict) -> None:
+    """In a child: one JSON line to the parent, at once."""
+    sys.stdout.write(json.dumps(message) + "\n")
+    sys.stdout.flush()
 
 
 def stop_child(child) -> None:

@@ -157,8 +157,8 @@ def evaluate_real_speech(cfg: RealSpeechConfig, log=_log) -> dict:
     clips = gather_clips(cfg.folders)
     bundle = load_model(cfg.model, cfg.device)
     classifier = EmotionClassifier.load(cfg.classifier or DEFAULT_CLASSIFIER)
-    options = {k: v for k, v in (("sampler", cfg.sampler), ("steps", cfg.steps),
-                                                  ("intensity", cfg.intensity)) if v is not None}
+    chosen = (("sampler", cfg.sampler), ("steps", cfg.steps), ("intensity", cfg.intensity))
+    options = {k: v for k, v in chosen if v is not None}
     results = {"model": str(bundle.path), "clips": {}, "seed": cfg.seed, "seeds": cfg.seeds,
                "emotion_seeds": cfg.emotion_seeds, "options": options}
     tracks_by_clip = {}

@@ -8,8 +8,11 @@ from openhuman.engine.diffusion.modelfile import load_model_file
 from openhuman.engine.diffusion.schedule import NoiseSchedule
 from openhuman.engine.diffusion.windowed_sampling import generate_motion_features
 from openhuman.engine.errors import OpenHumanError
-from openhuman.training.distill import (DistillConfig, _teacher_x0, _Windows, ddim_step, distill, distill_loss,
-                                        nested_grid, student_target)
+from openhuman.engine.diffusion.samplers import (GridDDIM, grid_alpha_bars, injected_noise, posterior_coefficients,
+                                                 sample, sample_noise_reading)
+from openhuman.training.distill import (DistillConfig, _noise_reading_copy, _teacher_x0, _Windows, ddim_step, distill,
+                                        distill_loss, first_injections, halved_injections, nested_grid,
+                                        path_average_weights, round_shift, student_target)
 from openhuman.training.small_datasets import zeggs_clip_dataset
 from openhuman.training.train import TrainConfig, train
 
@@ -24,6 +27,8 @@ def test_grids_nest_so_one_student_step_is_two_teacher_steps():
     assert DistillConfig(teacher_steps=64, student_steps=8).rounds() == [32, 16, 8]
     with pytest.raises(OpenHumanError, match="power of two"):
         DistillConfig(teacher_steps=48, student_steps=8).rounds()
+    with pytest.raises(OpenHumanError, match="teacher_path must be 'ode' or 'sde-noise'"):
+        DistillConfig(teacher_path="sde")
 
 
 def test_one_step_on_the_target_lands_where_the_two_steps_did():
@@ -75,3 +80,98 @@ def test_a_short_distillation_makes_one_pass_land_where_two_guided_teacher_steps
     assert motion.shape == (200, student.config.pose_dim) and np.isfinite(motion).all()
     with pytest.raises(OpenHumanError, match="default settings only"):
         generate_motion_features(student, audio, text, "Neutral", strength=1.0)
+
+
+def test_halved_injections_keep_each_step_the_posterior_s_noise():
+    """Rolled copies of one draw are independent normals: a student step's injection has the variance of
+    the posterior step it makes, round after round, and no two of its rolls coincide."""
+    injections, schedule = first_injections(64), NoiseSchedule.cosine()
+    for r in range(3):
+        injections = halved_injections(injections, round_shift(r), 1141)
+        n = len(injections)
+        ab = grid_alpha_bars(schedule, nested_grid(n, schedule.steps))
+        for i, step in enumerate(injections):
+            s = float(posterior_coefficients(ab[i], ab[i + 1])[2])
+            assert sum(c * c for c, _ in step) == pytest.approx(s * s, rel=1e-9, abs=1e-15)
+            assert len({sh for _, sh in step}) == len(step) == (2 ** (r + 1) if i + 1 < n else 0)
+    z = torch.randn(4000, 2, 91, generator=torch.Generator().manual_seed(0))
+    mixed = injected_noise(z, [(0.6, 0), (0.8, 17)])
+    assert float(mixed.std()) == pytest.approx(1.0, abs=0.01)
+    with pytest.raises(OpenHumanError, match="collide"):
+        halved_injections([[(1.0, 0)], [(1.0, 0)], [(1.0, 0)], []], 10, 10)  # a roll by the whole window is none
+
+
+def test_posterior_steps_compose_so_the_path_average_is_the_two_steps_in_one():
+    ab_t, ab_mid, ab_end = torch.tensor(0.2), torch.tensor(0.5), torch.tensor(0.9)
+    g = torch.Generator().manual_seed(1)
+    x_t, first, second, z1, z2 = (torch.randn(3, 7, generator=g) for _ in range(5))
+    c0a, cta, sa = posterior_coefficients(ab_t, ab_mid)
+    c0b, ctb, sb = posterior_coefficients(ab_mid, ab_end)
+    x_mid = c0a * first + cta * x_t + sa * z1
+    x_end = c0b * second + ctb * x_mid + sb * z2
+    c0, ct, _ = posterior_coefficients(ab_t, ab_end)
+    w_t, w_mid = path_average_weights(ab_t, ab_mid, ab_end)
+    assert float(w_t + w_mid) == pytest.approx(1.0)
+    one_step = c0 * (w_t * first + w_mid * second) + ct * x_t + ctb * sa * z1 + sb * z2
+    assert torch.allclose(one_step.float(), x_end.float(), atol=1e-5)
+
+
+def test_noise_reading_sampling_of_a_network_that_ignores_the_noise_is_the_posterior_sampler():
+    grid = nested_grid(8, NoiseSchedule.cosine().steps)
+    target = torch.linspace(-1, 1, 12).view(1, 3, 4)
+    denoise = lambda x, t, z=None: 0.5 * x + target  # noqa: E731
+    ours = sample_noise_reading(denoise, (2, 3, 4), grid, first_injections(8), torch.Generator().manual_seed(5))
+    theirs = sample(denoise, (2, 3, 4), GridDDIM(eta=1.0, timesteps=grid), 8, torch.Generator().manual_seed(5))
+    assert torch.allclose(ours, theirs, atol=1e-5)
+
+
+def test_a_student_that_reads_the_noise_starts_as_its_teacher_and_refuses_to_run_without_noise(teacher_and_data):
+    teacher = load_model_file(teacher_and_data[0]).model.eval()
+    student = _noise_reading_copy(teacher).eval()
+    c = teacher.config
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(2, c.frames, c.pose_dim, generator=g)
+    args = (torch.tensor([10, 900]), torch.randn(2, c.frames, c.audio_dim, generator=g),
+            torch.randn(2, c.frames, c.text_dim, generator=g), torch.zeros(2, c.seed_frames, c.pose_dim),
+            torch.ones(2, dtype=torch.bool), torch.tensor([0, c.n_emotions]))
+    with torch.no_grad():
+        assert torch.allclose(student(x, *args, noise=torch.randn_like(x)), teacher(x, *args), atol=1e-5)
+        with pytest.raises(ValueError, match="reads the step's noise"):
+            student(x, *args)
+        with pytest.raises(ValueError, match="no noise input"):
+            teacher(x, *args, noise=torch.randn_like(x))
+
+
+def test_a_short_distillation_of_the_stochastic_sampler_learns_where_the_drawn_steps_go(teacher_and_data, one_thread):
+    teacher_path, data, root = teacher_and_data
+    cfg = DistillConfig(teacher=str(teacher_path), data=str(data), out=str(root / "noisy"), teacher_steps=4,
+                        student_steps=2, steps_per_round=100, batch_size=16, lr=5e-4, warmup=10, ema_decay=0.9,
+                        stride=8, checkpoint_every=40, seed=1, teacher_path="sde-noise")
+    student_path = distill(cfg, log=lambda line: None)
+    student, teacher = load_model_file(student_path), load_model_file(teacher_path)
+    injections = student.metadata["distilled"]["injections"]
+    assert student.config.noise_input == 1 and len(injections) == 2 and len(injections[0]) == 2 and not injections[1]
+
+    # The student's x̂0 against the average of the guided teacher's two drawn steps, on the same draws: the
+    # teacher's weights (not reading the draw) before, the student (reading it) after.
+    schedule, windows = NoiseSchedule.cosine(), _Windows(cfg, teacher)
+    x0, cond, gate = windows.batch(np.arange(0, len(windows.ds), max(1, len(windows.ds) // 32)))
+    guided = _teacher_x0(teacher.model.eval(), True, teacher.config.n_emotions)
+
+    def error(model):
+        with torch.no_grad():
+            return float(distill_loss(model.eval(), guided, schedule, 2, x0, cond, gate, torch.Generator().manual_seed(9),
+                                      "sde-noise", first_injections(4), round_shift(0)))
+
+    before, after = error(_noise_reading_copy(teacher.model)), error(student.model)
+    assert after < 0.8 * before, (after, before)
+
+    audio, text = np.load(data / "audio.npy")[:200], np.load(data / "text.npy")[:200]
+    a = generate_motion_features(student, audio, text, "Neutral", strength=cfg.intensity, seed=2)
+    b = generate_motion_features(student, audio, text, "Neutral", strength=cfg.intensity, seed=3)
+    assert a.shape == (200, student.config.pose_dim) and np.isfinite(a).all() and not np.allclose(a, b)
+    # Two emotions run both branches in one batch, each reading the same draw: a blend of Neutral with itself
+    # is the one-emotion motion.
+    blend = generate_motion_features(student, audio, text, "Neutral", "Neutral", gamma=0.5, strength=cfg.intensity,
+                                     seed=2)
+    assert np.allclose(blend, a, atol=1e-3)

@@ -209,7 +209,7 @@ def test_load_onto_cuda(saved):
 
 
 @pytest.mark.parametrize("changes", [{}, {"latent": 64, "heads": 2, "layers": 1, "ff_mult": 3},
-                                     {"seed_frames": 3, "n_emotions": 2, "local_window": 0}])
+                                     {"seed_frames": 3, "n_emotions": 2, "local_window": 0}, {"noise_input": 1}])
 def test_parameter_count_from_the_sizes_matches_a_built_network(changes):
     from openhuman.engine.diffusion.model_checks import parameter_count
 

@@ -27,7 +27,8 @@ import torch
 from ..engine.diffusion.guidance import Conditions, guided_x0, unconditional
 from ..engine.diffusion.modelfile import load_model_file, save_model_file
 from ..engine.diffusion.presets import DEFAULT_INTENSITY
-from ..engine.diffusion.samplers import nested_grid
+from ..engine.diffusion.denoiser import Denoiser, DenoiserConfig
+from ..engine.diffusion.samplers import grid_alpha_bars, injected_noise, nested_grid, posterior_coefficients
 from ..engine.diffusion.schedule import NoiseSchedule
 from ..engine.diffusion.windowed_sampling import DISTILLED_ETA, speech_gated_strength
 from ..engine.errors import OpenHumanError
@@ -52,6 +53,13 @@ class DistillConfig:
     checkpoint_every: int = 100
     seed: int = 0
     threads: int = 0  # torch threads; 0 leaves torch's default
+    # "ode": the teacher steps deterministically (DDIM) and the student's one step lands where its two do;
+    # "sde-noise": the teacher's steps are drawn, and the student reads the draw (distill_loss).
+    teacher_path: str = "ode"
+
+    def __post_init__(self):
+        if self.teacher_path not in ("ode", "sde-noise"):
+            raise OpenHumanError(f"teacher_path must be 'ode' or 'sde-noise', got {self.teacher_path!r}")
 
     @classmethod
     def load(cls, path) -> "DistillConfig":
@@ -78,16 +86,20 @@ class DistillConfig:
         return out
 
 
-def _alpha_bars(schedule: NoiseSchedule, grid: list[int]) -> torch.Tensor:
-    """ᾱ at each grid step and 1 (clean motion) after the last: (len(grid) + 1,)."""
-    ab = schedule.alphas_cumprod.double()
-    return torch.cat([ab[torch.tensor(grid)], torch.ones(1, dtype=torch.float64)]).float()
-
-
 def ddim_step(x0: torch.Tensor, x_t: torch.Tensor, ab_t: torch.Tensor, ab_next: torch.Tensor) -> torch.Tensor:
     """Deterministic DDIM from ᾱ_t to ᾱ_next (per sample, shaped (B, 1, 1)); ᾱ_next = 1 gives x0."""
     eps = (x_t - ab_t.sqrt() * x0) / (1 - ab_t).clamp_min(1e-12).sqrt()
     return ab_next.sqrt() * x0 + (1 - ab_next).clamp_min(0).sqrt() * eps
+
+
+def path_average_weights(ab_t, ab_mid, ab_end):
+    """(w_t, w_mid), summing to 1: two posterior steps t → mid → end with predictions x̂0(x_t), x̂0(x_mid) land
+    where one step t → end with w_t·x̂0(x_t) + w_mid·x̂0(x_mid) does, when its noise is the two steps' noise
+    combined (posterior steps with one x0 compose exactly, so the noise drops out of the target)."""
+    c0_1, _, _ = posterior_coefficients(ab_t, ab_mid)
+    c0_2, ct_2, _ = posterior_coefficients(ab_mid, ab_end)
+    c0, _, _ = posterior_coefficients(ab_t, ab_end)
+    return (ct_2 * c0_1 / c0).float(), (c0_2 / c0).float()
 
 
 def student_target(x_t, x_end, ab_t, ab_end) -> torch.Tensor:
@@ -119,18 +131,58 @@ class _Windows:
 
 
 def _teacher_x0(teacher, guided: bool, n_emotions: int):
-    """x̂0 of the teacher: guided as the default sampling guides (the voice heard against silence, ``gate`` the
-    per-frame strength, see engine/diffusion/guidance.py), or the previous round's student, one pass."""
+    """x̂0 of the teacher, (x_t, t, cond, gate, noise): guided as the default sampling guides (the voice heard
+    against silence, ``gate`` the per-frame strength, see engine/diffusion/guidance.py; it reads no noise), or
+    the previous round's student, one pass (reading the step's noise when it does)."""
     if guided:
-        return lambda x_t, t, cond, gate: guided_x0(teacher, x_t, t, cond,
-                                                    unconditional(cond, n_emotions, silent_voice=True), gate)
-    return lambda x_t, t, cond, gate: teacher(x_t, t, *cond.astuple())
+        return lambda x_t, t, cond, gate, noise: guided_x0(teacher, x_t, t, cond,
+                                                           unconditional(cond, n_emotions, silent_voice=True), gate)
+    reads = bool(teacher.config.noise_input)
+    return lambda x_t, t, cond, gate, noise: teacher(x_t, t, *cond.astuple(), noise=noise if reads else None)
 
 
-def distill_loss(student, teacher_x0, schedule: NoiseSchedule, n: int, x0, cond, gate, generator) -> torch.Tensor:
-    """Mean squared error of the student's x̂0 (one step of the n grid) against two teacher steps of 2n."""
+def first_injections(n: int) -> list[list]:
+    """The plain posterior sampler's noise on the grid of n steps, as injections [(c, shift)]: each step
+    adds s·z of its own draw z (nothing on the last, to clean motion)."""
+    ab = grid_alpha_bars(NoiseSchedule.cosine(), nested_grid(n, NoiseSchedule.cosine().steps))
+    return [[(float(posterior_coefficients(ab[i], ab[i + 1])[2]), 0)] if i + 1 < n else [] for i in range(n)]
+
+
+def halved_injections(fine: list[list], shift: int, values: int) -> list[list]:
+    """A student step's injections from its teacher's two: the first step's noise, carried through the
+    second step's ct, and the second step's, read from z rolled by ``shift`` (the second draw), on frames of
+    ``values`` features."""
+    n = len(fine) // 2
+    ab = grid_alpha_bars(NoiseSchedule.cosine(), nested_grid(2 * n, NoiseSchedule.cosine().steps))
+    out = []
+    for i in range(n):
+        carried = float(posterior_coefficients(ab[2 * i + 1], ab[2 * i + 2])[1])
+        terms = [(carried * c, sh) for c, sh in fine[2 * i]] + [(c, (sh + shift) % values) for c, sh in fine[2 * i + 1]]
+        terms = [(c, sh) for c, sh in terms if c > 0]
+        if len({sh for _, sh in terms}) != len(terms):
+            raise OpenHumanError(f"noise shifts collide on frames of {values} features; choose other round shifts")
+        out.append(terms)
+    return out
+
+
+def round_shift(r: int) -> int:
+    """The roll along a frame's features of the second teacher step's draw in round r: 143·2^r, so every sum
+    of the rounds' shifts differs (up to 3 rounds on the bundled model's 1141 features), and the features a
+    step's noise pairs are far apart in the frame (other joints), where the network sees no order."""
+    return 143 * 2 ** r
+
+
+def distill_loss(student, teacher_x0, schedule: NoiseSchedule, n: int, x0, cond, gate, generator,
+                 teacher_path: str = "ode", fine_injections=None, shift: int = 0) -> torch.Tensor:
+    """Mean squared error of the student's x̂0 (one step of the n grid) against two teacher steps of 2n.
+
+    "ode": the steps are deterministic DDIM; the target is the x̂0 whose DDIM step lands where they do.
+    "sde-noise": the steps are drawn as the stochastic samplers draw them (``fine_injections``, the second
+    from the first's draw z rolled by ``shift``) and the student reads z: its target is the average of the
+    teacher's two predictions along that path (path_average_weights), so that its one posterior step with the
+    combined injection (halved_injections) lands where the two do, for every z."""
     fine = nested_grid(2 * n, schedule.steps)
-    ab = _alpha_bars(schedule, fine)
+    ab = grid_alpha_bars(schedule, fine)
     b = x0.shape[0]
     i = torch.randint(0, n, (b,), generator=generator)  # the student's step
     pick = lambda k: ab[k].view(b, 1, 1)  # noqa: E731
@@ -138,11 +190,35 @@ def distill_loss(student, teacher_x0, schedule: NoiseSchedule, n: int, x0, cond,
     t = torch.tensor(fine)[2 * i]
     t_mid = torch.tensor(fine)[2 * i + 1]
     x_t = ab_t.sqrt() * x0 + (1 - ab_t).sqrt() * torch.randn(x0.shape, generator=generator)
+    z = None
     with torch.no_grad():
-        x_mid = ddim_step(teacher_x0(x_t, t, cond, gate), x_t, ab_t, ab_mid)
-        x_end = ddim_step(teacher_x0(x_mid, t_mid, cond, gate), x_mid, ab_mid, ab_end)
-        target = student_target(x_t, x_end, ab_t, ab_end)
-    return torch.mean((student(x_t, t, *cond.astuple()) - target) ** 2)
+        if teacher_path == "ode":
+            x_mid = ddim_step(teacher_x0(x_t, t, cond, gate, None), x_t, ab_t, ab_mid)
+            x_end = ddim_step(teacher_x0(x_mid, t_mid, cond, gate, None), x_mid, ab_mid, ab_end)
+            target = student_target(x_t, x_end, ab_t, ab_end)
+        elif teacher_path == "sde-noise":
+            z = torch.randn(x0.shape, generator=generator)
+            first = teacher_x0(x_t, t, cond, gate, z)
+            c0, ct, _ = (c.float() for c in posterior_coefficients(ab_t, ab_mid))
+            drawn = torch.cat([injected_noise(z[k:k + 1], fine_injections[2 * int(i[k])]) for k in range(b)])
+            x_mid = c0 * first + ct * x_t + drawn
+            w_t, w_mid = path_average_weights(ab_t, ab_mid, ab_end)
+            second = teacher_x0(x_mid, t_mid, cond, gate, z.roll(shift, dims=-1))
+            target = w_t * first + w_mid * second
+        else:
+            raise OpenHumanError(f"teacher_path must be 'ode' or 'sde-noise', got {teacher_path!r}")
+    return torch.mean((student(x_t, t, *cond.astuple(), noise=z) - target) ** 2)
+
+
+def _noise_reading_copy(model):
+    """The model with a noise input that starts at zero: the same x̂0 as ``model`` until trained."""
+    student = Denoiser(DenoiserConfig.from_dict({**model.config.to_dict(), "noise_input": 1}))
+    missing = student.load_state_dict(model.state_dict(), strict=False).missing_keys
+    if sorted(missing) != ["noise_in.bias", "noise_in.weight"]:
+        raise OpenHumanError(f"cannot add a noise input to this model: missing {missing}")
+    torch.nn.init.zeros_(student.noise_in.weight)
+    torch.nn.init.zeros_(student.noise_in.bias)
+    return student
 
 
 def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print) -> Path | None:
@@ -165,9 +241,16 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print) -> P
         path = out / f"round-{n}.safetensors"
         if path.exists():
             continue
-        teacher = original.model if r == 0 else load_model_file(out / f"round-{rounds[r - 1]}.safetensors").model
-        teacher.eval().requires_grad_(False)
-        student = copy.deepcopy(teacher).train().requires_grad_(True)
+        previous = original if r == 0 else load_model_file(out / f"round-{rounds[r - 1]}.safetensors")
+        teacher = previous.model.eval().requires_grad_(False)
+        noisy = cfg.teacher_path == "sde-noise"
+        student = (_noise_reading_copy(teacher) if noisy and r == 0 else copy.deepcopy(teacher)).train()
+        student.requires_grad_(True)
+        values = original.config.pose_dim
+        fine = None
+        if noisy:
+            fine = first_injections(2 * n) if r == 0 else previous.metadata["distilled"]["injections"]
+            injections = halved_injections(fine, round_shift(r), values)
         ema = EMA(student, cfg.ema_decay)
         opt = torch.optim.AdamW(student.parameters(), lr=cfg.lr, weight_decay=0.0)
         rng = np.random.default_rng([cfg.seed, r])
@@ -190,7 +273,8 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print) -> P
                 for group in opt.param_groups:
                     group["lr"] = warmup_cosine(step, cfg.lr, cfg.warmup, cfg.steps_per_round, 0.1)
                 x0, cond, gate = windows.batch(rng.integers(0, len(windows.ds), cfg.batch_size))
-                loss = distill_loss(student, teacher_x0, schedule, n, x0, cond, gate, generator)
+                loss = distill_loss(student, teacher_x0, schedule, n, x0, cond, gate, generator, cfg.teacher_path,
+                                    fine, round_shift(r))
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
@@ -205,7 +289,8 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print) -> P
                         f"loss {np.mean(losses[-25:]):.5f}")
                 if step % cfg.checkpoint_every == 0:
                     _checkpoint(ckpt, n, step, student, ema, opt, rng, generator)
-        _export(path, ema.model, original, cfg, n, float(np.mean(losses[-50:])) if losses else float("nan"))
+        _export(path, ema.model, original, cfg, n, float(np.mean(losses[-50:])) if losses else float("nan"),
+                injections if noisy else None)
         state = None
     return path
 
@@ -215,7 +300,7 @@ def _checkpoint(path: Path, n, step, student, ema: EMA, opt, rng, generator) -> 
                             "opt": opt.state_dict(), "rng": rng.bit_generator.state, "generator": generator.get_state()})
 
 
-def _export(path: Path, model, original, cfg: DistillConfig, n: int, final_loss: float) -> Path:
+def _export(path: Path, model, original, cfg: DistillConfig, n: int, final_loss: float, injections=None) -> Path:
     meta = original.metadata
     training = dict(meta.get("training", {}))
     training["distillation"] = {"config": asdict(cfg), "final_loss": final_loss}
@@ -223,6 +308,8 @@ def _export(path: Path, model, original, cfg: DistillConfig, n: int, final_loss:
                  "eta": DISTILLED_ETA,
                  "guidance": "emotion and voice, full strength while the voice speaks",
                  "teacher_sha256": meta.get("weights_sha256")}
+    if injections is not None:  # the network reads each step's draw z and the step adds these rolls of it
+        distilled["injections"] = [[[float(c), int(sh)] for c, sh in step] for step in injections]
     return save_model_file(path, model, original.mean, original.std, fps=meta["fps"],
                            audio_features=meta["audio_features"], text_features=meta["text_features"],
                            emotions=original.emotions, skeleton=meta["skeleton"], training=training,

@@ -32,6 +32,8 @@ class DenoiserConfig:
     local_window: int = 8  # a frame attends to frames within ±local_window
     ff_mult: int = 2  # feed-forward width = ff_mult × latent; 2 keeps 60 s of audio well under 7.5 s on 2 CPU cores
     dropout: float = 0.1
+    # 1: the network also reads the step's noise z (a distilled student's stochastic step, training/distill.py)
+    noise_input: int = 0
 
     def __post_init__(self):
         for f in fields(self):
@@ -40,9 +42,11 @@ class DenoiserConfig:
                 if not 0.0 <= value < 1.0:
                     raise ValueError(f"denoiser config: dropout must be in [0, 1), got {value}")
                 continue
-            minimum = 0 if f.name == "local_window" else 1
+            minimum = 0 if f.name in ("local_window", "noise_input") else 1
             if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
                 raise ValueError(f"denoiser config: {f.name} must be an integer >= {minimum}, got {value!r}")
+        if self.noise_input not in (0, 1):
+            raise ValueError(f"denoiser config: noise_input must be 0 or 1, got {self.noise_input}")
         if self.latent % (2 * self.heads):
             raise ValueError(
                 f"denoiser config: latent ({self.latent}) must be divisible by 2 × heads ({self.heads}) "
@@ -148,6 +152,8 @@ class Denoiser(nn.Module):
         self.config = cfg = config
         L = cfg.latent
         self.motion_in = nn.Linear(cfg.pose_dim, L)
+        if cfg.noise_input:
+            self.noise_in = nn.Linear(cfg.pose_dim, L)
         self.audio_in = nn.Linear(cfg.audio_dim, L)
         self.text_in = nn.Linear(cfg.text_dim, L)
         self.fuse = nn.Linear(3 * L, L)
@@ -177,18 +183,28 @@ class Denoiser(nn.Module):
         seed_emb = torch.where(seed_present[:, None], seed_emb, self.seed_absent.to(seed_emb.dtype))
         return time + self.emotion_emb(emotion) + seed_emb
 
-    def forward(self, x_t, t, audio, text, seed, seed_present, emotion):
+    def forward(self, x_t, t, audio, text, seed, seed_present, emotion, noise=None):
         """x_t (B,M,D), t (B,), audio (B,M,Da), text (B,M,Dt), seed (B,N,D),
-        seed_present (B,) bool, emotion (B,) long with n_emotions = absent -> x̂0 (B,M,D)."""
+        seed_present (B,) bool, emotion (B,) long with n_emotions = absent -> x̂0 (B,M,D);
+        noise (B,M,D): the step's noise, for a network with noise_input (and only for one)."""
         self.check_inputs(x_t, t, audio, text, seed, seed_present, emotion)
-        return self.decode(self.frame_tokens(x_t, audio, text), t, seed, seed_present, emotion)
+        return self.decode(self.frame_tokens(x_t, audio, text, noise), t, seed, seed_present, emotion)
 
-    def frame_tokens(self, x_t, audio, text):
+    def frame_tokens(self, x_t, audio, text, noise=None):
         """Per-frame tokens after the cross-local attention: (B, M, latent).
 
-        They depend on x_t, audio and text only, so guidance computes them once for both branches.
+        They depend on x_t, audio and text (and the step's noise) only, so guidance computes them once
+        for both branches.
         """
-        tokens = self.fuse(torch.cat([self.motion_in(x_t), self.audio_in(audio), self.text_in(text)], dim=-1))
+        motion = self.motion_in(x_t)
+        if self.config.noise_input:
+            if noise is None or noise.shape != x_t.shape:
+                raise ValueError("this network reads the step's noise: give noise shaped like x_t "
+                                 f"{tuple(x_t.shape)}, got {None if noise is None else tuple(noise.shape)}")
+            motion = motion + self.noise_in(noise)
+        elif noise is not None:
+            raise ValueError("this network has no noise input; sample it without noise")
+        tokens = self.fuse(torch.cat([motion, self.audio_in(audio), self.text_in(text)], dim=-1))
         return self.local_block(tokens, self.rotation[1:], self.band)
 
     def decode(self, tokens, t, seed, seed_present, emotion):

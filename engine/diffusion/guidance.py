@@ -84,7 +84,7 @@ def _is_constant(gamma, value: float) -> bool:
     return isinstance(gamma, (int, float)) and float(gamma) == value
 
 
-def branches(model, x_t: torch.Tensor, t: torch.Tensor, conds: list[Conditions]) -> list[torch.Tensor]:
+def branches(model, x_t: torch.Tensor, t: torch.Tensor, conds: list[Conditions], noise=None) -> list[torch.Tensor]:
     """G(x_t, t, c) for every c in one forward pass of batch len(conds)·B.
 
     When the conditions share their audio and text (every mode's do), the frame tokens,
@@ -94,7 +94,7 @@ def branches(model, x_t: torch.Tensor, t: torch.Tensor, conds: list[Conditions])
     if all(c.audio is conds[0].audio and c.text is conds[0].text for c in conds):
         for c in conds:
             model.check_inputs(x_t, t, *c.astuple())
-        tokens = model.frame_tokens(x_t, conds[0].audio, conds[0].text)
+        tokens = model.frame_tokens(x_t, conds[0].audio, conds[0].text, noise)
         seed, seed_present, emotion = (torch.cat([getattr(c, name) for c in conds])
                                        for name in ("seed", "seed_present", "emotion"))
         out = model.decode(torch.cat([tokens] * k), torch.cat([t] * k), seed, seed_present, emotion)
@@ -102,37 +102,39 @@ def branches(model, x_t: torch.Tensor, t: torch.Tensor, conds: list[Conditions])
         joined = conds[0]
         for c in conds[1:]:
             joined = joined.concat(c)
-        out = model(torch.cat([x_t] * k), torch.cat([t] * k), *joined.astuple())
+        noise = None if noise is None else torch.cat([noise] * k)
+        out = model(torch.cat([x_t] * k), torch.cat([t] * k), *joined.astuple(), noise=noise)
     return list(out.chunk(k))
 
 
 def guided_x0(model, x_t: torch.Tensor, t: torch.Tensor, c1: Conditions, c2: Conditions, gamma,
-              strength: float = 1.0, c0: Conditions | None = None) -> torch.Tensor:
+              strength: float = 1.0, c0: Conditions | None = None, noise=None) -> torch.Tensor:
     """x̂0 under eq. (5), both branches in one forward pass of batch 2B (with a strength other than 1
-    and the unconditional c0: three branches, see the module notes).
+    and the unconditional c0: three branches, see the module notes); ``noise``: the step's noise, for a
+    network that reads it.
 
     A constant γ of exactly 1 or 0 zeroes one branch, which is then not computed.
     """
     if strength != 1.0:
         if c0 is None:
             raise ValueError("a guidance strength other than 1 needs the unconditional branch c0")
-        x1, x2, x0u = branches(model, x_t, t, [c1, c2, c0])
+        x1, x2, x0u = branches(model, x_t, t, [c1, c2, c0], noise)
         return strength * combine(x1, x2, gamma) + (1 - strength) * x0u
     if _is_constant(gamma, 1.0):
-        return model(x_t, t, *c1.astuple())
+        return model(x_t, t, *c1.astuple(), noise=noise)
     if _is_constant(gamma, 0.0):
-        return model(x_t, t, *c2.astuple())
-    x1, x2 = branches(model, x_t, t, [c1, c2])
+        return model(x_t, t, *c2.astuple(), noise=noise)
+    x1, x2 = branches(model, x_t, t, [c1, c2], noise)
     return combine(x1, x2, gamma)
 
 
 def guided_denoiser(model, c1: Conditions, c2: Conditions, gamma, strength: float = 1.0,
                     c0: Conditions | None = None) -> Callable:
-    """denoise_fn(x_t, t) -> x̂0 for samplers.sample."""
-    return lambda x_t, t: guided_x0(model, x_t, t, c1, c2, gamma, strength, c0)
+    """denoise_fn(x_t, t) -> x̂0 for samplers.sample (and (x_t, t, noise) for a network that reads the noise)."""
+    return lambda x_t, t, noise=None: guided_x0(model, x_t, t, c1, c2, gamma, strength, c0, noise)
 
 
 def holding_known(denoise_fn: Callable, known: torch.Tensor, held: torch.Tensor) -> Callable:
     """A denoiser whose clean-motion estimate keeps the known frames (``held`` > 0.5): every sampler
     steps towards x̂0, so the frames around them are drawn to join them (inpainting by x̂0 replacement)."""
-    return lambda x_t, t: torch.where(held > 0.5, known.to(x_t.dtype), denoise_fn(x_t, t))
+    return lambda x_t, t, *noise: torch.where(held > 0.5, known.to(x_t.dtype), denoise_fn(x_t, t, *noise))

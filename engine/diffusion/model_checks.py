@@ -34,7 +34,8 @@ def parameter_count(config: DenoiserConfig) -> int:
     against a built network."""
     L, ff = config.latent, config.ff_mult * config.latent
     block = (3 * L * L + 3 * L) + (L * L + L) + 4 * L + (L * ff + ff) + (ff * L + L)
-    inputs = sum(dim * L + L for dim in (config.pose_dim, config.audio_dim, config.text_dim)) + (3 * L * L + L)
+    dims = (config.pose_dim, config.audio_dim, config.text_dim) + (config.pose_dim,) * config.noise_input
+    inputs = sum(dim * L + L for dim in dims) + (3 * L * L + L)
     condition = 2 * (L * L + L) + (config.n_emotions + 1) * L + (config.pose_dim * L + L) \
         + (config.seed_frames * L * L + L) + L
     output = 2 * L + (L * config.pose_dim + config.pose_dim)

@@ -73,6 +73,55 @@ def nested_grid(n: int, schedule_steps: int) -> list[int]:
     return t.tolist()
 
 
+def grid_alpha_bars(schedule: NoiseSchedule, grid) -> torch.Tensor:
+    """ᾱ at each grid step and 1 (clean motion) after the last: (len(grid) + 1,)."""
+    ab = schedule.alphas_cumprod.double()
+    return torch.cat([ab[torch.as_tensor(list(grid))], torch.ones(1, dtype=torch.float64)]).float()
+
+
+def posterior_coefficients(ab_t, ab_s):
+    """(c0, ct, s) of the DDPM posterior q(x_s | x_t, x0) = N(c0·x0 + ct·x_t, s²) from ᾱ_t to ᾱ_s > ᾱ_t
+    (numbers or tensors); ᾱ_s = 1 gives (1, 0, 0): the step to clean motion returns x0."""
+    ab_t, ab_s = torch.as_tensor(ab_t, dtype=torch.float64), torch.as_tensor(ab_s, dtype=torch.float64)
+    var_ts = (1 - ab_t / ab_s).clamp_min(0)
+    one_minus_t = (1 - ab_t).clamp_min(1e-12)
+    c0 = ab_s.sqrt() * var_ts / one_minus_t
+    ct = (ab_t / ab_s).sqrt() * (1 - ab_s) / one_minus_t
+    return c0, ct, (var_ts * (1 - ab_s) / one_minus_t).sqrt()
+
+
+def injected_noise(z: torch.Tensor, injection) -> torch.Tensor:
+    """Σ c·roll(z, shift) along the features of each frame, for ``injection`` [(c, shift), ...]: rolled copies
+    of independent normals are independent, so their sum is normal with variance Σ c², and several steps'
+    noise is one function of one draw that a network reading that draw sees frame by frame
+    (training/distill.py, "sde-noise")."""
+    out = torch.zeros_like(z)
+    for coef, shift in injection:
+        out += float(coef) * z.roll(int(shift), dims=-1)
+    return out
+
+
+@torch.inference_mode()
+def sample_noise_reading(denoise_fn, shape, timesteps, injections, generator=None, progress=None, cancel=None,
+                         device="cpu", dtype=torch.float32, schedule: NoiseSchedule | None = None) -> torch.Tensor:
+    """The stochastic sampling of a student whose network reads each step's noise (training/distill.py):
+    draw z, x̂0 = denoise_fn(x_t, t, z), then x_s = c0·x̂0 + ct·x_t + injected_noise(z, injections[i])."""
+    ab = grid_alpha_bars(schedule or NoiseSchedule.cosine(), timesteps)
+    noise_device = generator.device if generator is not None else device
+    x = _moved(torch.randn(shape, generator=generator, device=noise_device, dtype=dtype), device)
+    n = len(timesteps)
+    for i, t in enumerate(timesteps):
+        if cancel is not None and cancel():
+            raise Cancelled("sampling cancelled")
+        z = _noise_like(x, generator)
+        x0 = denoise_fn(x, torch.full((x.shape[0],), int(t), device=x.device, dtype=torch.long), z)
+        c0, ct, _ = posterior_coefficients(ab[i], ab[i + 1])
+        x = float(c0) * x0 + float(ct) * x + injected_noise(z, injections[i])
+        if progress is not None:
+            progress(i + 1, n)
+    return x
+
+
 class NoiseTape:
     """A window's noise drawn ahead, in the order sampling draws it (the start, then each noisy step),
     into one tensor that a CUDA graph reads (cuda_graphs.py). Given as the generator: a first pass

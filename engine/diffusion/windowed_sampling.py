@@ -34,7 +34,7 @@ from .cuda_graphs import WindowGraphs
 from .device import pick_device
 from .guidance import Conditions, condition_pair, guided_denoiser, holding_known, unconditional
 from .presets import DEFAULT_SAMPLER, DISTILLED_SAMPLER
-from .samplers import SAMPLERS, GridDDIM, make_sampler, sample
+from .samplers import SAMPLERS, GridDDIM, make_sampler, sample, sample_noise_reading
 
 if TYPE_CHECKING:
     from .modelfile import LoadedModel
@@ -198,7 +198,11 @@ def iter_motion_features(
 
     dev = pick_device(device)
     model = bundle.model.to(dev).eval()
-    graphs = WindowGraphs(model, smp, n_steps) if cuda_graphs and dev.type == "cuda" else None
+    reads_noise = bool(model.config.noise_input)
+    if reads_noise and not (distilled and distilled.get("injections")):
+        raise OpenHumanError("this model's network reads its steps' noise but its file has no noise injections; "
+                             "it is damaged or not made by training/distill.py")
+    graphs = WindowGraphs(model, smp, n_steps) if cuda_graphs and dev.type == "cuda" and not reads_noise else None
     generator = torch.Generator("cpu").manual_seed(int(seed))  # CPU noise: same draws on any device
     starts = plan_windows(total, M, overlap)
     ramp = crossfade_ramp(overlap)[:, None]
@@ -239,7 +243,12 @@ def iter_motion_features(
             else:
                 denoise = guided_denoiser(model, c1, c2, g, strength, c0)
                 denoise = holding_known(denoise, *holding) if holding else denoise
-                out = sample(denoise, (1, M, D), smp, n_steps, generator, progress=report, cancel=cancel, device=dev)
+                if reads_noise:
+                    out = sample_noise_reading(denoise, (1, M, D), distilled["timesteps"], distilled["injections"],
+                                               generator, progress=report, cancel=cancel, device=dev)
+                else:
+                    out = sample(denoise, (1, M, D), smp, n_steps, generator, progress=report, cancel=cancel,
+                                 device=dev)
             out = out[0].float().cpu().numpy()
         if prev is not None and overlap:
             out[:overlap] = ramp * out[:overlap] + (1 - ramp) * prev[M - overlap:]

@@ -175,3 +175,13 @@ def test_a_short_distillation_of_the_stochastic_sampler_learns_where_the_drawn_s
     blend = generate_motion_features(student, audio, text, "Neutral", "Neutral", gamma=0.5, strength=cfg.intensity,
                                      seed=2)
     assert np.allclose(blend, a, atol=1e-3)
+
+
+def test_the_distillation_configs_in_the_repository_load():
+    from pathlib import Path
+
+    paths = sorted((Path(__file__).parents[1] / "configs").glob("distill-*.toml"))
+    assert len(paths) >= 2
+    for path in paths:
+        cfg = DistillConfig.load(path)
+        assert cfg.rounds()[-1] == cfg.student_steps

@@ -312,6 +312,17 @@ def test_sampler_study_reports_every_sampler_against_real_motion(corpus, tmp_pat
     assert detail_share(still) == pytest.approx(0.0, abs=1e-12)  # float noise of the moving root only
 
 
+def test_sampler_study_rows_are_read_as_name_and_steps():
+    import argparse
+
+    from openhuman.training.evaluation.sampler_study import parse_samplers
+
+    assert parse_samplers("dpm-sde:20, ddpm:1000") == (("dpm-sde", 20), ("ddpm", 1000))
+    for bad in ("dpm-sde", "dpm-sde:0", "dpm:x"):
+        with pytest.raises(argparse.ArgumentTypeError, match="name:steps"):
+            parse_samplers(bad)
+
+
 def test_smoothing_study_judges_every_sigma_on_the_same_samples(corpus):
     """Synthetic part of the smoothing study: one sampling per segment and emotion, judged after each σ."""
     from openhuman.engine.constants import BUNDLED_MODEL

@@ -1,6 +1,7 @@
 """Which sampler keeps the model's motion closest to DDPM-1000 (and to real motion)? Prints JSON.
 
-`python -m openhuman.training.evaluation.sampler_study --model FILE --data DIR [--windows 24] [--distilled FILE]`
+`python -m openhuman.training.evaluation.sampler_study --model FILE --data DIR [--windows 24] [--distilled FILE]
+[--samplers dpm-sde:20,ddpm:1000]`
 samples the same one-window test segments with each sampler (same noise seed, the default
 intensity) and reports hand speed, height, stillness and the share of hand-velocity energy above
 4 Hz (fine detail), with the real motion's values and the CPU time of each sampler.
@@ -20,6 +21,17 @@ from .systems import Systems
 
 SAMPLERS = (("dpm", 20), ("dpm-sde", 20), ("dpm-sde", 50), ("ddpm", 1000))
 DETAIL_HZ = 4.0
+
+
+def parse_samplers(text: str) -> tuple:
+    """'dpm-sde:20,ddpm:1000' -> (("dpm-sde", 20), ("ddpm", 1000))."""
+    rows = []
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, _, steps = item.partition(":")
+        if not steps.isdigit() or int(steps) < 1:
+            raise argparse.ArgumentTypeError(f"{item!r}: write each sampler as name:steps, e.g. dpm-sde:20")
+        rows.append((name, int(steps)))
+    return tuple(rows)
 
 
 def detail_share(motion) -> float:
@@ -68,8 +80,11 @@ def main(argv=None) -> None:
     p.add_argument("--data", required=True)
     p.add_argument("--windows", type=int, default=24)
     p.add_argument("--distilled", help="a distilled student of --model (training/distill.py): one more row")
+    p.add_argument("--samplers", type=parse_samplers, default=SAMPLERS,
+                   help="the rows to sample, as sampler:steps separated by commas (default: "
+                        + ",".join(f"{s}:{n}" for s, n in SAMPLERS) + ")")
     args = p.parse_args(argv)
-    print(json.dumps(study(args.model, args.data, args.windows, distilled=args.distilled), indent=2))
+    print(json.dumps(study(args.model, args.data, args.windows, args.samplers, distilled=args.distilled), indent=2))
 
 
 if __name__ == "__main__":

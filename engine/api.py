@@ -241,10 +241,40 @@ def _gamma_for_frames(gamma, n_frames: int):
     return np.interp(np.linspace(0, len(curve) - 1, n_frames), np.arange(len(curve)), curve).astype(np.float32)
 
 
-def _audio_features(samples, bundle, options) -> np.ndarray:
-    from .conditions.audio_features import compute_audio_features_for_spec
+class _LastAudioFeatures:
+    """The last clip's audio features, by its samples' content and the model's feature spec: Generate again
+    in an open Blender (another emotion, seed or γ) reuses them instead of computing them again."""
 
-    return compute_audio_features_for_spec(samples, bundle.metadata["audio_features"], options.wavlm)
+    def __init__(self):
+        import threading
+
+        self._lock = threading.Lock()  # batch workers generate on threads
+        self.key, self.features, self.hits = None, None, 0
+
+    def get(self, samples, bundle, options) -> np.ndarray:
+        import hashlib
+        import json
+
+        from .conditions.audio_features import compute_audio_features_for_spec
+
+        samples = np.ascontiguousarray(samples)
+        key = (hashlib.blake2b(samples.view(np.uint8), digest_size=16).hexdigest(), str(samples.dtype),
+               json.dumps(bundle.metadata["audio_features"], sort_keys=True), str(options.wavlm))
+        with self._lock:
+            if key == self.key:
+                self.hits += 1
+                return self.features.copy()  # the caller may change its copy
+        features = compute_audio_features_for_spec(samples, bundle.metadata["audio_features"], options.wavlm)
+        with self._lock:
+            self.key, self.features = key, features
+        return features.copy()
+
+
+last_audio_features = _LastAudioFeatures()
+
+
+def _audio_features(samples, bundle, options) -> np.ndarray:
+    return last_audio_features.get(samples, bundle, options)
 
 
 def _generate_with_model(bundle, samples, words, options, report, cancel, constraints,

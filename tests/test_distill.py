@@ -8,8 +8,8 @@ from openhuman.engine.diffusion.modelfile import load_model_file
 from openhuman.engine.diffusion.schedule import NoiseSchedule
 from openhuman.engine.diffusion.windowed_sampling import generate_motion_features
 from openhuman.engine.errors import OpenHumanError
-from openhuman.engine.diffusion.samplers import (GridDDIM, grid_alpha_bars, injected_noise, posterior_coefficients,
-                                                 sample, sample_noise_reading)
+from openhuman.engine.diffusion.samplers import (GridDDIM, NoiseReadingGrid, grid_alpha_bars, injected_noise,
+                                                 posterior_coefficients, sample)
 from openhuman.training.distill import (DistillConfig, _noise_reading_copy, _teacher_x0, _Windows, ddim_step, distill,
                                         distill_loss, first_injections, halved_injections, nested_grid,
                                         path_average_weights, round_shift, student_target)
@@ -120,7 +120,7 @@ def test_noise_reading_sampling_of_a_network_that_ignores_the_noise_is_the_poste
     grid = nested_grid(8, NoiseSchedule.cosine().steps)
     target = torch.linspace(-1, 1, 12).view(1, 3, 4)
     denoise = lambda x, t, z=None: 0.5 * x + target  # noqa: E731
-    ours = sample_noise_reading(denoise, (2, 3, 4), grid, first_injections(8), torch.Generator().manual_seed(5))
+    ours = sample(denoise, (2, 3, 4), NoiseReadingGrid(grid, first_injections(8)), 8, torch.Generator().manual_seed(5))
     theirs = sample(denoise, (2, 3, 4), GridDDIM(eta=1.0, timesteps=grid), 8, torch.Generator().manual_seed(5))
     assert torch.allclose(ours, theirs, atol=1e-5)
 

@@ -101,27 +101,6 @@ def injected_noise(z: torch.Tensor, injection) -> torch.Tensor:
     return out
 
 
-@torch.inference_mode()
-def sample_noise_reading(denoise_fn, shape, timesteps, injections, generator=None, progress=None, cancel=None,
-                         device="cpu", dtype=torch.float32, schedule: NoiseSchedule | None = None) -> torch.Tensor:
-    """The stochastic sampling of a student whose network reads each step's noise (training/distill.py):
-    draw z, x̂0 = denoise_fn(x_t, t, z), then x_s = c0·x̂0 + ct·x_t + injected_noise(z, injections[i])."""
-    ab = grid_alpha_bars(schedule or NoiseSchedule.cosine(), timesteps)
-    noise_device = generator.device if generator is not None else device
-    x = _moved(torch.randn(shape, generator=generator, device=noise_device, dtype=dtype), device)
-    n = len(timesteps)
-    for i, t in enumerate(timesteps):
-        if cancel is not None and cancel():
-            raise Cancelled("sampling cancelled")
-        z = _noise_like(x, generator)
-        x0 = denoise_fn(x, torch.full((x.shape[0],), int(t), device=x.device, dtype=torch.long), z)
-        c0, ct, _ = posterior_coefficients(ab[i], ab[i + 1])
-        x = float(c0) * x0 + float(ct) * x + injected_noise(z, injections[i])
-        if progress is not None:
-            progress(i + 1, n)
-    return x
-
-
 class NoiseTape:
     """A window's noise drawn ahead, in the order sampling draws it (the start, then each noisy step),
     into one tensor that a CUDA graph reads (cuda_graphs.py). Given as the generator: a first pass
@@ -199,6 +178,10 @@ class Sampler:
         nxt = 1.0 if t_index + 1 >= len(self.timesteps) else float(ab[int(self.timesteps[t_index + 1])])
         return float(ab[t]), nxt
 
+    def draw_step_noise(self, x_t, generator=None):
+        """The step's noise drawn before the network's pass, for a network that reads it; None for the rest."""
+        return None
+
     def step(self, x0_pred, t_index: int, x_t, generator=None):
         raise NotImplementedError
 
@@ -244,6 +227,26 @@ class GridDDIM(DDIMSampler):
         self.reset()
 
 
+class NoiseReadingGrid(GridDDIM):
+    """The stochastic sampling of a student whose network reads each step's noise (training/distill.py): draw
+    z, x̂0 = denoise_fn(x_t, t, z), then x_s = c0·x̂0 + ct·x_t + injected_noise(z, injections[i])."""
+
+    def __init__(self, timesteps, injections, schedule: NoiseSchedule | None = None):
+        if len(injections) != len(timesteps):
+            raise ValueError(f"{len(injections)} noise injections for a grid of {len(timesteps)} steps")
+        self.injections = injections
+        self._z = None
+        super().__init__(schedule, eta=1.0, timesteps=timesteps)
+
+    def draw_step_noise(self, x_t, generator=None):
+        self._z = _noise_like(x_t, generator)
+        return self._z
+
+    def step(self, x0_pred, t_index, x_t, generator=None):
+        c0, ct, _ = (float(c) for c in posterior_coefficients(*self.alpha_bars(t_index)))
+        return c0 * x0_pred + ct * x_t + injected_noise(self._z, self.injections[t_index])
+
+
 class DDPMSampler(Sampler):
     """Ancestral sampling from the posterior q(x_prev | x_t, x̂0); the reference uses all T steps."""
 
@@ -254,10 +257,8 @@ class DDPMSampler(Sampler):
         ab_t, ab_prev = self.alpha_bars(t_index)
         if ab_prev >= 1.0:
             return x0_pred
-        beta = 1 - ab_t / ab_prev
-        mean = (ab_prev**0.5 * beta * x0_pred + (1 - beta) ** 0.5 * (1 - ab_prev) * x_t) / (1 - ab_t)
-        var = beta * (1 - ab_prev) / (1 - ab_t)
-        return mean + var**0.5 * _noise_like(x_t, generator)
+        c0, ct, s = (float(c) for c in posterior_coefficients(ab_t, ab_prev))
+        return c0 * x0_pred + ct * x_t + s * _noise_like(x_t, generator)
 
 
 class DPMSolverPP2M(Sampler):
@@ -363,7 +364,9 @@ def denoise_steps(denoise_fn, x: torch.Tensor, sampler: Sampler, generator=None,
     for i, t in enumerate(sampler.timesteps.tolist()):
         if cancel is not None and cancel():
             raise Cancelled("sampling cancelled")
-        x0 = denoise_fn(x, torch.full((x.shape[0],), t, device=x.device, dtype=torch.long))
+        t_batch = torch.full((x.shape[0],), t, device=x.device, dtype=torch.long)
+        z = sampler.draw_step_noise(x, generator)
+        x0 = denoise_fn(x, t_batch) if z is None else denoise_fn(x, t_batch, z)
         x = sampler.step(x0, i, x, generator)
         if progress is not None:
             progress(i + 1, n)

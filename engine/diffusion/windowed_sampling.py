@@ -34,7 +34,7 @@ from .cuda_graphs import WindowGraphs
 from .device import pick_device
 from .guidance import Conditions, condition_pair, guided_denoiser, holding_known, unconditional
 from .presets import DEFAULT_SAMPLER, DISTILLED_SAMPLER
-from .samplers import SAMPLERS, GridDDIM, make_sampler, sample, sample_noise_reading
+from .samplers import SAMPLERS, GridDDIM, NoiseReadingGrid, make_sampler, sample
 
 if TYPE_CHECKING:
     from .modelfile import LoadedModel
@@ -183,7 +183,13 @@ def iter_motion_features(
         raise OpenHumanError(f"unknown sampler {sampler!r}; choose one of {', '.join(sorted(SAMPLERS))}")
     if not 0 <= overlap <= M - N:
         raise OpenHumanError(f"overlap must be between 0 and {M - N} frames for this model, got {overlap}")
-    if distilled:
+    reads_noise = bool(bundle.model.config.noise_input)
+    if reads_noise:
+        if not distilled or not distilled.get("injections"):
+            raise OpenHumanError("this model's network reads its steps' noise but its file has no noise injections; "
+                                 "it is damaged or not made by training/distill.py")
+        smp = NoiseReadingGrid(distilled["timesteps"], distilled["injections"])
+    elif distilled:
         smp = GridDDIM(eta=float(distilled.get("eta", DISTILLED_ETA)), timesteps=distilled["timesteps"])
     elif sampler == DISTILLED_SAMPLER:
         raise OpenHumanError("the distilled sampler needs a distilled model file (made by training/distill.py); "
@@ -198,10 +204,6 @@ def iter_motion_features(
 
     dev = pick_device(device)
     model = bundle.model.to(dev).eval()
-    reads_noise = bool(model.config.noise_input)
-    if reads_noise and not (distilled and distilled.get("injections")):
-        raise OpenHumanError("this model's network reads its steps' noise but its file has no noise injections; "
-                             "it is damaged or not made by training/distill.py")
     graphs = WindowGraphs(model, smp, n_steps) if cuda_graphs and dev.type == "cuda" and not reads_noise else None
     generator = torch.Generator("cpu").manual_seed(int(seed))  # CPU noise: same draws on any device
     starts = plan_windows(total, M, overlap)
@@ -243,12 +245,7 @@ def iter_motion_features(
             else:
                 denoise = guided_denoiser(model, c1, c2, g, strength, c0)
                 denoise = holding_known(denoise, *holding) if holding else denoise
-                if reads_noise:
-                    out = sample_noise_reading(denoise, (1, M, D), distilled["timesteps"], distilled["injections"],
-                                               generator, progress=report, cancel=cancel, device=dev)
-                else:
-                    out = sample(denoise, (1, M, D), smp, n_steps, generator, progress=report, cancel=cancel,
-                                 device=dev)
+                out = sample(denoise, (1, M, D), smp, n_steps, generator, progress=report, cancel=cancel, device=dev)
             out = out[0].float().cpu().numpy()
         if prev is not None and overlap:
             out[:overlap] = ramp * out[:overlap] + (1 - ramp) * prev[M - overlap:]

@@ -2,7 +2,7 @@
 import json
 from pathlib import Path
 
-from ..engine.diffusion.presets import DEFAULT_INTENSITY, DEFAULT_SAMPLER, SAMPLER_NAMES
+from ..engine.diffusion.presets import DEFAULT_INTENSITY, DEFAULT_SAMPLER, PRECISIONS, SAMPLER_NAMES
 
 NAME = "eval"
 HELP = "Evaluate a model on a dataset's test split: FGD, beat consistency, diversity, emotion, γ, semantics, physics."
@@ -34,6 +34,8 @@ def add_arguments(p):
     p.add_argument("--intensity", type=float, help=f"guidance strength (default {DEFAULT_INTENSITY:g})")
     p.add_argument("--steps", type=int, help="steps of the default sampler (default: the sampler's)")
     p.add_argument("--device", help="auto, cpu or cuda (default auto)")
+    p.add_argument("--precision", choices=PRECISIONS,
+                   help="the network's arithmetic on a CPU (default auto: bfloat16 where the CPU multiplies it natively)")
     p.add_argument("--seed", type=int, help="noise seed (default 0)")
     p.add_argument("--autoencoder", help="motion autoencoder file (default: models/motion_autoencoder.safetensors)")
     p.add_argument("--classifier", help="emotion classifier file (default: models/emotion_classifier.safetensors)")
@@ -59,7 +61,7 @@ def run(args) -> int:
     cfg = EvalConfig(data=args.data, model=args.model, out=args.out, quick=args.quick, zeggs=args.zeggs,
                      plots=not args.no_plots)
     for name in ("windows", "emotion_inputs", "gamma_inputs", "ddpm_windows", "seeds", "sampler", "steps", "intensity",
-                 "device", "seed", "autoencoder", "classifier", "autoencoder_steps", "segment_frames", "split"):
+                 "device", "precision", "seed", "autoencoder", "classifier", "autoencoder_steps", "segment_frames", "split"):
         value = getattr(args, name)
         if value is not None:
             setattr(cfg, name, value)
@@ -98,7 +100,8 @@ def _real_speech(args) -> int:
     from ..training.evaluation.real_speech import RealSpeechConfig, evaluate_real_speech, markdown
 
     cfg = RealSpeechConfig(folders=args.real_speech, model=args.model, out=args.out, sampler=args.sampler,
-                           steps=args.steps, intensity=args.intensity, device=args.device or "auto", plots=not args.no_plots,
+                           steps=args.steps, intensity=args.intensity, device=args.device or "auto",
+                           precision=args.precision or "auto", plots=not args.no_plots,
                            emotions=not args.neutral_only, classifier=args.classifier)
     if args.seed is not None:
         cfg.seed = args.seed

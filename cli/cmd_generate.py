@@ -3,7 +3,7 @@ import json
 from pathlib import Path
 
 from ..engine.errors import OpenHumanError
-from ..engine.diffusion.presets import DEFAULT_INTENSITY, QUALITY, SAMPLER_HELP, SAMPLER_NAMES
+from ..engine.diffusion.presets import DEFAULT_INTENSITY, PRECISIONS, QUALITY, SAMPLER_HELP, SAMPLER_NAMES
 
 NAME = "generate"
 HELP = "Generate co-speech gestures for a voice clip and save them as BVH or NPZ."
@@ -29,6 +29,9 @@ def add_arguments(p):
     p.add_argument("--sampler", choices=SAMPLER_NAMES, help="a sampler instead of the quality's: " + SAMPLER_HELP)
     p.add_argument("--steps", type=int, help="sampler steps (default: the sampler's, see --sampler)")
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument("--precision", choices=PRECISIONS, default="auto",
+                   help="the network's arithmetic on a CPU: auto (bfloat16 where the CPU multiplies it natively, "
+                        "else float32; default), float32 or bfloat16")
     p.add_argument("--model", help="model file (default: the bundled model)")
     p.add_argument("--wavlm", metavar="DIR", help="WavLM model folder on this machine, for a model trained with WavLM "
                    "features (it says so when it needs one; never downloaded; needs transformers)")

@@ -4,7 +4,8 @@ engine's GenerateOptions in one place, each setting checked here once.
 Settings (all optional): ``emotion`` (or ``emotion_a``), ``emotion_b``, ``gamma`` (a number, or a
 curve in seconds: a GammaCurve or {"times": [...], "values": [...]}), ``intensity``, ``seed``,
 ``quality`` (draft, standard, reference: a sampler and its steps), ``sampler`` and ``steps`` (override
-the preset), ``method``, ``device``, ``model``, ``listening``, ``wavlm`` (a local WavLM folder, for models
+the preset), ``method``, ``device``, ``precision`` (auto, float32, bfloat16: the network's arithmetic on a
+CPU, engine/diffusion/precision.py), ``model``, ``listening``, ``wavlm`` (a local WavLM folder, for models
 trained with WavLM features).
 """
 from __future__ import annotations
@@ -15,12 +16,12 @@ from typing import Mapping
 
 import numpy as np
 
-from .diffusion.presets import DEFAULT_INTENSITY, DEFAULT_SAMPLER, DEFAULT_STEPS, QUALITY, SAMPLER_NAMES
+from .diffusion.presets import DEFAULT_INTENSITY, DEFAULT_SAMPLER, DEFAULT_STEPS, PRECISIONS, QUALITY, SAMPLER_NAMES
 from .errors import OpenHumanError
 from .constants import MODEL_FPS
 
 SETTINGS = ("emotion", "emotion_a", "emotion_b", "gamma", "intensity", "seed", "quality", "sampler", "steps",
-            "method", "device", "model", "listening", "wavlm")
+            "method", "device", "precision", "model", "listening", "wavlm")
 DEFAULT_QUALITY = "standard"
 
 
@@ -52,6 +53,7 @@ class GenerateOptions:
     sampler: str = DEFAULT_SAMPLER
     steps: int | None = None  # the sampler's default (engine/diffusion/presets.py DEFAULT_STEPS)
     device: str = "auto"
+    precision: str = "auto"  # the network's arithmetic on a CPU: bfloat16 where it is native (diffusion/precision.py)
     model: str | None = None  # None: the bundled model
     listening: bool = False  # the clip is the other speaker: a listener's idle (breathing, nods), no gestures
     wavlm: str | None = None  # a local WavLM model folder, for models trained with WavLM features (never downloaded)
@@ -91,7 +93,7 @@ def options_from_settings(settings: Mapping):
         emotion=get("emotion", get("emotion_a", "Neutral")), emotion_b=get("emotion_b"),
         gamma=gamma_from_setting(get("gamma", 1.0)), intensity=_real(get("intensity", DEFAULT_INTENSITY)),
         seed=_whole(get("seed", 0)), method=str(get("method", "model")).lower(), sampler=sampler, steps=steps,
-        device=str(get("device", "auto")).lower(), model=get("model"), listening=bool(get("listening", False)),
+        device=str(get("device", "auto")).lower(), precision=str(get("precision", "auto")).lower(), model=get("model"), listening=bool(get("listening", False)),
         wavlm=get("wavlm"),
     )
     check_generate_options(options)
@@ -133,6 +135,8 @@ def check_generate_options(options: GenerateOptions) -> None:
     seed = options.seed
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or not SEED_RANGE[0] <= seed <= SEED_RANGE[1]:
         raise OpenHumanError(f"seed must be a whole number from {SEED_RANGE[0]} to {SEED_RANGE[1]}, got {seed!r}")
+    if options.precision not in PRECISIONS:
+        raise OpenHumanError(f"unknown precision {options.precision!r}; choose one of {', '.join(PRECISIONS)}")
     if options.sampler not in SAMPLER_NAMES:
         raise OpenHumanError(f"unknown sampler {options.sampler!r}; choose one of {', '.join(SAMPLER_NAMES)}")
     steps = options.steps

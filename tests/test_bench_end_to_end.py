@@ -44,3 +44,9 @@ def test_the_sampling_bench_times_the_default_beside_the_50_steps_it_replaced():
         assert cpu[f"{key}_s"] > 0 and cpu[f"{key}_realtime_factor"] == 4.0 / cpu[f"{key}_s"], key
     assert cpu[f"{default}_two_emotions_s_per_audio_minute"] > 0
     assert cpu[f"{default}_without_voice_guidance_s_per_audio_minute"] > 0
+    # the network's precision "auto" chose, beside float32
+    assert cpu["auto_precision"] in ("float32", "bfloat16")
+    for name in ("auto_precision", "float32"):
+        runs, median = cpu[f"{default}_{name}_runs_s"], cpu[f"{default}_{name}_median_s"]
+        assert len(runs) == 3 and sorted(runs)[1] == median and cpu[f"{default}_{name}_realtime_factor"] == 4.0 / median
+    assert cpu["float32_over_auto_precision"] == cpu[f"{default}_float32_median_s"] / cpu[f"{default}_auto_precision_median_s"]

@@ -10,8 +10,9 @@ from openhuman.engine.diffusion.windowed_sampling import generate_motion_feature
 from openhuman.engine.errors import OpenHumanError
 from openhuman.engine.diffusion.samplers import (GridDDIM, NoiseReadingGrid, grid_alpha_bars, injected_noise,
                                                  posterior_coefficients, sample)
-from openhuman.training.distill import (DistillConfig, _noise_reading_copy, _teacher_x0, _Windows, ddim_step, distill,
-                                        distill_loss, first_injections, halved_injections, nested_grid,
+from openhuman.training.distill import (GUIDANCE_ROUND, DistillConfig, _noise_reading_copy, _teacher_x0, _Windows,
+                                        ddim_step, distill, distill_loss, first_injections, guidance_loss,
+                                        halved_injections, nested_grid,
                                         path_average_weights, round_shift, student_target)
 from openhuman.training.small_datasets import zeggs_clip_dataset
 from openhuman.training.train import TrainConfig, train
@@ -27,7 +28,7 @@ def test_grids_nest_so_one_student_step_is_two_teacher_steps():
     assert DistillConfig(teacher_steps=64, student_steps=8).rounds() == [32, 16, 8]
     with pytest.raises(OpenHumanError, match="power of two"):
         DistillConfig(teacher_steps=48, student_steps=8).rounds()
-    with pytest.raises(OpenHumanError, match="teacher_path must be 'ode' or 'sde-noise'"):
+    with pytest.raises(OpenHumanError, match="teacher_path must be one of ode, sde-noise, guidance"):
         DistillConfig(teacher_path="sde")
 
 
@@ -184,4 +185,40 @@ def test_the_distillation_configs_in_the_repository_load():
     assert len(paths) >= 2
     for path in paths:
         cfg = DistillConfig.load(path)
-        assert cfg.rounds()[-1] == cfg.student_steps
+        assert cfg.rounds()[-1] == (GUIDANCE_ROUND if cfg.teacher_path == "guidance" else cfg.student_steps)
+
+
+def test_a_short_guidance_distillation_makes_one_pass_what_the_guided_teacher_makes_in_two(teacher_and_data, one_thread):
+    teacher_path, data, root = teacher_and_data
+    cfg = DistillConfig(teacher=str(teacher_path), data=str(data), out=str(root / "guidance"), teacher_path="guidance",
+                        steps_per_round=100, batch_size=16, lr=5e-4, warmup=10, ema_decay=0.9, stride=8,
+                        checkpoint_every=40, seed=1)
+    student_path = distill(cfg, log=lambda line: None)
+    assert student_path.name == "guidance.safetensors"
+    student, teacher = load_model_file(student_path), load_model_file(teacher_path)
+    distilled = student.metadata["distilled"]
+    assert distilled["intensity"] == cfg.intensity and "timesteps" not in distilled
+
+    # The one-pass x̂0 against the guided teacher's two-pass x̂0 at timesteps over the whole schedule: the
+    # teacher's weights in one pass (unguided) before, the student after.
+    schedule, windows = NoiseSchedule.cosine(), _Windows(cfg, teacher)
+    x0, cond, gate = windows.batch(np.arange(0, len(windows.ds), max(1, len(windows.ds) // 32)))
+    guided = _teacher_x0(teacher.model.eval(), True, teacher.config.n_emotions)
+
+    def error(model):
+        with torch.no_grad():
+            return float(guidance_loss(model.eval(), guided, schedule, x0, cond, gate, torch.Generator().manual_seed(9)))
+
+    before, after = error(teacher.model), error(student.model)
+    assert after < 0.6 * before, (after, before)
+
+    # It samples with the ordinary samplers at any number of steps, at the intensity it carries only.
+    audio, text = np.load(data / "audio.npy")[:200], np.load(data / "text.npy")[:200]
+    for sampler, steps in (("dpm-sde", None), ("dpm-sde", 7), ("ddim", 5)):
+        motion = generate_motion_features(student, audio, text, "Neutral", strength=cfg.intensity, sampler=sampler,
+                                          steps=steps, seed=2)
+        assert motion.shape == (200, student.config.pose_dim) and np.isfinite(motion).all()
+    with pytest.raises(OpenHumanError, match="intensity 1"):
+        generate_motion_features(student, audio, text, "Neutral", strength=1.0)
+    with pytest.raises(OpenHumanError, match="other samplers"):
+        generate_motion_features(student, audio, text, "Neutral", strength=cfg.intensity, sampler="distilled")

@@ -33,7 +33,7 @@ def _fingerprint() -> dict:
     torch.set_num_threads(1)
     try:
         result = generate_for_words(load_audio(EXAMPLE_VOICE, max_seconds=SECONDS), words,
-                                    GenerateOptions(emotion="Happy", seed=7, device="cpu"))
+                                    GenerateOptions(emotion="Happy", seed=7, device="cpu", precision="float32"))
     finally:
         torch.set_num_threads(threads)
     motion = result.motion

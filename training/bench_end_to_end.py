@@ -64,13 +64,22 @@ def _run(argv: list[str], env: dict) -> dict:
     return json.loads(out)
 
 
+def _auto_precision() -> str:
+    """What the network computes in by default here (engine/diffusion/precision.py)."""
+    from ..engine.diffusion.device import pick_device
+    from ..engine.diffusion.precision import network_dtype
+
+    return str(network_dtype("auto", pick_device("auto"))).removeprefix("torch.")
+
+
 def benchmark_end_to_end(model=None, method: str = "model", clip=None, speech=None) -> dict:
     """clip: (samples16k, transcript, source) to time instead of the LibriVox reading; speech: a folder
     of LibriVox clips to read it from, looked in before ../shared and pocketsphinx-testdata."""
     samples, transcript, source = clip or real_reading(((Path(speech),) if speech else ()) + SPEECH_FOLDERS)
     seconds = len(samples) / 16000.0
     report = {"clip": source, "clip_seconds": round(seconds, 2), "method": method,
-              "model": str(model or BUNDLED_MODEL) if method == "model" else None, "runs": {}}
+              "model": str(model or BUNDLED_MODEL) if method == "model" else None,
+              "precision": _auto_precision() if method == "model" else None, "runs": {}}
     with tempfile.TemporaryDirectory(prefix="openhuman-bench-") as tmp:
         tmp = Path(tmp)
         wav, text = tmp / "reading.wav", tmp / "reading.txt"

@@ -14,6 +14,7 @@ from ..engine.diffusion.guidance import Conditions, condition_pair
 from ..engine.diffusion.modelfile import LoadedModel, load_model_file
 from ..engine.constants import BUNDLED_MODEL, DEFAULT_EMOTIONS
 from ..engine.motion.pose import DIMS
+from ..engine.diffusion.precision import network_dtype
 from ..engine.diffusion.presets import DEFAULT_INTENSITY, DEFAULT_SAMPLER, DEFAULT_STEPS
 from ..engine.diffusion.samplers import make_sampler
 from ..engine.conditions.text_features import text_feature_spec
@@ -32,11 +33,16 @@ def _bundle(model_path) -> tuple[LoadedModel, str]:
     return LoadedModel(model, cfg, meta, np.zeros(DIMS, np.float32), np.ones(DIMS, np.float32)), "fresh default-size model"
 
 
-def _time(bundle, frames, device, sampler, steps, emotion_b=None, voice_guidance=None, cuda_graphs=True) -> float:
-    return _sample(bundle, frames, device, sampler, steps, emotion_b, voice_guidance, cuda_graphs)[0]
+PRECISION_REPEATS = 3
 
 
-def _sample(bundle, frames, device, sampler, steps, emotion_b=None, voice_guidance=None, cuda_graphs=True):
+def _time(bundle, frames, device, sampler, steps, emotion_b=None, voice_guidance=None, cuda_graphs=True,
+          precision="auto") -> float:
+    return _sample(bundle, frames, device, sampler, steps, emotion_b, voice_guidance, cuda_graphs, precision)[0]
+
+
+def _sample(bundle, frames, device, sampler, steps, emotion_b=None, voice_guidance=None, cuda_graphs=True,
+            precision="auto"):
     """(seconds, motion features) of one default-intensity run on features like speech's."""
     rng = np.random.default_rng(0)
     audio = rng.normal(size=(frames, bundle.config.audio_dim)).astype(np.float32)
@@ -45,7 +51,7 @@ def _sample(bundle, frames, device, sampler, steps, emotion_b=None, voice_guidan
     motion = generate_motion_features(bundle, audio, text, bundle.emotions[0], emotion_b,
                                       gamma=0.5 if emotion_b else 1.0, strength=DEFAULT_INTENSITY, sampler=sampler,
                                       steps=steps, seed=0, device=device, voice_guidance=voice_guidance,
-                                      cuda_graphs=cuda_graphs)
+                                      cuda_graphs=cuda_graphs, precision=precision)
     if device != "cpu":
         torch.cuda.synchronize()
     return time.perf_counter() - start, motion
@@ -92,6 +98,23 @@ def _replay_s(bundle, sampler: str, steps: int, repeats: int = 20) -> float:
     return (time.perf_counter() - start) / repeats
 
 
+def _precisions_side_by_side(bundle, frames, default: str, repeats: int = PRECISION_REPEATS) -> dict:
+    """The default sampling with the network in the precision "auto" picks and in float32, run in turns
+    and the median of each kept: a shared machine's speed drifts by a third within a minute."""
+    seconds = frames / bundle.fps
+    runs = {"auto": [], "float32": []}
+    for _ in range(repeats):
+        for precision, times in runs.items():
+            times.append(_time(bundle, frames, "cpu", DEFAULT_SAMPLER, DEFAULT_STEPS[DEFAULT_SAMPLER],
+                               precision=precision))
+    auto, full = (float(np.median(times)) for times in runs.values())
+    return {"auto_precision": str(network_dtype("auto", torch.device("cpu"))).removeprefix("torch."),
+            f"{default}_auto_precision_runs_s": runs["auto"], f"{default}_float32_runs_s": runs["float32"],
+            f"{default}_auto_precision_median_s": auto, f"{default}_float32_median_s": full,
+            f"{default}_auto_precision_realtime_factor": seconds / auto, f"{default}_float32_realtime_factor": seconds / full,
+            "float32_over_auto_precision": full / auto}
+
+
 def benchmark_sampling(model_path=None, seconds: float = 60.0, reference: bool = False) -> dict:
     bundle, name = _bundle(model_path)
     frames = int(seconds * bundle.fps)
@@ -104,6 +127,9 @@ def benchmark_sampling(model_path=None, seconds: float = 60.0, reference: bool =
         r = {}
         if device == "cuda":
             r["cuda_graphs_side_by_side"] = _cuda_graphs_side_by_side(bundle, frames)
+        else:  # untimed: the bfloat16 copy and oneDNN's kernels for these shapes are made on first use
+            for precision in ("auto", "float32"):
+                _sample(bundle, bundle.config.frames, device, DEFAULT_SAMPLER, 2, precision=precision)
         # the default, the 50 steps it took until 2026-12-06, and its deterministic (ODE) form
         for sampler, steps in dict.fromkeys(((DEFAULT_SAMPLER, DEFAULT_STEPS[DEFAULT_SAMPLER]), (DEFAULT_SAMPLER, 50),
                                              ("dpm", DEFAULT_STEPS["dpm"]))):
@@ -123,6 +149,8 @@ def benchmark_sampling(model_path=None, seconds: float = 60.0, reference: bool =
             t3 = _time(bundle, frames, device, "ddpm", 1000)
             r["ddpm1000_s_per_audio_minute"] = t3 * 60.0 / seconds
             r[f"ddpm1000_over_{default}"] = t3 / r[f"{default}_s"]
+        if device == "cpu":
+            r.update(_precisions_side_by_side(bundle, frames, default))
         out["devices"][device] = r
     bundle.model.to("cpu")
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -8,6 +8,10 @@ distilled with the first halving, as Meng et al. 2023 do); every later round hal
 previous student (Salimans & Ho 2022), down to `student_steps`. The grids are nested (u = 1 − i/n,
 t = u²·(T−1), the last step to clean motion), so one student step is exactly two teacher steps.
 
+`teacher_path = "guidance"` distils the guidance alone (Meng et al. 2023, their first stage): one round
+in which the student learns, at every timestep of the schedule, the x̂0 the guided teacher makes in its two
+passes. It samples with the ordinary samplers and any number of steps, one pass per step instead of two.
+
 A run checkpoints every `checkpoint_every` steps and after each round, and resumes where it stopped.
 It writes `<out>/round-<n>.safetensors` per round; the last is the distilled model, whose metadata
 `distilled` names its grid, the guidance it carries and its teacher.
@@ -36,6 +40,10 @@ from .train import EMA, _save_checkpoint, warmup_cosine
 from .windows_dataset import WindowDataset
 
 
+TEACHER_PATHS = ("ode", "sde-noise", "guidance")
+GUIDANCE_ROUND = 0  # the round's "step count" for a guidance-only distillation: it keeps every sampler's steps
+
+
 @dataclass
 class DistillConfig:
     teacher: str = "models/openhuman-base.safetensors"
@@ -54,12 +62,13 @@ class DistillConfig:
     seed: int = 0
     threads: int = 0  # torch threads; 0 leaves torch's default
     # "ode": the teacher steps deterministically (DDIM) and the student's one step lands where its two do;
-    # "sde-noise": the teacher's steps are drawn, and the student reads the draw (distill_loss).
+    # "sde-noise": the teacher's steps are drawn, and the student reads the draw (distill_loss);
+    # "guidance": the guidance alone, every timestep, no halving (guidance_loss).
     teacher_path: str = "ode"
 
     def __post_init__(self):
-        if self.teacher_path not in ("ode", "sde-noise"):
-            raise OpenHumanError(f"teacher_path must be 'ode' or 'sde-noise', got {self.teacher_path!r}")
+        if self.teacher_path not in TEACHER_PATHS:
+            raise OpenHumanError(f"teacher_path must be one of {', '.join(TEACHER_PATHS)}, got {self.teacher_path!r}")
 
     @classmethod
     def load(cls, path) -> "DistillConfig":
@@ -72,7 +81,10 @@ class DistillConfig:
         return cls(**raw)
 
     def rounds(self) -> list[int]:
-        """The students' step counts, round by round: teacher_steps/2, /4, … down to student_steps."""
+        """The students' step counts, round by round: teacher_steps/2, /4, … down to student_steps
+        ([GUIDANCE_ROUND] for a guidance-only distillation)."""
+        if self.teacher_path == "guidance":
+            return [GUIDANCE_ROUND]
         n, out = self.teacher_steps, []
         while n > self.student_steps:
             if n % 2:
@@ -210,6 +222,18 @@ def distill_loss(student, teacher_x0, schedule: NoiseSchedule, n: int, x0, cond,
     return torch.mean((student(x_t, t, *cond.astuple(), noise=z) - target) ** 2)
 
 
+def guidance_loss(student, teacher_x0, schedule: NoiseSchedule, x0, cond, gate, generator) -> torch.Tensor:
+    """Mean squared error of the student's one-pass x̂0 against the guided teacher's, at timesteps drawn
+    uniformly over the whole schedule (so that every sampler's grid is covered) on noised training windows."""
+    b = x0.shape[0]
+    t = torch.randint(0, schedule.steps, (b,), generator=generator)
+    ab = schedule.alphas_cumprod.float()[t].view(b, 1, 1)
+    x_t = ab.sqrt() * x0 + (1 - ab).sqrt() * torch.randn(x0.shape, generator=generator)
+    with torch.no_grad():
+        target = teacher_x0(x_t, t, cond, gate, None)
+    return torch.mean((student(x_t, t, *cond.astuple()) - target) ** 2)
+
+
 def _noise_reading_copy(model):
     """The model with a noise input that starts at zero: the same x̂0 as ``model`` until trained."""
     student = Denoiser(DenoiserConfig.from_dict({**model.config.to_dict(), "noise_input": 1}))
@@ -238,7 +262,7 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print) -> P
     state = torch.load(ckpt, weights_only=False) if ckpt.exists() else None
     path = None
     for r, n in enumerate(rounds):
-        path = out / f"round-{n}.safetensors"
+        path = out / ("guidance.safetensors" if n == GUIDANCE_ROUND else f"round-{n}.safetensors")
         if path.exists():
             continue
         previous = original if r == 0 else load_model_file(out / f"round-{rounds[r - 1]}.safetensors")
@@ -273,8 +297,11 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print) -> P
                 for group in opt.param_groups:
                     group["lr"] = warmup_cosine(step, cfg.lr, cfg.warmup, cfg.steps_per_round, 0.1)
                 x0, cond, gate = windows.batch(rng.integers(0, len(windows.ds), cfg.batch_size))
-                loss = distill_loss(student, teacher_x0, schedule, n, x0, cond, gate, generator, cfg.teacher_path,
-                                    fine, round_shift(r))
+                if n == GUIDANCE_ROUND:
+                    loss = guidance_loss(student, teacher_x0, schedule, x0, cond, gate, generator)
+                else:
+                    loss = distill_loss(student, teacher_x0, schedule, n, x0, cond, gate, generator,
+                                        cfg.teacher_path, fine, round_shift(r))
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
@@ -285,7 +312,8 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print) -> P
                 if step % 25 == 0:
                     writer.writerow([n, step, f"{np.mean(losses[-25:]):.5f}", f"{time.perf_counter() - start_clock:.0f}"])
                     log_file.flush()
-                    log(f"round {r + 1}/{len(rounds)} ({2 * n} -> {n} steps): step {step}/{cfg.steps_per_round}, "
+                    what = "guidance" if n == GUIDANCE_ROUND else f"{2 * n} -> {n} steps"
+                    log(f"round {r + 1}/{len(rounds)} ({what}): step {step}/{cfg.steps_per_round}, "
                         f"loss {np.mean(losses[-25:]):.5f}")
                 if step % cfg.checkpoint_every == 0:
                     _checkpoint(ckpt, n, step, student, ema, opt, rng, generator)
@@ -304,10 +332,10 @@ def _export(path: Path, model, original, cfg: DistillConfig, n: int, final_loss:
     meta = original.metadata
     training = dict(meta.get("training", {}))
     training["distillation"] = {"config": asdict(cfg), "final_loss": final_loss}
-    distilled = {"steps": n, "timesteps": nested_grid(n, NoiseSchedule.cosine().steps), "intensity": cfg.intensity,
-                 "eta": DISTILLED_ETA,
-                 "guidance": "emotion and voice, full strength while the voice speaks",
+    distilled = {"intensity": cfg.intensity, "guidance": "emotion and voice, full strength while the voice speaks",
                  "teacher_sha256": meta.get("weights_sha256")}
+    if n != GUIDANCE_ROUND:  # a step distillation: the student samples on its own grid only
+        distilled.update(steps=n, timesteps=nested_grid(n, NoiseSchedule.cosine().steps), eta=DISTILLED_ETA)
     if injections is not None:  # the network reads each step's draw z and the step adds these rolls of it
         distilled["injections"] = [[[float(c), int(sh)] for c, sh in step] for step in injections]
     return save_model_file(path, model, original.mean, original.std, fps=meta["fps"],

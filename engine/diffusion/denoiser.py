@@ -177,9 +177,9 @@ class Denoiser(nn.Module):
         return self.config.n_emotions
 
     def condition_token(self, t, seed, seed_present, emotion):
-        L = self.config.latent
-        time = self.time_mlp(timestep_embedding(t, L))
-        seed_emb = self.seed_mix(self.seed_frame(seed).flatten(1))
+        L, dt = self.config.latent, self.weight_dtype
+        time = self.time_mlp(timestep_embedding(t, L).to(dt))
+        seed_emb = self.seed_mix(self.seed_frame(seed.to(dt)).flatten(1))
         seed_emb = torch.where(seed_present[:, None], seed_emb, self.seed_absent.to(seed_emb.dtype))
         return time + self.emotion_emb(emotion) + seed_emb
 
@@ -196,15 +196,16 @@ class Denoiser(nn.Module):
         They depend on x_t, audio and text (and the step's noise) only, so guidance computes them once
         for both branches.
         """
-        motion = self.motion_in(x_t)
+        dt = self.weight_dtype
+        motion = self.motion_in(x_t.to(dt))
         if self.config.noise_input:
             if noise is None or noise.shape != x_t.shape:
                 raise ValueError("this network reads the step's noise: give noise shaped like x_t "
                                  f"{tuple(x_t.shape)}, got {None if noise is None else tuple(noise.shape)}")
-            motion = motion + self.noise_in(noise)
+            motion = motion + self.noise_in(noise.to(dt))
         elif noise is not None:
             raise ValueError("this network has no noise input; sample it without noise")
-        tokens = self.fuse(torch.cat([motion, self.audio_in(audio), self.text_in(text)], dim=-1))
+        tokens = self.fuse(torch.cat([motion, self.audio_in(audio.to(dt)), self.text_in(text.to(dt))], dim=-1))
         return self.local_block(tokens, self.rotation[1:], self.band)
 
     def decode(self, tokens, t, seed, seed_present, emotion):
@@ -213,7 +214,12 @@ class Denoiser(nn.Module):
         h = torch.cat([cond[:, None], tokens], dim=1)
         for block in self.blocks:
             h = block(h, self.rotation)
-        return self.motion_out(self.norm_out(h[:, 1:]))
+        return self.motion_out(self.norm_out(h[:, 1:])).float()
+
+    @property
+    def weight_dtype(self) -> torch.dtype:
+        """The weights' type: inputs are cast to it (a bfloat16 copy, precision.py) and x̂0 is float32."""
+        return self.motion_in.weight.dtype
 
     def check_inputs(self, x_t, t, audio, text, seed, seed_present, emotion):
         cfg = self.config

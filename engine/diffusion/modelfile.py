@@ -54,6 +54,19 @@ class LoadedModel:
     std: np.ndarray  # (D,) float32
     path: Path | None = field(default=None)
 
+    def network(self, device: torch.device, dtype: torch.dtype = torch.float32) -> Denoiser:
+        """The denoiser on ``device`` in eval mode, its weights of ``dtype`` (a copy made once, precision.py)."""
+        from .precision import with_weights
+
+        model = self.model.to(device).eval()
+        if dtype == torch.float32:
+            return model
+        copies = self.__dict__.setdefault("_typed_copies", {})
+        key = (str(device), dtype)
+        if key not in copies:
+            copies[key] = with_weights(model, dtype).eval()
+        return copies[key]
+
     @property
     def emotions(self) -> list[str]:
         return list(self.metadata["emotions"])

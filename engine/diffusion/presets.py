@@ -23,3 +23,6 @@ DISTILLED_SAMPLER = "distilled"
 # on the synthetic split FGD 70 against 89 and gamma-monotonic 0.97 against 0.93 (models/MODEL_CARD.md).
 DEFAULT_INTENSITY = 2.5
 SAMPLER_HELP = "; ".join(f"{name}: {what}" for name, (_, what) in SAMPLER_TABLE.items())
+# The network's arithmetic on a CPU (engine/diffusion/precision.py): auto is bfloat16 where the CPU multiplies it
+# natively, else float32.
+PRECISIONS = ("auto", "float32", "bfloat16")

@@ -33,6 +33,7 @@ from . import hand_speed
 from .cuda_graphs import WindowGraphs
 from .device import pick_device
 from .guidance import Conditions, condition_pair, guided_denoiser, holding_known, unconditional
+from .precision import PRECISIONS, network_dtype
 from .presets import DEFAULT_SAMPLER, DISTILLED_SAMPLER
 from .samplers import SAMPLERS, GridDDIM, NoiseReadingGrid, make_sampler, sample
 
@@ -150,6 +151,7 @@ def iter_motion_features(
     first_seed=None,
     voice_guidance: bool | None = None,
     cuda_graphs: bool = True,
+    precision: str = "auto",
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Yield (first_frame, frames (k, D)) de-normalised, in order, covering all F frames.
 
@@ -189,8 +191,11 @@ def iter_motion_features(
             raise OpenHumanError("this model's network reads its steps' noise but its file has no noise injections; "
                                  "it is damaged or not made by training/distill.py")
         smp = NoiseReadingGrid(distilled["timesteps"], distilled["injections"])
-    elif distilled:
+    elif distilled and "timesteps" in distilled:
         smp = GridDDIM(eta=float(distilled.get("eta", DISTILLED_ETA)), timesteps=distilled["timesteps"])
+    elif sampler == DISTILLED_SAMPLER and distilled:
+        raise OpenHumanError("this model carries its guidance in its weights but keeps every timestep: it samples "
+                             "with the other samplers, not 'distilled'")
     elif sampler == DISTILLED_SAMPLER:
         raise OpenHumanError("the distilled sampler needs a distilled model file (made by training/distill.py); "
                              "this model samples with the other samplers")
@@ -203,7 +208,9 @@ def iter_motion_features(
     e2 = None if emotion_b is None else bundle.emotion_index(emotion_b)
 
     dev = pick_device(device)
-    model = bundle.model.to(dev).eval()
+    if precision not in PRECISIONS:
+        raise OpenHumanError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
+    model = bundle.network(dev, network_dtype(precision, dev))
     graphs = WindowGraphs(model, smp, n_steps) if cuda_graphs and dev.type == "cuda" and not reads_noise else None
     generator = torch.Generator("cpu").manual_seed(int(seed))  # CPU noise: same draws on any device
     starts = plan_windows(total, M, overlap)
@@ -258,11 +265,13 @@ def iter_motion_features(
 
 
 def _check_distilled_settings(distilled: dict, sampler, steps, emotion_b, gamma, strength, voice_guidance) -> None:
-    """A distilled model makes the default sampling only: its grid, its guidance strength, and in
-    control mode γ = 1 (a blend of two emotions works at any γ: the guidance is linear in them)."""
+    """A distilled model makes the default sampling only: its guidance strength, in control mode γ = 1 (a
+    blend of two emotions works at any γ: the guidance is linear in them), and a step-distilled one its grid
+    (one whose guidance alone is distilled keeps every sampler and step count)."""
     baked = float(distilled["intensity"])
     wrong = []
-    if sampler not in (DISTILLED_SAMPLER, DEFAULT_SAMPLER) or steps not in (None, len(distilled["timesteps"])):
+    grid = distilled.get("timesteps")
+    if grid is not None and (sampler not in (DISTILLED_SAMPLER, DEFAULT_SAMPLER) or steps not in (None, len(grid))):
         wrong.append(f"sampler {sampler} with {steps} steps")
     if abs(strength - baked) > 1e-6:
         wrong.append(f"intensity {strength:g} (it carries {baked:g})")

@@ -140,6 +140,7 @@ class RealSpeechConfig:
     steps: int | None = None
     intensity: float | None = None
     device: str = "auto"
+    precision: str = "auto"
     emotions: bool = True
     plots: bool = True
     classifier: str | None = None
@@ -157,7 +158,8 @@ def evaluate_real_speech(cfg: RealSpeechConfig, log=_log) -> dict:
     clips = gather_clips(cfg.folders)
     bundle = load_model(cfg.model, cfg.device)
     classifier = EmotionClassifier.load(cfg.classifier or DEFAULT_CLASSIFIER)
-    chosen = (("sampler", cfg.sampler), ("steps", cfg.steps), ("intensity", cfg.intensity))
+    chosen = (("sampler", cfg.sampler), ("steps", cfg.steps), ("intensity", cfg.intensity),
+              ("precision", cfg.precision))
     options = {k: v for k, v in chosen if v is not None}
     results = {"model": str(bundle.path), "clips": {}, "seed": cfg.seed, "seeds": cfg.seeds,
                "emotion_seeds": cfg.emotion_seeds, "options": options}

@@ -60,6 +60,7 @@ class EvalConfig:
     intensity: float = DEFAULT_INTENSITY
     steps: int | None = None
     device: str = "auto"
+    precision: str = "auto"
     seed: int = 0
     autoencoder: str | None = None
     classifier: str | None = None
@@ -159,7 +160,8 @@ def evaluate(cfg: EvalConfig, log=_log) -> dict:
         from ...engine.api import load_model
 
         bundle = load_model(cfg.model, cfg.device)
-    systems = Systems(split, bundle, cfg.device, cfg.sampler, cfg.steps, intensity=cfg.intensity)
+    systems = Systems(split, bundle, cfg.device, cfg.sampler, cfg.steps, intensity=cfg.intensity,
+                      precision=cfg.precision)
     window = bundle.config.frames if bundle else int(split.meta["window"])
     if cfg.segment_frames < window:
         raise OpenHumanError(f"segments must be at least one model window long ({window} frames), "

@@ -27,11 +27,11 @@ from .segments import Segment, EvalSplit
 class Systems:
     def __init__(self, split: EvalSplit, bundle=None, device: str = "auto", sampler: str = DEFAULT_SAMPLER,
                  steps: int | None = None, on_generate: Callable[[], None] | None = None,
-                 intensity: float = DEFAULT_INTENSITY):
+                 intensity: float = DEFAULT_INTENSITY, precision: str = "auto"):
         from .speech import TakeSpeech
 
         self.split, self.bundle, self.device = split, bundle, device
-        self.sampler, self.steps, self.intensity = sampler, steps, float(intensity)
+        self.sampler, self.steps, self.intensity, self.precision = sampler, steps, float(intensity), precision
         self.fps = split.fps
         self.skeleton = zeggs_skeleton()
         self.mean_features = np.asarray(split.data.normaliser.mean, np.float32)
@@ -95,10 +95,10 @@ class Systems:
             a, b, g = (a if g == 1.0 else b), None, 1.0
         if b is not None and self.split.emotions.index(a) > self.split.emotions.index(b):
             a, b, g = b, a, 1.0 - g  # γ·A + (1−γ)·B is the same blend as (1−γ)·B + γ·A
-        key = ("model", seg.key, seg.frames, a, b, g, seed, sampler, steps, self.intensity)
+        key = ("model", seg.key, seg.frames, a, b, g, seed, sampler, steps, self.intensity, self.precision)
         if key not in self._cache:
             options = dict(gamma=g, strength=self.intensity, sampler=sampler, steps=steps, seed=seed,
-                           device=self.device)
+                           device=self.device, precision=self.precision)
             features = generate_motion_features(self.bundle, seg.audio, seg.text, a, b, **options)
             self.model_windows += len(plan_windows(seg.frames, self.bundle.config.frames, DEFAULT_OVERLAP))
             self._cache[key] = self.decode(features, self.model_skeleton)

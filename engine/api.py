@@ -162,6 +162,10 @@ def _model_and_words(samples, transcript, options, report, cancel, words_cache):
                 bundle = load_model(options.model, options.device, options.wavlm)
                 _check_emotions(options, bundle.emotions)
                 features = None if words.done() else _audio_features(samples, bundle, options)
+                if not words.done():  # the first window then starts at once
+                    from .diffusion.windowed_sampling import prepare_network
+
+                    prepare_network(bundle, options.device, options.precision)
             except BaseException:
                 failed.set()
                 raise

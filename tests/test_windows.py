@@ -131,12 +131,13 @@ def test_output_is_denormalised_with_the_bundle_statistics():
 
 
 def run_recording(frames, overlap, **options):
-    """Generate while recording, per window, the seed the network saw and its final x̂0 (γ = 1: one branch)."""
+    """Generate while recording, per window, the seed the network saw and its final x̂0 (γ = 1: one branch);
+    the network runs eagerly, where a hook sees its calls."""
     b = bundle()
     calls = []
     handle = b.model.register_forward_hook(lambda m, args, out: calls.append((args[4].clone(), out.clone())))
     audio, text = features(frames)
-    chunks = list(iter_motion_features(b, audio, text, "Happy", overlap=overlap, **FAST, **options))
+    chunks = list(iter_motion_features(b, audio, text, "Happy", overlap=overlap, frozen_graphs=False, **FAST, **options))
     handle.remove()
     steps = FAST["steps"]
     seeds = [calls[i][0][0].numpy() for i in range(0, len(calls), steps)]
@@ -263,7 +264,7 @@ def test_voice_guidance_lets_the_unconditional_branch_hear_silence():
     heard = []
     handle = speaking.model.register_forward_hook(lambda m, args, out: heard.append(args[2].clone()))
     audio, text = features(100)
-    guided = generate_motion_features(speaking, audio, text, "Happy", strength=2.0, **FAST)
+    guided = generate_motion_features(speaking, audio, text, "Happy", strength=2.0, frozen_graphs=False, **FAST)
     handle.remove()
     assert heard and all(a.shape[0] == 2 and a[1].abs().max() == 0 and a[0].abs().max() > 0 for a in heard)
     plain = generate_motion_features(speaking, audio, text, "Happy", strength=2.0, voice_guidance=False, **FAST)

@@ -33,16 +33,17 @@ def _bundle(model_path) -> tuple[LoadedModel, str]:
     return LoadedModel(model, cfg, meta, np.zeros(DIMS, np.float32), np.ones(DIMS, np.float32)), "fresh default-size model"
 
 
-PRECISION_REPEATS = 3
+CPU_REPEATS = 3
 
 
 def _time(bundle, frames, device, sampler, steps, emotion_b=None, voice_guidance=None, cuda_graphs=True,
-          precision="auto") -> float:
-    return _sample(bundle, frames, device, sampler, steps, emotion_b, voice_guidance, cuda_graphs, precision)[0]
+          precision="auto", frozen_graphs=True) -> float:
+    return _sample(bundle, frames, device, sampler, steps, emotion_b, voice_guidance, cuda_graphs, precision,
+                   frozen_graphs)[0]
 
 
 def _sample(bundle, frames, device, sampler, steps, emotion_b=None, voice_guidance=None, cuda_graphs=True,
-            precision="auto"):
+            precision="auto", frozen_graphs=True):
     """(seconds, motion features) of one default-intensity run on features like speech's."""
     rng = np.random.default_rng(0)
     audio = rng.normal(size=(frames, bundle.config.audio_dim)).astype(np.float32)
@@ -51,7 +52,7 @@ def _sample(bundle, frames, device, sampler, steps, emotion_b=None, voice_guidan
     motion = generate_motion_features(bundle, audio, text, bundle.emotions[0], emotion_b,
                                       gamma=0.5 if emotion_b else 1.0, strength=DEFAULT_INTENSITY, sampler=sampler,
                                       steps=steps, seed=0, device=device, voice_guidance=voice_guidance,
-                                      cuda_graphs=cuda_graphs, precision=precision)
+                                      cuda_graphs=cuda_graphs, precision=precision, frozen_graphs=frozen_graphs)
     if device != "cpu":
         torch.cuda.synchronize()
     return time.perf_counter() - start, motion
@@ -98,21 +99,27 @@ def _replay_s(bundle, sampler: str, steps: int, repeats: int = 20) -> float:
     return (time.perf_counter() - start) / repeats
 
 
-def _precisions_side_by_side(bundle, frames, default: str, repeats: int = PRECISION_REPEATS) -> dict:
-    """The default sampling with the network in the precision "auto" picks and in float32, run in turns
-    and the median of each kept: a shared machine's speed drifts by a third within a minute."""
+# name -> (precision, frozen graphs): the default; its arithmetic in float32; float32 run op by op (as until 2026-12-06)
+CPU_VARIANTS = {"auto_precision": ("auto", True), "float32": ("float32", True), "float32_eager": ("float32", False)}
+
+
+def _cpu_variants_side_by_side(bundle, frames, default: str, repeats: int = CPU_REPEATS) -> dict:
+    """The default sampling as it runs (the precision "auto" picks, frozen graphs), in float32, and in float32
+    op by op, run in turns and the median of each kept: a shared machine's speed drifts by a third in a minute."""
     seconds = frames / bundle.fps
-    runs = {"auto": [], "float32": []}
+    runs = {name: [] for name in CPU_VARIANTS}
     for _ in range(repeats):
-        for precision, times in runs.items():
-            times.append(_time(bundle, frames, "cpu", DEFAULT_SAMPLER, DEFAULT_STEPS[DEFAULT_SAMPLER],
-                               precision=precision))
-    auto, full = (float(np.median(times)) for times in runs.values())
-    return {"auto_precision": str(network_dtype("auto", torch.device("cpu"))).removeprefix("torch."),
-            f"{default}_auto_precision_runs_s": runs["auto"], f"{default}_float32_runs_s": runs["float32"],
-            f"{default}_auto_precision_median_s": auto, f"{default}_float32_median_s": full,
-            f"{default}_auto_precision_realtime_factor": seconds / auto, f"{default}_float32_realtime_factor": seconds / full,
-            "float32_over_auto_precision": full / auto}
+        for name, (precision, frozen) in CPU_VARIANTS.items():
+            runs[name].append(_time(bundle, frames, "cpu", DEFAULT_SAMPLER, DEFAULT_STEPS[DEFAULT_SAMPLER],
+                                    precision=precision, frozen_graphs=frozen))
+    out = {"auto_precision": str(network_dtype("auto", torch.device("cpu"))).removeprefix("torch.")}
+    for name, times in runs.items():
+        median = float(np.median(times))
+        out.update({f"{default}_{name}_runs_s": times, f"{default}_{name}_median_s": median,
+                    f"{default}_{name}_realtime_factor": seconds / median})
+    for name in ("float32", "float32_eager"):
+        out[f"{name}_over_default"] = out[f"{default}_{name}_median_s"] / out[f"{default}_auto_precision_median_s"]
+    return out
 
 
 def benchmark_sampling(model_path=None, seconds: float = 60.0, reference: bool = False) -> dict:
@@ -127,9 +134,10 @@ def benchmark_sampling(model_path=None, seconds: float = 60.0, reference: bool =
         r = {}
         if device == "cuda":
             r["cuda_graphs_side_by_side"] = _cuda_graphs_side_by_side(bundle, frames)
-        else:  # untimed: the bfloat16 copy and oneDNN's kernels for these shapes are made on first use
-            for precision in ("auto", "float32"):
-                _sample(bundle, bundle.config.frames, device, DEFAULT_SAMPLER, 2, precision=precision)
+        else:  # untimed: the bfloat16 copy, the frozen graphs and oneDNN's kernels are made on first use
+            for precision, frozen in CPU_VARIANTS.values():
+                _sample(bundle, bundle.config.frames, device, DEFAULT_SAMPLER, 2, precision=precision,
+                        frozen_graphs=frozen)
         # the default, the 50 steps it took until 2026-12-06, and its deterministic (ODE) form
         for sampler, steps in dict.fromkeys(((DEFAULT_SAMPLER, DEFAULT_STEPS[DEFAULT_SAMPLER]), (DEFAULT_SAMPLER, 50),
                                              ("dpm", DEFAULT_STEPS["dpm"]))):
@@ -150,7 +158,7 @@ def benchmark_sampling(model_path=None, seconds: float = 60.0, reference: bool =
             r["ddpm1000_s_per_audio_minute"] = t3 * 60.0 / seconds
             r[f"ddpm1000_over_{default}"] = t3 / r[f"{default}_s"]
         if device == "cpu":
-            r.update(_precisions_side_by_side(bundle, frames, default))
+            r.update(_cpu_variants_side_by_side(bundle, frames, default))
         out["devices"][device] = r
     bundle.model.to("cpu")
     out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

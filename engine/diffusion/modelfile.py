@@ -54,17 +54,20 @@ class LoadedModel:
     std: np.ndarray  # (D,) float32
     path: Path | None = field(default=None)
 
-    def network(self, device: torch.device, dtype: torch.dtype = torch.float32) -> Denoiser:
-        """The denoiser on ``device`` in eval mode, its weights of ``dtype`` (a copy made once, precision.py)."""
+    def network(self, device: torch.device, dtype: torch.dtype = torch.float32, frozen: bool = False):
+        """The denoiser on ``device`` in eval mode, its weights of ``dtype`` (a copy made once, precision.py);
+        ``frozen``: run as frozen TorchScript graphs (frozen.py), made once per device and type."""
+        from .frozen import FrozenDenoiser
         from .precision import with_weights
 
         model = self.model.to(device).eval()
-        if dtype == torch.float32:
+        if dtype == torch.float32 and not frozen:
             return model
-        copies = self.__dict__.setdefault("_typed_copies", {})
-        key = (str(device), dtype)
+        copies = self.__dict__.setdefault("_networks", {})
+        key = (str(device), dtype, frozen)
         if key not in copies:
-            copies[key] = with_weights(model, dtype).eval()
+            typed = model if dtype == torch.float32 else with_weights(model, dtype).eval()
+            copies[key] = FrozenDenoiser(typed) if frozen else typed
         return copies[key]
 
     @property

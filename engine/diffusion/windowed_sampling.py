@@ -152,6 +152,7 @@ def iter_motion_features(
     voice_guidance: bool | None = None,
     cuda_graphs: bool = True,
     precision: str = "auto",
+    frozen_graphs: bool = True,
 ) -> Iterator[tuple[int, np.ndarray]]:
     """Yield (first_frame, frames (k, D)) de-normalised, in order, covering all F frames.
 
@@ -210,7 +211,8 @@ def iter_motion_features(
     dev = pick_device(device)
     if precision not in PRECISIONS:
         raise OpenHumanError(f"unknown precision {precision!r}; choose one of {', '.join(PRECISIONS)}")
-    model = bundle.network(dev, network_dtype(precision, dev))
+    # On a CPU the network runs as frozen graphs (frozen.py); on CUDA a window's loop is one graph (cuda_graphs.py).
+    model = bundle.network(dev, network_dtype(precision, dev), frozen=frozen_graphs and dev.type == "cpu")
     graphs = WindowGraphs(model, smp, n_steps) if cuda_graphs and dev.type == "cuda" and not reads_noise else None
     generator = torch.Generator("cpu").manual_seed(int(seed))  # CPU noise: same draws on any device
     starts = plan_windows(total, M, overlap)
@@ -262,6 +264,26 @@ def iter_motion_features(
         yield start, out[:end - start] * std + mean
         seed_frames = out[end - start - N:end - start] if k + 1 < len(starts) else seed_frames
         prev = out
+
+
+def prepare_network(bundle: "LoadedModel", device: str | torch.device = "auto", precision: str = "auto",
+                    branches: int = 2) -> None:
+    """Make, on a CPU, the frozen graphs (frozen.py) a window of the default sampling runs: the frame tokens and
+    the decoder at ``branches`` guidance branches (the tokens once for all of them, unless the unconditional
+    branch hears silence: voice guidance). Done while the words are awaited, the first window does not make them."""
+    dev = pick_device(device)
+    if dev.type != "cpu" or precision not in PRECISIONS or bundle.model.config.noise_input:
+        return
+    cfg = bundle.config
+    network = bundle.network(dev, network_dtype(precision, dev), frozen=True)
+    zeros = lambda *shape: torch.zeros(shape, device=dev)  # noqa: E731
+    k = branches if voice_guides(bundle) else 1
+    with torch.inference_mode():
+        tokens = network.frame_tokens(zeros(k, cfg.frames, cfg.pose_dim), zeros(k, cfg.frames, cfg.audio_dim),
+                                      zeros(k, cfg.frames, cfg.text_dim))
+        network.decode(tokens[:1].expand(branches, -1, -1), torch.zeros(branches, dtype=torch.long, device=dev),
+                       zeros(branches, cfg.seed_frames, cfg.pose_dim), torch.ones(branches, dtype=torch.bool, device=dev),
+                       torch.zeros(branches, dtype=torch.long, device=dev))
 
 
 def _check_distilled_settings(distilled: dict, sampler, steps, emotion_b, gamma, strength, voice_guidance) -> None:
@@ -371,7 +393,9 @@ def generate_motion_features(
     first_seed=None (frames (k, D) that come just before the clip: it continues them),
     voice_guidance=None (the unconditional branch hears silence; None: when the model's features allow,
     see guidance.py), cuda_graphs=True (on CUDA, replay each window's sampling from a CUDA graph, see
-    cuda_graphs.py; False: launch the passes one by one), smoothing=OUTPUT_SMOOTHING (frames of Gaussian
+    cuda_graphs.py; False: launch the passes one by one), precision='auto' (the network's arithmetic on a CPU,
+    see precision.py), frozen_graphs=True (on a CPU, the network as frozen TorchScript graphs, see frozen.py;
+    False: eager, where hooks see its calls), smoothing=OUTPUT_SMOOTHING (frames of Gaussian
     low-pass over the result; 0: none), hand_speed_limit=hand_speed.HAND_SPEED_LIMIT (m/s: a stronger low-pass
     around frames where a hand moves faster, see hand_speed.py; 0: none).
     """

@@ -146,45 +146,33 @@ def generate(audio_path, transcript=None, options: GenerateOptions | None = None
 def _model_and_words(samples, transcript, options, report, cancel, words_cache):
     """(model bundle or None, (words, report), audio features or None): the words are found on a thread
     while the model loads, so that recognition or alignment in child processes (engine/speech/
-    recognition_processes.py, alignment_process.py) overlaps it; the model's audio features are made on a
-    second thread from the start (their spec is in the model file's header, read without torch), and the
-    network's frozen graphs are made once it has loaded, so the first window waits for none of them."""
+    recognition_processes.py, alignment_process.py) overlaps it; when the words take longer than the
+    model, the model's audio features are computed while they are awaited.
+
+    Neither the features nor the network's frozen graphs start earlier: made beside the recognisers'
+    processes, they slowed them more than they saved (a 66 s clip, 4 runs each, medians: the features from
+    the start 8.0 s against 7.3 s audio only, 4.7 s both with the transcript, 4.3 s against 4.4 s words
+    cached; the graphs made as the model loads 10.7 s against 7.8 s audio only, 5.4 s against 5.0 s with
+    the transcript)."""
     import threading
     from concurrent.futures import ThreadPoolExecutor
 
     failed = threading.Event()  # the model did not load: stop finding words at once
     stop = lambda: failed.is_set() or (cancel is not None and cancel())  # noqa: E731
     report(0.02, "loading model, finding words" if options.method == "model" else "finding words")
-    with ThreadPoolExecutor(2, thread_name_prefix="openhuman-words") as pool:
+    with ThreadPoolExecutor(1, thread_name_prefix="openhuman-words") as pool:
         words = pool.submit(find_words, samples, transcript, progress=report, cancel=stop, cache=words_cache)
-        if options.method != "model":
-            return None, words.result(), None
-        spec = _header_audio_spec(options.model)
-        early = None if spec is None else pool.submit(last_audio_features.get, samples, spec, options.wavlm)
-        try:
-            bundle = load_model(options.model, options.device, options.wavlm)
-            _check_emotions(options, bundle.emotions)
-            if not options.emotion_b and options.intensity != 1.0:  # the default's two guidance branches
-                from .diffusion.windowed_sampling import prepare_network
-
-                prepare_network(bundle, options.device, options.precision)
-            same_spec = early is not None and spec == bundle.metadata["audio_features"]
-            features = early.result() if same_spec else _audio_features(samples, bundle, options)
-        except BaseException:
-            failed.set()
-            raise
-        return bundle, words.result(), features
-
-
-def _header_audio_spec(model) -> dict | None:
-    """The audio-feature spec in a model file's header (no torch needed), or None when it cannot be read:
-    the model's load then says what is wrong."""
-    from .diffusion.model_header import read_metadata
-
-    try:
-        return read_metadata(Path(model) if model else BUNDLED_MODEL)["audio_features"]
-    except (OpenHumanError, KeyError, TypeError, OSError):
-        return None
+        bundle = None
+        if options.method == "model":
+            try:
+                bundle = load_model(options.model, options.device, options.wavlm)
+                _check_emotions(options, bundle.emotions)
+                features = None if words.done() else _audio_features(samples, bundle, options)
+            except BaseException:
+                failed.set()
+                raise
+            return bundle, words.result(), features
+        return bundle, words.result(), None
 
 
 def generate_for_words(samples16k: np.ndarray, words: list[WordSpan], options: GenerateOptions | None = None,

@@ -1,6 +1,6 @@
-"""generate() finds the words beside the model's loading and makes the audio features beside both, from the
-model file's header: the motion is the same as when everything is done one after the other."""
-import threading
+"""generate() finds the words beside the model's loading and, while they are still being found, makes
+the audio features: the motion is the same as when everything is done one after the other."""
+import inspect
 
 import numpy as np
 import soundfile
@@ -13,24 +13,19 @@ from openhuman.training.bench_end_to_end import real_reading
 from helpers import tiny_model_file
 
 
-def test_audio_features_made_beside_the_words_and_the_model_give_the_same_motion(tmp_path, speech_dir, monkeypatch):
+def test_audio_features_made_while_the_words_are_aligned_give_the_same_motion(tmp_path, speech_dir, monkeypatch):
     samples, transcript, _ = real_reading([speech_dir], min_seconds=0)  # 33 s: aligned in a child process
     wav = tmp_path / "reading.wav"
     soundfile.write(wav, samples, 16000)
     options = GenerateOptions(emotion="Happy", seed=2, steps=2, model=str(tiny_model_file(tmp_path / "m.safetensors")))
-    made_on = []
-
-    class Recording(api._LastAudioFeatures):
-        def get(self, *args):
-            made_on.append(threading.current_thread().name)
-            return super().get(*args)
-
-    monkeypatch.setattr(api, "last_audio_features", Recording())
+    callers = []
+    features = api._audio_features
+    monkeypatch.setattr(api, "_audio_features", lambda *a: callers.append(inspect.stack()[1].function) or features(*a))
     overlapped = generate(wav, transcript, options)
-    assert len(made_on) == 1 and made_on[0].startswith("openhuman-words"), made_on
+    assert callers == ["_model_and_words"], callers  # the tiny model loads long before the words are aligned
     assert overlapped.info["words"].startswith(f"{len(transcript.split())} words (aligned text)")
     one_by_one = generate_for_words(load_audio(wav), overlapped.words, options, bundle=load_model(options.model))
-    assert made_on[1:] == [threading.current_thread().name]
+    assert callers == ["_model_and_words", "_generate_with_model"]
     np.testing.assert_array_equal(overlapped.motion.rotations, one_by_one.motion.rotations)
     np.testing.assert_array_equal(overlapped.motion.root_positions, one_by_one.motion.root_positions)
 

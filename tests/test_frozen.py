@@ -41,18 +41,3 @@ def test_sampling_through_the_frozen_network_makes_the_eager_network_s_motion(on
     np.testing.assert_allclose(made[0], made[1], atol=1e-3)
     assert bundle.network(torch.device("cpu"), torch.float32, frozen=True).traced >= 2
 
-
-def test_the_graphs_prepared_while_the_words_are_awaited_are_those_the_default_sampling_runs(one_thread):
-    from openhuman.engine.constants import BUNDLED_MODEL
-    from openhuman.engine.diffusion.modelfile import load_model_file
-    from openhuman.engine.diffusion.precision import network_dtype
-    from openhuman.engine.diffusion.windowed_sampling import prepare_network
-
-    bundle = load_model_file(BUNDLED_MODEL)  # a bundle of its own: no graphs made yet
-    prepare_network(bundle, "cpu")
-    network = bundle.network(torch.device("cpu"), network_dtype("auto", torch.device("cpu")), frozen=True)
-    assert network.traced == 2
-    audio = np.random.default_rng(0).normal(size=(100, bundle.config.audio_dim)).astype(np.float32)
-    generate_motion_features(bundle, audio, np.zeros((100, bundle.config.text_dim), np.float32), "Happy",
-                             strength=2.5, device="cpu")
-    assert network.traced == 2

@@ -266,26 +266,6 @@ def iter_motion_features(
         prev = out
 
 
-def prepare_network(bundle: "LoadedModel", device: str | torch.device = "auto", precision: str = "auto",
-                    branches: int = 2) -> None:
-    """Make, on a CPU, the frozen graphs (frozen.py) a window of the default sampling runs: the frame tokens and
-    the decoder at ``branches`` guidance branches (the tokens once for all of them, unless the unconditional
-    branch hears silence: voice guidance). Done while the words are awaited, the first window does not make them."""
-    dev = pick_device(device)
-    if dev.type != "cpu" or precision not in PRECISIONS or bundle.model.config.noise_input:
-        return
-    cfg = bundle.config
-    network = bundle.network(dev, network_dtype(precision, dev), frozen=True)
-    zeros = lambda *shape: torch.zeros(shape, device=dev)  # noqa: E731
-    k = branches if voice_guides(bundle) else 1
-    with torch.inference_mode():
-        tokens = network.frame_tokens(zeros(k, cfg.frames, cfg.pose_dim), zeros(k, cfg.frames, cfg.audio_dim),
-                                      zeros(k, cfg.frames, cfg.text_dim))
-        network.decode(tokens[:1].expand(branches, -1, -1), torch.zeros(branches, dtype=torch.long, device=dev),
-                       zeros(branches, cfg.seed_frames, cfg.pose_dim), torch.ones(branches, dtype=torch.bool, device=dev),
-                       torch.zeros(branches, dtype=torch.long, device=dev))
-
-
 def _check_distilled_settings(distilled: dict, sampler, steps, emotion_b, gamma, strength, voice_guidance) -> None:
     """A distilled model makes the default sampling only: its guidance strength, in control mode γ = 1 (a
     blend of two emotions works at any γ: the guidance is linear in them), and a step-distilled one its grid

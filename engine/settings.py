@@ -93,8 +93,8 @@ def options_from_settings(settings: Mapping):
         emotion=get("emotion", get("emotion_a", "Neutral")), emotion_b=get("emotion_b"),
         gamma=gamma_from_setting(get("gamma", 1.0)), intensity=_real(get("intensity", DEFAULT_INTENSITY)),
         seed=_whole(get("seed", 0)), method=str(get("method", "model")).lower(), sampler=sampler, steps=steps,
-        device=str(get("device", "auto")).lower(), precision=str(get("precision", "auto")).lower(), model=get("model"), listening=bool(get("listening", False)),
-        wavlm=get("wavlm"),
+        device=str(get("device", "auto")).lower(), precision=str(get("precision", "auto")).lower(),
+        model=get("model"), listening=bool(get("listening", False)), wavlm=get("wavlm"),
     )
     check_generate_options(options)
     return options

@@ -225,10 +225,8 @@ def distill_loss(student, teacher_x0, schedule: NoiseSchedule, n: int, x0, cond,
 def guidance_loss(student, teacher_x0, schedule: NoiseSchedule, x0, cond, gate, generator) -> torch.Tensor:
     """Mean squared error of the student's one-pass x̂0 against the guided teacher's, at timesteps drawn
     uniformly over the whole schedule (so that every sampler's grid is covered) on noised training windows."""
-    b = x0.shape[0]
-    t = torch.randint(0, schedule.steps, (b,), generator=generator)
-    ab = schedule.alphas_cumprod.float()[t].view(b, 1, 1)
-    x_t = ab.sqrt() * x0 + (1 - ab).sqrt() * torch.randn(x0.shape, generator=generator)
+    t = torch.randint(0, schedule.steps, (x0.shape[0],), generator=generator)
+    x_t = schedule.q_sample(x0, t, torch.randn(x0.shape, generator=generator))
     with torch.no_grad():
         target = teacher_x0(x_t, t, cond, gate, None)
     return torch.mean((student(x_t, t, *cond.astuple()) - target) ** 2)

@@ -6,8 +6,8 @@ the threads' hand-offs cost a fifth of the pass. Traced for the shapes sampling 
 of the same arithmetic runs 1.27 times as fast in bfloat16, 1.05–1.1 times in float32 (`openhuman bench
 --only sampling` times the default beside float32 and float32 op by op). Each half is traced once per
 input shape (a window's frame tokens; the decoder at one, two or three guidance branches), 0.1–0.2 s
-each, on first use. The graphs
-hold a snapshot of the weights: a bundle whose weights change afterwards needs ``frozen_graphs=False``.
+each, on first use. The graphs hold a snapshot of the weights: a bundle whose weights change afterwards
+needs ``frozen_graphs=False``.
 """
 from __future__ import annotations
 

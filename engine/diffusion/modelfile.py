@@ -66,7 +66,7 @@ class LoadedModel:
         copies = self.__dict__.setdefault("_networks", {})
         key = (str(device), dtype, frozen)
         if key not in copies:
-            typed = model if dtype == torch.float32 else with_weights(model, dtype).eval()
+            typed = with_weights(model, dtype).eval()
             copies[key] = FrozenDenoiser(typed) if frozen else typed
         return copies[key]
 

@@ -1,5 +1,7 @@
 """The OpenHuman-Synth corpus: sentences, espeak-ng speech with exact word times, a small real build
 (real espeak-ng, real procedural synthesiser, real LibriVox recordings) and its report."""
+import ctypes
+import ctypes.util
 import json
 from collections import Counter
 
@@ -109,6 +111,18 @@ def test_min_seconds_takes_sentences_only_until_long_enough():
     speech = synthesise_speech(SentenceGenerator(5), "Happy", "en-gb-x-rp", seed=3, min_seconds=12.0)
     assert 12.0 <= speech.duration < 25.0
     assert speech.sentences == generate_sentences(5, len(speech.sentences))
+
+
+def test_speech_does_not_depend_on_what_else_drew_from_libc_rand():
+    # espeak-ng draws its noise from libc's rand; PulseAudio's client draws from it too when it first sets
+    # up ~/.config/pulse, which once changed the corpus a fresh machine's test suite built.
+    libc = ctypes.CDLL(ctypes.util.find_library("c"))
+    sentences = ["She sells sea shells, he says, and the fish is fresh."]
+    first = synthesise_speech(sentences, "Happy", "en-us+f3", seed=6).samples  # its breath is noise
+    for _ in range(997):
+        libc.rand()
+    again = synthesise_speech(sentences, "Happy", "en-us+f3", seed=6).samples
+    np.testing.assert_array_equal(first, again)
 
 
 def test_prosody_blends_and_bad_requests_fail_clearly():

@@ -28,7 +28,10 @@ sentences sound alike. An emotion may be a mix ({"Happy": 0.7, "Sad": 0.3}): the
 espeak-ng keeps internal state between calls (its waveform generator's phase and libc's
 ``rand``), so the same call made later in a process can differ by a few samples; the word times
 always match the samples returned. So `synthesise_speech` speaks in a process forked for the call
-(a few milliseconds): the same arguments give the same samples, whatever was spoken before.
+(a few milliseconds) and seeds libc's ``rand`` from the call's seed: the same arguments give the same
+samples, whatever was spoken before and whatever else drew from ``rand`` (PulseAudio's client, which
+espeak-ng starts, draws from it when it first makes its ~/.config/pulse; that once changed a test's
+corpus on a fresh machine).
 """
 from __future__ import annotations
 
@@ -182,6 +185,7 @@ def _synthesise_here(sentences, emotion, voice, seed, min_seconds, lead_in, tail
     base = prosody_for(emotion)
     rng, pause_rng = speech_rngs(seed)
     engine = _engine()
+    engine.seed_noise(seed)
     rate = engine.sample_rate
     pieces = [np.zeros(int(round(rng.uniform(*lead_in) * rate)), np.int16)]
     cursor = len(pieces[0])
@@ -339,6 +343,14 @@ class _Espeak:
         self._callback = _CALLBACK(self._on_audio)  # kept referenced: the library holds the pointer
         self.lib.espeak_SetSynthCallback(self._callback)
         self._voice = None
+
+    def seed_noise(self, seed: int) -> None:
+        """Seed libc's ``rand``, which espeak-ng's waveform generator draws its noise from."""
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c"))
+        except (OSError, TypeError):  # no C library to seed (not Linux or macOS): the noise is left as it comes
+            return
+        libc.srand(ctypes.c_uint(seed & 0xFFFFFFFF))
 
     def _on_audio(self, wav, n, events) -> int:
         i = 0

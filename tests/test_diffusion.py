@@ -203,14 +203,23 @@ def test_both_branches_run_as_one_batched_forward(model):
     assert seen == {"local": [3], "self": [6]}  # shared frame tokens once, then one batch of 2B
 
 
-def test_branches_with_different_audio_run_the_full_batch(model):
+def test_branches_with_different_audio_share_the_motion_input_and_the_output_layer(model):
     cfg = model.config
     batch = make_batch(cfg, b=2)
     c1 = conditions(batch, cfg)
     c2 = Conditions(batch["audio"] + 1, batch["text"], batch["seed"], c1.seed_present, c1.emotion)
     x_t, t = torch.randn(2, cfg.frames, cfg.pose_dim), torch.tensor([100, 900])
     g1, g2 = separate(model, x_t, t, c1, c2)
-    assert torch.allclose(guided_x0(model, x_t, t, c1, c2, 0.25), 0.25 * g1 + 0.75 * g2, atol=1e-5)
+    seen = {name: [] for name in ("motion_in", "local_block", "motion_out")}
+    hooks = [getattr(model, name).register_forward_hook(lambda m, args, out, name=name: seen[name].append(len(args[0])))
+             for name in seen]
+    got = guided_x0(model, x_t, t, c1, c2, 0.25)
+    for h in hooks:
+        h.remove()
+    assert torch.allclose(got, 0.25 * g1 + 0.75 * g2, atol=1e-5)
+    # x_t's input layer once; the frame tokens per branch (their audio differs); the output layer once, on
+    # the branches' hidden states already weighted (motion_out is called as F.linear there, so no hook sees it)
+    assert seen == {"motion_in": [2], "local_block": [4], "motion_out": []}
 
 
 def test_per_frame_gamma_curve(model):

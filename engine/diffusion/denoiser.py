@@ -210,11 +210,38 @@ class Denoiser(nn.Module):
 
     def decode(self, tokens, t, seed, seed_present, emotion):
         """x̂0 from frame tokens and the condition token (timestep, seed, emotion)."""
+        return self.motion_out(self.hidden(tokens, t, seed, seed_present, emotion)).float()
+
+    def hidden(self, tokens, t, seed, seed_present, emotion):
+        """The frames' last hidden states, normalised: what ``motion_out`` reads."""
         cond = self.condition_token(t, seed, seed_present, emotion)
         h = torch.cat([cond[:, None], tokens], dim=1)
         for block in self.blocks:
             h = block(h, self.rotation)
-        return self.motion_out(self.norm_out(h[:, 1:])).float()
+        return self.norm_out(h[:, 1:])
+
+    def mixed(self, x_t, t, audio, text, seed, seed_present, emotion, weights):
+        """Σ_k weights[k]·G(x_t, t, c_k) over K conditions that share x_t and text (B each), in one batch.
+
+        audio is (B, M, Da) when every condition hears the same, else (K·B, M, Da); seed, seed_present and
+        emotion are stacked (K·B); weights (K, B, M, 1) float32. What the conditions share is computed once:
+        the motion and text inputs, and the frame tokens when the audio is shared too. The output layer is
+        linear, so it runs once, on the weighted sum of the hidden states (a tenth of a two-branch pass).
+        """
+        k, b = weights.shape[0], x_t.shape[0]
+        dt = self.weight_dtype
+        motion, words = self.motion_in(x_t.to(dt)), self.text_in(text.to(dt))
+        if audio.shape[0] == b:
+            tokens = self.fuse(torch.cat([motion, self.audio_in(audio.to(dt)), words], dim=-1))
+            tokens = self.local_block(tokens, self.rotation[1:], self.band).repeat(k, 1, 1)
+        else:
+            tokens = self.fuse(torch.cat([motion.repeat(k, 1, 1), self.audio_in(audio.to(dt)), words.repeat(k, 1, 1)],
+                                         dim=-1))
+            tokens = self.local_block(tokens, self.rotation[1:], self.band)
+        h = self.hidden(tokens, t.repeat(k), seed, seed_present, emotion).float()
+        mixed = (weights * h.view(k, b, *h.shape[1:])).sum(0)
+        out = F.linear(mixed.to(dt), self.motion_out.weight).float()
+        return out + weights.sum(0) * self.motion_out.bias.float()
 
     @property
     def weight_dtype(self) -> torch.dtype:

@@ -4,9 +4,9 @@ A pass of the bundled model is about a hundred small operations; run one by one,
 the threads' hand-offs cost a fifth of the pass. Traced for the shapes sampling gives them, frozen
 (weights folded in as constants) and optimised for inference (oneDNN's fused linear layers), a pass
 of the same arithmetic runs 1.27 times as fast in bfloat16, 1.05–1.1 times in float32 (`openhuman bench
---only sampling` times the default beside float32 and float32 op by op). Each half is traced once per
-input shape (a window's frame tokens; the decoder at one, two or three guidance branches), 0.1–0.2 s
-each, on first use. The graphs hold a snapshot of the weights: a bundle whose weights change afterwards
+--only sampling` times the default beside float32 and float32 op by op). Each part is traced once per
+input shape (a guided step's whole pass, ``Denoiser.mixed``; the frame tokens and the decoder where
+they are called alone), 0.1–0.2 s each, on first use. The graphs hold a snapshot of the weights: a bundle whose weights change afterwards
 needs ``frozen_graphs=False``.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ from .denoiser import Denoiser
 
 
 class _Half(nn.Module):
-    """One of the denoiser's halves (``frame_tokens`` or ``decode``) as a module TorchScript can trace."""
+    """One of the denoiser's methods (``frame_tokens``, ``decode`` or ``mixed``) as a module TorchScript can trace."""
 
     def __init__(self, model: Denoiser, half: str):
         super().__init__()
@@ -33,7 +33,7 @@ class _Half(nn.Module):
 
 class FrozenDenoiser:
     """Stands in for an eval-mode Denoiser where sampling calls it (guidance.py: ``check_inputs``,
-    ``frame_tokens``, ``decode`` and the call itself), its halves run as frozen TorchScript graphs. A half
+    ``frame_tokens``, ``decode``, ``mixed`` and the call itself), its halves run as frozen TorchScript graphs. A half
     that cannot be traced runs eagerly, with one warning."""
 
     def __init__(self, model: Denoiser):
@@ -51,6 +51,9 @@ class FrozenDenoiser:
 
     def decode(self, tokens, t, seed, seed_present, emotion):
         return self._run("decode", (tokens, t, seed, seed_present, emotion))
+
+    def mixed(self, x_t, t, audio, text, seed, seed_present, emotion, weights):
+        return self._run("mixed", (x_t, t, audio, text, seed, seed_present, emotion, weights))
 
     def __call__(self, x_t, t, audio, text, seed, seed_present, emotion, noise=None):
         self.check_inputs(x_t, t, audio, text, seed, seed_present, emotion)

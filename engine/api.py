@@ -6,6 +6,7 @@ alignment or recognition), and produces a Motion on the 75-joint skeleton at the
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -257,7 +258,7 @@ class _LastAudioFeatures:
         self._lock = threading.Lock()  # batch workers generate on threads
         self.key, self.features, self.hits = None, None, 0
 
-    def get(self, samples, spec: dict, wavlm=None) -> np.ndarray:
+    def get(self, samples, spec: dict, wavlm=None, threads: int = 1) -> np.ndarray:
         import hashlib
         import json
 
@@ -270,7 +271,7 @@ class _LastAudioFeatures:
             if key == self.key:
                 self.hits += 1
                 return self.features.copy()  # the caller may change its copy
-        features = compute_audio_features_for_spec(samples, spec, wavlm)
+        features = compute_audio_features_for_spec(samples, spec, wavlm, threads)
         with self._lock:
             self.key, self.features = key, features
         return features.copy()
@@ -279,8 +280,13 @@ class _LastAudioFeatures:
 last_audio_features = _LastAudioFeatures()
 
 
-def _audio_features(samples, bundle, options) -> np.ndarray:
-    return last_audio_features.get(samples, bundle.metadata["audio_features"], options.wavlm)
+def _audio_features(samples, bundle, options, threads: int = 1) -> np.ndarray:
+    return last_audio_features.get(samples, bundle.metadata["audio_features"], options.wavlm, threads)
+
+
+# Threads for the audio features once nothing else runs: while words are found they take one, so as not to
+# slow the recognisers' processes (see _model_and_words).
+FEATURE_THREADS = max(1, min(4, os.cpu_count() or 1))
 
 
 def _generate_with_model(bundle, samples, words, options, report, cancel, constraints,
@@ -291,7 +297,7 @@ def _generate_with_model(bundle, samples, words, options, report, cancel, constr
     from .conditions.text_features import compute_text_features
 
     report(0.1, "audio features")
-    audio_feats = _audio_features(samples, bundle, options) if audio_feats is None else audio_feats
+    audio_feats = _audio_features(samples, bundle, options, FEATURE_THREADS) if audio_feats is None else audio_feats
     text_feats = compute_text_features(words, len(audio_feats))
     steps = options.steps
 

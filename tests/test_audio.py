@@ -451,3 +451,12 @@ def test_mel_filters_are_librosas_without_importing_it():
     code = ("import sys; from openhuman.engine.conditions.audio_features import compute_audio_features; "
             "import numpy as np; compute_audio_features(np.zeros(16000, np.float32)); print('librosa' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "False"
+
+
+def test_features_on_threads_are_the_features_computed_in_turn():
+    rng = np.random.default_rng(5)
+    samples = (0.1 * rng.normal(size=25 * SAMPLE_RATE) * (np.arange(25 * SAMPLE_RATE) % 16000 < 9000)).astype(np.float32)
+    alone = compute_audio_features(samples)
+    assert len(alone) >= 3 * 100  # several chunks of 100 frames for the threads to share
+    np.testing.assert_array_equal(compute_audio_features(samples, threads=2), alone)
+    np.testing.assert_array_equal(compute_audio_features(samples, version=1, threads=3), compute_audio_features(samples, version=1))

@@ -262,7 +262,7 @@ def test_voice_guidance_lets_the_unconditional_branch_hear_silence():
                                                                     ["onset", 1]]}  # version 2: zeros are a pause
     assert voice_guides(speaking) and not voice_guides(bundle())
     heard = []
-    handle = speaking.model.register_forward_hook(lambda m, args, out: heard.append(args[2].clone()))
+    handle = speaking.model.audio_in.register_forward_hook(lambda m, args, out: heard.append(args[0].clone()))
     audio, text = features(100)
     guided = generate_motion_features(speaking, audio, text, "Happy", strength=2.0, frozen_graphs=False, **FAST)
     handle.remove()

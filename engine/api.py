@@ -308,6 +308,9 @@ def _generate_with_model(bundle, samples, words, options, report, cancel, constr
     known, known_mask, first_seed = directing.conditioning(constraints, len(audio_feats), bundle.fps)
     from .diffusion.windowed_sampling import generate_motion_features
 
+    # Sampling starts now, not at the first step's end: that step also makes the network's frozen graph
+    # (0.3 s), which --timings otherwise counted as audio features.
+    report(0.12, "sampling")
     features = generate_motion_features(
         bundle, audio_feats, text_feats, options.emotion, gamma=gamma, sampler=options.sampler, steps=steps,
         seed=options.seed, device=options.device, precision=options.precision, strength=options.intensity,

@@ -16,7 +16,12 @@ def test_bundled_model_is_small_and_has_the_six_emotions():
 
 
 def test_bundled_model_gestures_to_the_example_clip():
-    result = generate(EXAMPLE_VOICE, EXAMPLE_TRANSCRIPT, GenerateOptions(emotion="Happy", steps=10, seed=1))
+    stages = []
+    result = generate(EXAMPLE_VOICE, EXAMPLE_TRANSCRIPT, GenerateOptions(emotion="Happy", steps=10, seed=1),
+                      progress=lambda fraction, stage: stages.append(stage))
+    # sampling is announced before its first step (which also makes the frozen graph), then window by window
+    first_window = next(i for i, stage in enumerate(stages) if stage.startswith("window 1 of "))
+    assert stages[first_window - 1] == "sampling" and stages.index("audio features") < first_window - 1
     motion = result.motion
     assert motion.fps == 20 and abs(motion.duration - 7.1) < 0.2 and len(result.words) >= 20
     pos = motion.world_positions()

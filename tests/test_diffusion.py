@@ -5,7 +5,7 @@ import torch.nn.functional as F
 
 from openhuman.engine.diffusion.denoiser import Denoiser, DenoiserConfig
 from openhuman.engine.diffusion.schedule import NoiseSchedule, dropout_masks, training_step, x0_loss
-from openhuman.engine.diffusion.guidance import Conditions, combine, condition_pair, guided_x0
+from openhuman.engine.diffusion.guidance import Conditions, condition_pair, gamma_tensor, guided_x0
 from helpers import tiny_config
 
 
@@ -241,6 +241,6 @@ def test_per_frame_gamma_curve(model):
 
 def test_a_gamma_of_another_shape_is_refused(model):
     with pytest.raises(ValueError, match="gamma"):
-        combine(torch.zeros(2, 4, 3), torch.zeros(2, 4, 3), torch.ones(3, 4))
+        gamma_tensor(torch.ones(3, 4), 2, 4, torch.zeros(2, 4, 3))
 
 

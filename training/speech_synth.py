@@ -345,12 +345,10 @@ class _Espeak:
         self._voice = None
 
     def seed_noise(self, seed: int) -> None:
-        """Seed libc's ``rand``, which espeak-ng's waveform generator draws its noise from."""
-        try:
-            libc = ctypes.CDLL(ctypes.util.find_library("c"))
-        except (OSError, TypeError):  # no C library to seed (not Linux or macOS): the noise is left as it comes
-            return
-        libc.srand(ctypes.c_uint(seed & 0xFFFFFFFF))
+        """Seed libc's ``rand``, which espeak-ng's waveform generator draws its noise from. It is looked up
+        through espeak-ng's own library handle, so it is the C library espeak-ng calls, with no search."""
+        if hasattr(self.lib, "srand"):  # a C runtime that does not export it (Windows): the noise is left as it comes
+            self.lib.srand(ctypes.c_uint(seed & 0xFFFFFFFF))
 
     def _on_audio(self, wav, n, events) -> int:
         i = 0

@@ -205,8 +205,11 @@ class Denoiser(nn.Module):
             motion = motion + self.noise_in(noise.to(dt))
         elif noise is not None:
             raise ValueError("this network has no noise input; sample it without noise")
-        tokens = self.fuse(torch.cat([motion, self.audio_in(audio.to(dt)), self.text_in(text.to(dt))], dim=-1))
-        return self.local_block(tokens, self.rotation[1:], self.band)
+        return self._tokens(motion, self.audio_in(audio.to(dt)), self.text_in(text.to(dt)))
+
+    def _tokens(self, motion, voice, words):
+        """Frame tokens from the three inputs' embeddings: fused, then the cross-local attention."""
+        return self.local_block(self.fuse(torch.cat([motion, voice, words], dim=-1)), self.rotation[1:], self.band)
 
     def decode(self, tokens, t, seed, seed_present, emotion):
         """x̂0 from frame tokens and the condition token (timestep, seed, emotion)."""
@@ -231,13 +234,11 @@ class Denoiser(nn.Module):
         k, b = weights.shape[0], x_t.shape[0]
         dt = self.weight_dtype
         motion, words = self.motion_in(x_t.to(dt)), self.text_in(text.to(dt))
+        voice = self.audio_in(audio.to(dt))
         if audio.shape[0] == b:
-            tokens = self.fuse(torch.cat([motion, self.audio_in(audio.to(dt)), words], dim=-1))
-            tokens = self.local_block(tokens, self.rotation[1:], self.band).repeat(k, 1, 1)
+            tokens = self._tokens(motion, voice, words).repeat(k, 1, 1)
         else:
-            tokens = self.fuse(torch.cat([motion.repeat(k, 1, 1), self.audio_in(audio.to(dt)), words.repeat(k, 1, 1)],
-                                         dim=-1))
-            tokens = self.local_block(tokens, self.rotation[1:], self.band)
+            tokens = self._tokens(motion.repeat(k, 1, 1), voice, words.repeat(k, 1, 1))
         h = self.hidden(tokens, t.repeat(k), seed, seed_present, emotion).float()
         mixed = (weights * h.view(k, b, *h.shape[1:])).sum(0)
         out = F.linear(mixed.to(dt), self.motion_out.weight).float()

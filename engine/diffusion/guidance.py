@@ -76,12 +76,6 @@ def gamma_tensor(gamma, batch: int, frames: int, like: torch.Tensor) -> torch.Te
     raise ValueError(f"gamma must be a scalar, ({frames},) or ({batch}, {frames}); got shape {tuple(g.shape)}")
 
 
-def combine(x0_c1: torch.Tensor, x0_c2: torch.Tensor, gamma) -> torch.Tensor:
-    """Eq. (5): γ·x1 + (1−γ)·x2."""
-    g = gamma_tensor(gamma, x0_c1.shape[0], x0_c1.shape[1], x0_c1)
-    return g * x0_c1 + (1 - g) * x0_c2
-
-
 def _is_constant(gamma, value: float) -> bool:
     return isinstance(gamma, (int, float)) and float(gamma) == value
 

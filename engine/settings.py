@@ -3,7 +3,7 @@ engine's GenerateOptions in one place, each setting checked here once.
 
 Settings (all optional): ``emotion`` (or ``emotion_a``), ``emotion_b``, ``gamma`` (a number, or a
 curve in seconds: a GammaCurve or {"times": [...], "values": [...]}), ``intensity``, ``seed``,
-``quality`` (draft, standard, reference: a sampler and its steps), ``sampler`` and ``steps`` (override
+``quality`` (draft, standard, reference: a sampler, its steps and a gain on the intensity), ``sampler`` and ``steps`` (override
 the preset), ``method``, ``device``, ``precision`` (auto, float32, bfloat16: the network's arithmetic on a
 CPU, engine/diffusion/precision.py), ``model``, ``listening``, ``wavlm`` (a local WavLM folder, for models
 trained with WavLM features).
@@ -48,6 +48,7 @@ class GenerateOptions:
     emotion_b: str | None = None
     gamma: float | list | GammaCurve = 1.0  # a number, a curve in seconds, or one value per model frame
     intensity: float = DEFAULT_INTENSITY  # guidance strength; 1 is plain conditioning (engine/diffusion/presets.py)
+    guidance_gain: float = 1.0  # the quality preset's factor on intensity (presets.py QUALITY): the network runs at both's product
     seed: int = 0
     method: str = "model"
     sampler: str = DEFAULT_SAMPLER
@@ -85,14 +86,17 @@ def options_from_settings(settings: Mapping):
     quality = str(get("quality", DEFAULT_QUALITY)).lower()
     if quality not in QUALITY:
         raise OpenHumanError(f"unknown quality {quality!r}; choose one of {', '.join(QUALITY)}")
-    sampler, steps = QUALITY[quality]
+    sampler, steps, gain = QUALITY[quality]
     if get("sampler") is not None:  # a sampler named outright runs its own default steps unless told
         sampler, steps = get("sampler"), None
+    if get("sampler") is not None or get("steps") is not None:  # the gain belongs to the preset's own steps
+        gain = 1.0
     steps = _whole(get("steps", steps))
     options = GenerateOptions(
         emotion=get("emotion", get("emotion_a", "Neutral")), emotion_b=get("emotion_b"),
         gamma=gamma_from_setting(get("gamma", 1.0)), intensity=_real(get("intensity", DEFAULT_INTENSITY)),
-        seed=_whole(get("seed", 0)), method=str(get("method", "model")).lower(), sampler=sampler, steps=steps,
+        guidance_gain=gain, seed=_whole(get("seed", 0)), method=str(get("method", "model")).lower(), sampler=sampler,
+        steps=steps,
         device=str(get("device", "auto")).lower(), precision=str(get("precision", "auto")).lower(),
         model=get("model"), listening=bool(get("listening", False)), wavlm=get("wavlm"),
     )
@@ -132,6 +136,9 @@ def check_generate_options(options: GenerateOptions) -> None:
     if not INTENSITY_RANGE[0] <= intensity <= INTENSITY_RANGE[1]:
         raise OpenHumanError(f"intensity must be from {INTENSITY_RANGE[0]:g} to {INTENSITY_RANGE[1]:g}, "
                              f"got {intensity:g}")
+    gain = _number("guidance_gain", options.guidance_gain)
+    if not 0 < gain <= 2:
+        raise OpenHumanError(f"guidance_gain must be above 0 and at most 2 (a quality preset's), got {gain:g}")
     seed = options.seed
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or not SEED_RANGE[0] <= seed <= SEED_RANGE[1]:
         raise OpenHumanError(f"seed must be a whole number from {SEED_RANGE[0]} to {SEED_RANGE[1]}, got {seed!r}")

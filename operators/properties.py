@@ -1,12 +1,13 @@
 """The add-on's settings (`scene.openhuman`, saved with the .blend) and job state (window manager)."""
 import bpy
 
-from ..engine.diffusion.presets import DEFAULT_INTENSITY
+from ..engine.diffusion.presets import DEFAULT_INTENSITY, QUALITY
 from . import model_labels
 
 QUALITY_ITEMS = [
-    ("DRAFT", "Draft", "The default sampler with 12 steps: for trying ideas"),
-    ("STANDARD", "Standard", "The default sampler (DPM-Solver++ 2M SDE, 20 steps)"),
+    ("DRAFT", "Draft", f"The default sampler with {QUALITY['draft'][1]} steps (twice as fast; the intensity × "
+     f"{QUALITY['draft'][2]:g}, which fewer steps need to look alike): for trying ideas"),
+    ("STANDARD", "Standard", f"The default sampler (DPM-Solver++ 2M SDE, {QUALITY['standard'][1]} steps)"),
     ("REFERENCE", "Reference", "The method's own DDPM sampler with all 1000 steps: slow"),
 ]
 BODY_ITEMS = [

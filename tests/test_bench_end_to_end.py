@@ -5,7 +5,7 @@ from openhuman.training.bench_end_to_end import BLENDER_AGAIN, RUNS, benchmark_e
 from bad_input_support import VOICE
 
 
-def test_three_runs_with_stages_real_time_factors_and_the_cache_at_work():
+def test_four_runs_with_stages_real_time_factors_and_the_cache_at_work():
     report = benchmark_end_to_end(method="procedural", clip=(load_audio(VOICE), "a short test clip", "example"))
     runs = report["runs"]
     assert list(runs) == [label for label, *_ in RUNS] + ["Blender Generate, audio only", BLENDER_AGAIN]
@@ -15,7 +15,8 @@ def test_three_runs_with_stages_real_time_factors_and_the_cache_at_work():
         stages = run["stages_s"]
         assert {"start-up", "total"} <= set(stages)
         assert 0 < stages["total"] <= run["wall_s"] and run["real_time_factor"] > 0 and run["peak_mb"] > 50
-    audio_only, _, cached, blender = runs.values()
+    audio_only, _, cached, draft, blender = runs.values()
+    assert "cache" in draft["words"], draft
     assert {"reading audio", "finding words", "writing"} <= set(audio_only["stages_s"])
     assert "recognised" in blender["words"] and blender["stages_s"]["generate"] > 0
     assert report["blender_vs_command_line"] > 0
@@ -34,13 +35,13 @@ def test_the_timed_reading_is_a_minute_of_real_speech_with_its_words(speech_dir)
     assert len(samples) == times * len(once) and len(transcript.split()) % times == 0 and str(speech_dir) in source
 
 
-def test_the_sampling_bench_times_the_default_beside_the_50_steps_it_replaced():
+def test_the_sampling_bench_times_the_default_beside_the_draft_and_the_50_steps_it_replaced():
     from openhuman.engine.diffusion.presets import DEFAULT_STEPS
     from openhuman.training.bench_sampling import benchmark_sampling
 
     cpu = benchmark_sampling(seconds=4.0)["devices"]["cpu"]
     default = f"dpm_sde{DEFAULT_STEPS['dpm-sde']}"
-    for key in (default, "dpm_sde50", f"dpm{DEFAULT_STEPS['dpm']}"):
+    for key in (default, "dpm_sde10", "dpm_sde50", f"dpm{DEFAULT_STEPS['dpm']}"):  # 10: the draft's
         assert cpu[f"{key}_s"] > 0 and cpu[f"{key}_realtime_factor"] == 4.0 / cpu[f"{key}_s"], key
     assert cpu[f"{default}_two_emotions_s_per_audio_minute"] > 0
     assert cpu[f"{default}_without_voice_guidance_s_per_audio_minute"] > 0

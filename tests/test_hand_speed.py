@@ -79,3 +79,17 @@ def test_known_frames_are_kept_and_zero_limit_is_off():
 def test_too_short_motion_is_returned_as_is(frames):
     x = pose.encode(swinging_arm(3))[:frames]
     assert limit_hand_speed(x, zeggs_skeleton(), FPS).shape == (frames, pose.DIMS)
+
+
+
+def test_decoded_positions_are_decodes_own_along_the_chains_only():
+    """The cap's forward kinematics along the hands' chains gives decode's positions, on features as rough as
+    a network's: 6D rotations far from unit, a turned root, a non-finite value."""
+    sk = zeggs_skeleton()
+    rng = np.random.default_rng(3)
+    joints = [0, sk.index("LeftHand"), sk.index("RightHand"), sk.index("Head")]
+    for scale in (0.05, 0.5):
+        features = pose.encode(swinging_arm(40)) + rng.normal(scale=scale, size=(40, pose.DIMS)).astype(np.float32)
+        features[7, 100] = np.nan
+        full, _ = pose.decode(features, sk, FPS).world_transforms()
+        np.testing.assert_allclose(pose.decoded_positions(features, sk, joints), full[:, joints], atol=1e-9)

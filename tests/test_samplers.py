@@ -167,7 +167,7 @@ def test_quality_table_names_every_sampler_with_its_default_steps():
     assert set(SAMPLER_NAMES) == set(SAMPLERS) == set(DEFAULT_STEPS) and DEFAULT_SAMPLER in SAMPLERS
     for name in SAMPLER_NAMES:
         assert make_sampler(name, SCHEDULE).default_steps == DEFAULT_STEPS[name]
-    assert {sampler for sampler, _ in QUALITY.values()} <= set(SAMPLERS)
+    assert {sampler for sampler, _, _ in QUALITY.values()} <= set(SAMPLERS)
 
 
 def test_every_sampler_option_is_reachable_by_name():

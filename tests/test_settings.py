@@ -14,14 +14,18 @@ from helpers import VOICE
 
 
 def test_quality_presets_and_sampler_overrides():
-    for quality, (sampler, steps) in QUALITY.items():
+    for quality, (sampler, steps, gain) in QUALITY.items():
         options = options_from_settings({"quality": quality.upper()})  # the panel's enum is upper case
-        assert (options.sampler, options.steps) == (sampler, steps)
+        assert (options.sampler, options.steps, options.guidance_gain) == (sampler, steps, gain)
     assert options_from_settings({}).steps == QUALITY["standard"][1]
+    assert QUALITY["draft"][1] < QUALITY["standard"][1] and QUALITY["draft"][2] > 1  # fewer steps, stronger guidance
     ddim = options_from_settings({"quality": "draft", "sampler": "ddim"})
     assert (ddim.sampler, ddim.steps) == ("ddim", None)  # a sampler named outright: its own default steps
     assert options_from_settings({"sampler": "ddim", "steps": 7}).steps == 7
     assert options_from_settings({"quality": "reference", "steps": 30}).steps == 30
+    # the draft's gain belongs to its own steps: steps or a sampler given outright run at the intensity given
+    assert options_from_settings({"quality": "draft", "steps": 8}).guidance_gain == 1.0
+    assert ddim.guidance_gain == 1.0
     assert DEFAULT_STEPS["ddim"] == 50
 
 
@@ -34,7 +38,8 @@ def test_every_entry_gives_the_same_options():
                "quality": "draft"}
     made = [options_from_settings(s).to_dict() for s in (panel, cli, csv_row)]
     assert made[0] == made[1] == made[2]
-    assert set(GenerateOptions.__dataclass_fields__) - {"emotion"} <= set(SETTINGS)
+    assert made[0]["guidance_gain"] == QUALITY["draft"][2]
+    assert set(GenerateOptions.__dataclass_fields__) - {"emotion", "guidance_gain"} <= set(SETTINGS)  # the gain: quality's
 
 
 def test_gamma_curve_in_seconds_is_read_per_model_frame():
@@ -69,3 +74,12 @@ def test_a_gamma_curve_drives_a_procedural_blend(tmp_path):
     a = generate(VOICE, "hello there", curve).motion
     b = generate(VOICE, "hello there", number).motion
     assert np.array_equal(a.rotations, b.rotations)  # a flat curve is its number
+
+
+def test_a_guidance_gain_outside_the_presets_range_is_refused():
+    from openhuman.engine.settings import check_generate_options
+
+    for bad in (0.0, -1.0, 3.0, float("nan")):
+        with pytest.raises(OpenHumanError, match="guidance_gain"):
+            check_generate_options(GenerateOptions(guidance_gain=bad))
+    check_generate_options(GenerateOptions(guidance_gain=1.2))

@@ -1,7 +1,8 @@
 """Benchmark: a real voice clip to a written file, timed from process start, stage by stage.
 
-Three runs of `openhuman generate` side by side: audio only (words recognised), audio with its
-transcript (words aligned), and the first again with another emotion (words from the cache); then
+Four runs of `openhuman generate` side by side: audio only (words recognised), audio with its
+transcript (words aligned), the first again with another emotion (words from the cache), and again at the
+Draft preset (half the sampler's passes: an animator's quick try); then
 Blender's Generate on the same clip (operators/bench_generate.py: add-on, armature, Generate, save).
 Each reports wall time from spawning the process, its stages, the real-time factor and peak memory; and
 Generate again in that Blender with another emotion (the words kept in the .blend, the model loaded).
@@ -25,8 +26,10 @@ from ..engine.constants import BUNDLED_MODEL
 REPO = Path(__file__).resolve().parents[1]
 SPEECH_FOLDERS = (REPO.parent / "shared" / "data" / "speech", Path("/usr/share/pocketsphinx/test/data/librivox"))
 MIN_SECONDS = 60.0
-RUNS = (("audio only", "Neutral", False, "fresh"), ("with transcript", "Neutral", True, "fresh"),
-        ("again, another emotion (words cached)", "Sad", False, "first"))
+# (label, emotion, with the transcript, words cache, quality preset)
+RUNS = (("audio only", "Neutral", False, "fresh", "standard"), ("with transcript", "Neutral", True, "fresh", "standard"),
+        ("again, another emotion (words cached)", "Sad", False, "first", "standard"),
+        ("again, Draft (words cached)", "Happy", False, "first", "draft"))
 BLENDER_AGAIN = "Blender Generate again, another emotion (same open Blender)"
 # Runs the command as this wrapper's only child, so RUSAGE_CHILDREN is the command's own peak.
 _MEASURE = textwrap.dedent("""
@@ -85,10 +88,10 @@ def benchmark_end_to_end(model=None, method: str = "model", clip=None, speech=No
         wav, text = tmp / "reading.wav", tmp / "reading.txt"
         soundfile.write(wav, samples, 16000)
         text.write_text(transcript + "\n")
-        for k, (label, emotion, with_text, cache) in enumerate(RUNS):
+        for k, (label, emotion, with_text, cache, quality) in enumerate(RUNS):
             timings = tmp / f"timings{k}.json"
             argv = [sys.executable, "-m", "openhuman.cli", "generate", "--audio", str(wav), "--emotion", emotion,
-                    "--method", method, "--out", str(tmp / f"out{k}.bvh"), "--timings", str(timings)]
+                    "--method", method, "--quality", quality, "--out", str(tmp / f"out{k}.bvh"), "--timings", str(timings)]
             argv += ["--transcript", str(text)] if with_text else []
             argv += ["--model", str(model)] if model and method == "model" else []
             cache_dir = tmp / ("cache0" if cache == "first" else f"cache{k}")

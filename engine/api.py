@@ -313,8 +313,8 @@ def _generate_with_model(bundle, samples, words, options, report, cancel, constr
     report(0.12, "sampling")
     features = generate_motion_features(
         bundle, audio_feats, text_feats, options.emotion, gamma=gamma, sampler=options.sampler, steps=steps,
-        seed=options.seed, device=options.device, precision=options.precision, strength=options.intensity * options.guidance_gain,
-        progress=on_step, cancel=cancel,
+        seed=options.seed, device=options.device, precision=options.precision,
+        strength=options.intensity * options.guidance_gain, progress=on_step, cancel=cancel,
         emotion_b=options.emotion_b or None, known=known, known_mask=known_mask, first_seed=first_seed,
     )
     report(0.97, "decoding motion")

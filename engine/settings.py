@@ -3,8 +3,8 @@ engine's GenerateOptions in one place, each setting checked here once.
 
 Settings (all optional): ``emotion`` (or ``emotion_a``), ``emotion_b``, ``gamma`` (a number, or a
 curve in seconds: a GammaCurve or {"times": [...], "values": [...]}), ``intensity``, ``seed``,
-``quality`` (draft, standard, reference: a sampler, its steps and a gain on the intensity), ``sampler`` and ``steps`` (override
-the preset), ``method``, ``device``, ``precision`` (auto, float32, bfloat16: the network's arithmetic on a
+``quality`` (draft, standard, reference: a sampler, its steps and a gain on the intensity), ``sampler``
+and ``steps`` (override the preset), ``method``, ``device``, ``precision`` (auto, float32, bfloat16: the network's arithmetic on a
 CPU, engine/diffusion/precision.py), ``model``, ``listening``, ``wavlm`` (a local WavLM folder, for models
 trained with WavLM features).
 """
@@ -48,7 +48,7 @@ class GenerateOptions:
     emotion_b: str | None = None
     gamma: float | list | GammaCurve = 1.0  # a number, a curve in seconds, or one value per model frame
     intensity: float = DEFAULT_INTENSITY  # guidance strength; 1 is plain conditioning (engine/diffusion/presets.py)
-    guidance_gain: float = 1.0  # the quality preset's factor on intensity (presets.py QUALITY): the network runs at both's product
+    guidance_gain: float = 1.0  # the quality preset's factor on intensity (presets.py QUALITY); the product guides
     seed: int = 0
     method: str = "model"
     sampler: str = DEFAULT_SAMPLER

@@ -143,7 +143,7 @@ def decode(features: np.ndarray, skeleton: Skeleton, fps: float) -> Motion:
 
 def decoded_positions(features: np.ndarray, skeleton: Skeleton, joints) -> np.ndarray:
     """World positions (F, len(joints), 3) of some joints of the Motion ``decode`` makes, by forward kinematics
-    along their chains only (the hand-speed cap reads two hands of 75 joints: a fifth of the work)."""
+    along their chains only (the hand-speed cap's two hands: 13 of the 75 joints, half decode's time)."""
     x = np.where(np.isfinite(np.asarray(features, np.float64)), np.asarray(features, np.float64), 0.0)
     f = x.shape[0]
     chain = sorted({a for j in joints for a in _ancestors(skeleton, j)})

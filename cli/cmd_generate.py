@@ -24,8 +24,8 @@ def add_arguments(p):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--method", choices=["model", "procedural"], default="model")
     p.add_argument("--quality", choices=list(QUALITY), default="standard",
-                   help=f"draft (DPM-Solver++ SDE, {QUALITY['draft'][1]} steps, the intensity × {QUALITY['draft'][2]:g} as "
-                        f"fewer steps need), standard (the same, {QUALITY['standard'][1]} steps; default) or reference "
+                   help=f"draft (DPM-Solver++ SDE, {QUALITY['draft'][1]} steps, the intensity × "
+                        f"{QUALITY['draft'][2]:g} as fewer steps need), standard (the same, {QUALITY['standard'][1]} steps; default) or reference "
                         "(DDPM, 1000 steps)")
     p.add_argument("--sampler", choices=SAMPLER_NAMES, help="a sampler instead of the quality's: " + SAMPLER_HELP)
     p.add_argument("--steps", type=int, help="sampler steps (default: the sampler's, see --sampler)")

@@ -4,9 +4,9 @@ engine's GenerateOptions in one place, each setting checked here once.
 Settings (all optional): ``emotion`` (or ``emotion_a``), ``emotion_b``, ``gamma`` (a number, or a
 curve in seconds: a GammaCurve or {"times": [...], "values": [...]}), ``intensity``, ``seed``,
 ``quality`` (draft, standard, reference: a sampler, its steps and a gain on the intensity), ``sampler``
-and ``steps`` (override the preset), ``method``, ``device``, ``precision`` (auto, float32, bfloat16: the network's arithmetic on a
-CPU, engine/diffusion/precision.py), ``model``, ``listening``, ``wavlm`` (a local WavLM folder, for models
-trained with WavLM features).
+and ``steps`` (override the preset), ``method``, ``device``, ``precision`` (auto, float32, bfloat16: the
+network's arithmetic on a CPU, engine/diffusion/precision.py), ``model``, ``listening``, ``wavlm`` (a local
+WavLM folder, for models trained with WavLM features).
 """
 from __future__ import annotations
 

@@ -82,9 +82,9 @@ def test_too_short_motion_is_returned_as_is(frames):
 
 
 
-def test_decoded_positions_are_decodes_own_along_the_chains_only():
-    """The cap's forward kinematics along the hands' chains gives decode's positions, on features as rough as
-    a network's: 6D rotations far from unit, a turned root, a non-finite value."""
+def test_decoding_only_some_joints_gives_their_positions_of_the_whole_decode():
+    """decode with ``joints`` (the cap's: only the hands' chains read) gives those joints' positions of the
+    whole decode, on features as rough as a network's: 6D rotations far from unit, a turned root, a NaN."""
     sk = zeggs_skeleton()
     rng = np.random.default_rng(3)
     joints = [0, sk.index("LeftHand"), sk.index("RightHand"), sk.index("Head")]
@@ -92,4 +92,5 @@ def test_decoded_positions_are_decodes_own_along_the_chains_only():
         features = pose.encode(swinging_arm(40)) + rng.normal(scale=scale, size=(40, pose.DIMS)).astype(np.float32)
         features[7, 100] = np.nan
         full, _ = pose.decode(features, sk, FPS).world_transforms()
-        np.testing.assert_allclose(pose.decoded_positions(features, sk, joints), full[:, joints], atol=1e-9)
+        some, _ = pose.decode(features, sk, FPS, joints).world_transforms()
+        np.testing.assert_allclose(some[:, joints], full[:, joints], atol=1e-9)

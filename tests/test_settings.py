@@ -39,7 +39,8 @@ def test_every_entry_gives_the_same_options():
     made = [options_from_settings(s).to_dict() for s in (panel, cli, csv_row)]
     assert made[0] == made[1] == made[2]
     assert made[0]["guidance_gain"] == QUALITY["draft"][2]
-    assert set(GenerateOptions.__dataclass_fields__) - {"emotion", "guidance_gain"} <= set(SETTINGS)  # the gain: quality's
+    # every option is a setting, but the gain, which is the quality preset's
+    assert set(GenerateOptions.__dataclass_fields__) - {"emotion", "guidance_gain"} <= set(SETTINGS)
 
 
 def test_gamma_curve_in_seconds_is_read_per_model_frame():

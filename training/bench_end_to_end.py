@@ -27,7 +27,8 @@ REPO = Path(__file__).resolve().parents[1]
 SPEECH_FOLDERS = (REPO.parent / "shared" / "data" / "speech", Path("/usr/share/pocketsphinx/test/data/librivox"))
 MIN_SECONDS = 60.0
 # (label, emotion, with the transcript, words cache, quality preset)
-RUNS = (("audio only", "Neutral", False, "fresh", "standard"), ("with transcript", "Neutral", True, "fresh", "standard"),
+RUNS = (("audio only", "Neutral", False, "fresh", "standard"),
+        ("with transcript", "Neutral", True, "fresh", "standard"),
         ("again, another emotion (words cached)", "Sad", False, "first", "standard"),
         ("again, Draft (words cached)", "Happy", False, "first", "draft"))
 BLENDER_AGAIN = "Blender Generate again, another emotion (same open Blender)"
@@ -91,7 +92,8 @@ def benchmark_end_to_end(model=None, method: str = "model", clip=None, speech=No
         for k, (label, emotion, with_text, cache, quality) in enumerate(RUNS):
             timings = tmp / f"timings{k}.json"
             argv = [sys.executable, "-m", "openhuman.cli", "generate", "--audio", str(wav), "--emotion", emotion,
-                    "--method", method, "--quality", quality, "--out", str(tmp / f"out{k}.bvh"), "--timings", str(timings)]
+                    "--method", method, "--quality", quality, "--out", str(tmp / f"out{k}.bvh"),
+                    "--timings", str(timings)]
             argv += ["--transcript", str(text)] if with_text else []
             argv += ["--model", str(model)] if model and method == "model" else []
             cache_dir = tmp / ("cache0" if cache == "first" else f"cache{k}")

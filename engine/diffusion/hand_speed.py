@@ -27,8 +27,9 @@ def hand_speeds(features: np.ndarray, skeleton: Skeleton, fps: float) -> np.ndar
     x = np.asarray(features, np.float64)
     if len(x) < 2:
         return np.zeros((len(x), 2))
-    positions = pose.decoded_positions(x, skeleton, [0] + [skeleton.index(n) for n in HAND_JOINTS])
-    hands = positions[:, 1:] - positions[:, :1]
+    joints = [skeleton.index(n) for n in HAND_JOINTS]
+    positions, _ = pose.decode(x, skeleton, fps, joints).world_transforms()
+    hands = positions[:, joints] - positions[:, :1]
     ground = quat.conjugate(quat.normalize(x[:, pose.SLICES["ROOT_ROT"]]))
     return np.linalg.norm(np.gradient(quat.rotate(ground[:, None], hands), 1.0 / fps, axis=0), axis=-1)
 

@@ -48,6 +48,13 @@ class Skeleton:
     def children(self, j: int) -> list[int]:
         return [int(c) for c in np.nonzero(self.parents == j)[0]]
 
+    def ancestors(self, j: int) -> list[int]:
+        """j, its parent, and so on up to the root."""
+        out = [int(j)]
+        while self.parents[out[-1]] >= 0:
+            out.append(int(self.parents[out[-1]]))
+        return out
+
     def scaled(self, factor: float) -> "Skeleton":
         return Skeleton(
             self.names,

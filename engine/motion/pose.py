@@ -122,8 +122,11 @@ def encode(motion: Motion) -> np.ndarray:
     return out.astype(np.float32)
 
 
-def decode(features: np.ndarray, skeleton: Skeleton, fps: float) -> Motion:
-    """A valid Motion from features, even inconsistent or non-finite ones (the network's output)."""
+def decode(features: np.ndarray, skeleton: Skeleton, fps: float, joints=None) -> Motion:
+    """A valid Motion from features, even inconsistent or non-finite ones (the network's output).
+
+    ``joints``: only these joints' transforms are wanted, so only their chains' rotations are read and the
+    others are left at rest (the hand-speed cap's two hands: 13 of the 75 joints, half the time)."""
     x = np.asarray(features, dtype=np.float64)
     if x.ndim != 2 or x.shape[1] != DIMS:
         raise ValueError(f"features must be (F, {DIMS}), got {x.shape}")
@@ -133,41 +136,19 @@ def decode(features: np.ndarray, skeleton: Skeleton, fps: float) -> Motion:
     f = x.shape[0]
     root_pos = x[:, SLICES["ROOT_POS"]]
     root_rot = quat.normalize(x[:, SLICES["ROOT_ROT"]])
-    local = quat.from_6d(x[:, SLICES["ROT6D"]].reshape(f, N_JOINTS, 6))
+    six = x[:, SLICES["ROT6D"]].reshape(f, N_JOINTS, 6)
+    if joints is None:
+        local = quat.from_6d(six)
+    else:
+        chains = sorted({a for j in joints for a in skeleton.ancestors(j)})
+        local = np.zeros((f, N_JOINTS, 4))
+        local[..., 0] = 1.0
+        local[:, chains] = quat.from_6d(six[:, chains])
     rotations = local.copy()
     rotations[:, 0] = quat.multiply(root_rot, local[:, 0])
     hips_rel = x[:, SLICES["POS"]].reshape(f, N_JOINTS, 3)[:, 0]
     hips_pos = root_pos + quat.rotate(root_rot, hips_rel)
     return Motion(hips_pos, quat.normalize(rotations), fps, skeleton)
-
-
-def decoded_positions(features: np.ndarray, skeleton: Skeleton, joints) -> np.ndarray:
-    """World positions (F, len(joints), 3) of some joints of the Motion ``decode`` makes, by forward kinematics
-    along their chains only (the hand-speed cap's two hands: 13 of the 75 joints, half decode's time)."""
-    x = np.where(np.isfinite(np.asarray(features, np.float64)), np.asarray(features, np.float64), 0.0)
-    f = x.shape[0]
-    chain = sorted({a for j in joints for a in _ancestors(skeleton, j)})
-    root_rot = quat.normalize(x[:, SLICES["ROOT_ROT"]])
-    six = x[:, SLICES["ROT6D"]].reshape(f, N_JOINTS, 6)
-    hips_rel = x[:, SLICES["POS"]].reshape(f, N_JOINTS, 3)[:, 0]
-    pos, rot = {}, {}
-    for j in chain:  # parents come before their children (Skeleton checks it)
-        local = quat.normalize(quat.from_6d(six[:, j]))
-        if j == 0:
-            pos[0], rot[0] = x[:, SLICES["ROOT_POS"]] + quat.rotate(root_rot, hips_rel), quat.normalize(
-                quat.multiply(root_rot, local))
-            continue
-        p = int(skeleton.parents[j])
-        pos[j] = pos[p] + quat.rotate(rot[p], np.broadcast_to(skeleton.offsets[j], (f, 3)))
-        rot[j] = quat.multiply(rot[p], local)
-    return np.stack([pos[j] for j in joints], axis=1)
-
-
-def _ancestors(skeleton: Skeleton, joint: int) -> list[int]:
-    out = [int(joint)]
-    while skeleton.parents[out[-1]] >= 0:
-        out.append(int(skeleton.parents[out[-1]]))
-    return out
 
 
 class Normaliser:

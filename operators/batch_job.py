@@ -3,6 +3,8 @@
 Run as a worker on the bpy module:  python -m openhuman.operators.batch_job JOB.json RESULT.json
 or inside Blender through scripts/openhuman_batch_blender.py. The job file is what
 batch/runner.py writes; the result file says ok (with the outputs) or the error.
+With --serve the worker runs jobs one after another, as batch/runner.py sends them on stdin, so
+that Blender, torch and the model load once per worker instead of once per job.
 """
 from __future__ import annotations
 
@@ -105,27 +107,68 @@ def run_job(job: dict) -> dict:
             "retarget": retarget, "words": len(result.words)}
 
 
-def main(argv=None) -> int:
-    """Worker entry point: run the job in JOB.json, write RESULT.json (ok or the error)."""
+def run_and_record(job_path, result_path) -> bool:
+    """Run the job in JOB.json and write RESULT.json (ok or the error); True when it went well."""
     from ..batch.jobs import write_result
 
-    args = list(sys.argv[1:] if argv is None else argv)
-    if len(args) != 2:
-        print("usage: python -m openhuman.operators.batch_job JOB.json RESULT.json", file=sys.stderr)
-        return 2
-    job = json.loads(Path(args[0]).read_text())
+    job = json.loads(Path(job_path).read_text())
     try:
         info = run_job(job)
     except OpenHumanError as exc:
-        write_result(args[1], job, "error", error=str(exc))
+        write_result(result_path, job, "error", error=str(exc), worker_pid=os.getpid())
         print(f"openhuman batch: job {job.get('id')} failed: {exc}", file=sys.stderr)
-        return 1
+        return False
     except Exception as exc:  # a bug or a Blender error: keep the traceback in the log, the gist in the result
         traceback.print_exc()
-        write_result(args[1], job, "error", error=f"{type(exc).__name__}: {exc}")
-        return 1
-    write_result(args[1], job, "ok", **info)
+        write_result(result_path, job, "error", error=f"{type(exc).__name__}: {exc}", worker_pid=os.getpid())
+        return False
+    write_result(result_path, job, "ok", **info, worker_pid=os.getpid(), worker_peak_mb=_peak_mb())
+    return True
+
+
+def serve(requests=None) -> int:
+    """Run jobs until the end of `requests` (stdin): one JSON object a line, {"job", "result", "log"};
+    each job's output goes to its own log."""
+    for line in requests if requests is not None else sys.stdin:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        _output_to(request["log"])
+        run_and_record(request["job"], request["result"])
+        sys.stdout.flush()
+        sys.stderr.flush()
     return 0
+
+
+def _peak_mb() -> int:
+    """The worker's peak resident memory so far (Linux and macOS; 0 where unknown)."""
+    try:
+        import resource
+    except ImportError:
+        return 0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (2**20 if sys.platform == "darwin" else 2**10))
+
+
+def _output_to(log_path) -> None:
+    """Point this process's stdout and stderr (Blender's C output too) at the job's log."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    fd = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
+
+
+def main(argv=None) -> int:
+    """Worker entry point: run the job in JOB.json, write RESULT.json (ok or the error); or --serve."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args == ["--serve"]:
+        return serve()
+    if len(args) != 2:
+        print("usage: python -m openhuman.operators.batch_job JOB.json RESULT.json | --serve", file=sys.stderr)
+        return 2
+    return 0 if run_and_record(*args) else 1
 
 
 if __name__ == "__main__":

@@ -4,8 +4,9 @@
         --jobs jobs.csv --out renders/ [--workers 2] [--shard 0/4] [--method procedural]
 
 takes the same options as `openhuman batch` (see docs/batch.md). The batch is run from this
-Blender; each job runs in a fresh Blender process started the same way with `--job JOB.json
---result RESULT.json` (the worker mode of this script). The OpenHuman package is found next to
+Blender; its jobs run in Blender processes started the same way with `--serve` (the worker mode
+of this script: jobs one after another, as the batch sends them on stdin), and `--job JOB.json
+--result RESULT.json` runs one job in this process. The OpenHuman package is found next to
 this script (a checkout or an unpacked extension), else as an installed extension or module.
 Inside Blender the engine's Python packages must be installed (Preferences > Add-ons > OpenHuman).
 Running this file with the bpy module's Python (python scripts/openhuman_batch_blender.py -- ...)
@@ -59,7 +60,9 @@ def main() -> int:
     argv = sys.argv[sys.argv.index("--") + 1:] if "--" in sys.argv else []
     package = _package()
     batch_job = importlib.import_module(package.__name__ + ".operators.batch_job")
-    if "--job" in argv:  # worker mode: one job in this process
+    if argv == ["--serve"]:  # worker mode: the jobs `openhuman batch` sends on stdin, one after another
+        return batch_job.serve()
+    if "--job" in argv:  # one job in this process
         p = argparse.ArgumentParser(prog="openhuman_batch_blender.py -- --job")
         p.add_argument("--job", required=True)
         p.add_argument("--result", required=True)

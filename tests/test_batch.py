@@ -3,8 +3,11 @@
 Jobs use the procedural method (no model file needed); each job is a real Blender (bpy) process.
 """
 import json
+import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +16,7 @@ import soundfile
 
 from openhuman.engine.motion import bonemaps
 from openhuman.batch.jobs import Job, parse_shard, read_jobs, shard
-from openhuman.batch.runner import finished
+from openhuman.batch.runner import bpy_worker, finished, run_batch
 from openhuman.engine.motion.bvh import load as load_bvh
 from openhuman.engine.errors import OpenHumanError
 
@@ -206,3 +209,140 @@ def test_shard_and_the_blender_script_entry_point(tmp_path, short_clip):
     first = load_bvh(out / "take1" / "take1.bvh")
     second = load_bvh(result["outputs"]["bvh"])
     assert np.allclose(first.rotations, second.rotations)  # same job, same motion
+    # Serving mode of the script (what `openhuman batch --blender` starts): jobs from stdin, each its own log.
+    job.update(id="served", out_dir=str(tmp_path / "served"))
+    (tmp_path / "served.json").write_text(json.dumps(job))
+    request = {"job": str(tmp_path / "served.json"), "result": str(tmp_path / "served-result.json"),
+               "log": str(tmp_path / "served-log.txt")}
+    served = subprocess.run([sys.executable, str(script), "--", "--serve"], input=json.dumps(request) + "\n",
+                            capture_output=True, text=True, timeout=600)
+    assert served.returncode == 0, served.stderr[-3000:]
+    result = json.loads((tmp_path / "served-result.json").read_text())
+    assert result["status"] == "ok" and result["worker_pid"] > 0 and result["worker_peak_mb"] > 50
+    assert np.allclose(first.rotations, load_bvh(result["outputs"]["bvh"]).rotations)
+    assert (tmp_path / "served-log.txt").stat().st_size > 0
+
+
+# A worker that speaks the serving protocol and nothing else: it lets the runner meet a crash and a hang,
+# which the real worker (below) cannot be made to do on purpose.
+PROTOCOL_WORKER = """
+import json, os, sys, time
+for line in sys.stdin:
+    request = json.loads(line)
+    job = json.load(open(request["job"]))
+    with open(request["log"], "a") as log:
+        log.write(f"job {job['id']} in worker {os.getpid()}\\n")
+    if job["id"].startswith("crash"):
+        os._exit(3)
+    if job["id"].startswith("hang"):
+        time.sleep(600)
+    status = "error" if job["id"].startswith("bad") else "ok"
+    result = {"id": job["id"], "status": status, "job_key": job["job_key"], "error": "a bad job",
+              "outputs": {}, "worker_pid": os.getpid()}
+    with open(request["result"] + ".tmp", "w") as out:
+        json.dump(result, out)
+    os.replace(request["result"] + ".tmp", request["result"])
+"""
+
+
+def test_workers_serve_many_jobs_and_are_replaced_after_a_failure_a_crash_a_hang_or_their_quota(tmp_path,
+                                                                                                    short_clip):
+    ids = ["a", "b", "c", "bad", "d", "crash", "e", "hang", "f"]
+    (tmp_path / "jobs.json").write_text(json.dumps([{"id": i, "clip": str(short_clip)} for i in ids]))
+    jobs = read_jobs(tmp_path / "jobs.json")
+    summary = run_batch(jobs, tmp_path / "out", lambda: [sys.executable, "-c", PROTOCOL_WORKER], timeout=3.0,
+                        jobs_per_worker=2)
+    by_id = {j["id"]: j for j in summary["jobs"]}
+    assert [by_id[i]["status"] for i in ids] == ["ok", "ok", "ok", "failed", "ok", "failed", "ok", "failed", "ok"]
+    pid = {i: by_id[i]["worker_pid"] for i in ids}
+    assert pid["a"] == pid["b"] != pid["c"]  # two jobs a worker
+    assert pid["bad"] == pid["c"] != pid["d"]  # a failed job: its worker retires
+    assert pid["crash"] == pid["d"] != pid["e"]
+    assert pid["hang"] == pid["e"] != pid["f"]
+    reasons = {f["id"]: f["reason"] for f in summary["failures"]}
+    assert reasons == {"bad": "a bad job", "crash": "worker exited with code 3 without a result: job crash in worker "
+                       f"{pid['crash']}", "hang": "timed out after 3 s"}
+    for i in ids:  # each job's log holds its own output only
+        assert (tmp_path / "out" / i / "log.txt").read_text() == f"job {i} in worker {pid[i]}\n"
+    with pytest.raises(ValueError, match="jobs_per_worker"):
+        run_batch(jobs, tmp_path / "out", bpy_worker, jobs_per_worker=0)
+    bad = openhuman("batch", "--jobs", tmp_path / "jobs.json", "--out", tmp_path / "out", "--jobs-per-worker", 0)
+    assert bad.returncode == 2 and "--jobs-per-worker must be 1 or more" in bad.stderr
+
+
+def test_ctrl_c_stops_the_running_jobs_at_once_and_starts_no_more(tmp_path, short_clip):
+    (tmp_path / "jobs.json").write_text(json.dumps([{"id": f"hang{i}", "clip": str(short_clip)} for i in range(4)]))
+    out = tmp_path / "out"
+    script = f"""
+import sys
+from openhuman.batch.jobs import read_jobs
+from openhuman.batch.runner import run_batch
+try:
+    run_batch(read_jobs({str(tmp_path / "jobs.json")!r}), {str(out)!r},
+              lambda: [sys.executable, "-c", {PROTOCOL_WORKER!r}], workers=2)
+except KeyboardInterrupt:
+    print("interrupted")
+"""
+    batch = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    logs = [out / f"hang{i}" / "log.txt" for i in range(2)]
+    deadline = time.monotonic() + 60
+    while not all(log.is_file() and log.read_text() for log in logs):
+        assert time.monotonic() < deadline and batch.poll() is None
+        time.sleep(0.05)
+    pids = [int(log.read_text().split()[-1]) for log in logs]
+    started = time.monotonic()
+    batch.send_signal(signal.SIGINT)
+    assert batch.communicate(timeout=30)[0].strip() == "interrupted"
+    assert time.monotonic() - started < 10  # not the ten minutes the hanging jobs would take
+    assert not (out / "hang2").exists() and not (out / "hang3").exists()
+    for pid in pids:  # the workers are gone, not left running on their own
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{pid}").exists() and "Z" not in _process_state(pid):
+            assert time.monotonic() < deadline, f"worker {pid} still runs"
+            time.sleep(0.05)
+
+
+def _process_state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return "Z"
+
+
+@pytest.mark.blender
+def test_a_serving_worker_makes_what_a_fresh_process_makes_and_keeps_jobs_apart(tmp_path, short_clip,
+                                                                                   mixamo_blend):
+    jobs = [{"id": "a", "clip": str(short_clip), "transcript": "and mister john", "emotion": "Happy", "seed": 1},
+            {"id": "b", "clip": str(short_clip), "emotion": "Sad", "rig": str(mixamo_blend), "armature": "Character"},
+            {"id": "c", "clip": str(short_clip), "transcript": "and mister john", "emotion": "Old", "seed": 2},
+            {"id": "bad", "clip": str(tmp_path / "missing.wav")},
+            {"id": "d", "clip": str(short_clip), "transcript": "and mister john", "seed": 3}]
+    (tmp_path / "jobs.json").write_text(json.dumps(jobs))
+    runs = {}
+    for per_worker in (1, 3):
+        out = tmp_path / f"out{per_worker}"
+        run = openhuman("batch", "--jobs", tmp_path / "jobs.json", "--out", out, "--method", "model", "--quality",
+                        "draft", "--jobs-per-worker", per_worker)
+        assert run.returncode == 1, run.stderr[-3000:]
+        runs[per_worker] = {j["id"]: j for j in json.loads((out / "summary.json").read_text())["jobs"]}
+    fresh, served = runs[1], runs[3]
+    assert len({j["worker_pid"] for j in fresh.values()}) == 5
+    pid = {i: served[i]["worker_pid"] for i in served}
+    assert pid["a"] == pid["b"] == pid["c"] != pid["bad"] != pid["d"] != pid["a"]
+    assert "missing.wav not found" in served["bad"]["reason"]
+    for i in "abcd":
+        assert served[i]["status"] == "ok"
+        same = load_bvh(served[i]["outputs"]["bvh"]), load_bvh(fresh[i]["outputs"]["bvh"])
+        assert np.allclose(same[0].rotations, same[1].rotations, atol=1e-4), i  # same job, same motion
+    contents = blender_json(f"""
+        seen = {{}}
+        for name in ("b", "c"):
+            bpy.ops.wm.open_mainfile(filepath={str(tmp_path / "out3")!r} + f"/{{name}}/{{name}}.blend")
+            seen[name] = {{"objects": sorted(o.name for o in bpy.data.objects if o.type == "ARMATURE"),
+                          "actions": len(bpy.data.actions)}}
+        print("JSON:" + json.dumps(seen))
+    """)
+    # b followed a in the same worker, c followed b: each .blend holds its own rig and action only
+    assert contents["b"] == {"objects": ["Character", "Prop"], "actions": 1}
+    assert contents["c"]["actions"] == 1 and contents["c"]["objects"] != ["Character", "Prop"]
+    assert len(contents["c"]["objects"]) == 1

@@ -283,17 +283,29 @@ try:
 except KeyboardInterrupt:
     print("interrupted")
 """
-    batch = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
-    logs = [out / f"hang{i}" / "log.txt" for i in range(2)]
-    deadline = time.monotonic() + 60
-    while not all(log.is_file() and log.read_text() for log in logs):
-        assert time.monotonic() < deadline and batch.poll() is None
-        time.sleep(0.05)
-    pids = [int(log.read_text().split()[-1]) for log in logs]
-    started = time.monotonic()
-    batch.send_signal(signal.SIGINT)
-    assert batch.communicate(timeout=30)[0].strip() == "interrupted"
-    assert time.monotonic() - started < 10  # not the ten minutes the hanging jobs would take
+    batch = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+                             start_new_session=True)
+    try:
+        logs = [out / f"hang{i}" / "log.txt" for i in range(2)]
+        deadline = time.monotonic() + 60
+        while not all(log.is_file() and log.read_text() for log in logs):
+            assert time.monotonic() < deadline and batch.poll() is None
+            time.sleep(0.05)
+        pids = [int(log.read_text().split()[-1]) for log in logs]
+        started = time.monotonic()
+        batch.send_signal(signal.SIGINT)
+        assert batch.communicate(timeout=30)[0].strip() == "interrupted"
+        assert time.monotonic() - started < 10  # not the ten minutes the hanging jobs would take
+    finally:  # a failing run leaves nothing behind: the batch and its workers
+        if batch.poll() is None:
+            os.killpg(batch.pid, signal.SIGKILL)
+            batch.wait()
+        for log in logs:
+            if log.is_file() and log.read_text():
+                try:
+                    os.killpg(int(log.read_text().split()[-1]), signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
     assert not (out / "hang2").exists() and not (out / "hang3").exists()
     for pid in pids:  # the workers are gone, not left running on their own
         deadline = time.monotonic() + 10

@@ -1,5 +1,8 @@
 """The denoiser as frozen TorchScript graphs on a CPU: the network's arithmetic, traced once per shape."""
+import copy
+
 import numpy as np
+import pytest
 import torch
 
 from openhuman.engine.api import load_model
@@ -41,3 +44,51 @@ def test_sampling_through_the_frozen_network_makes_the_eager_network_s_motion(on
     np.testing.assert_allclose(made[0], made[1], atol=1e-3)
     assert bundle.network(torch.device("cpu"), torch.float32, frozen=True).traced == 1  # the guided pass, one shape
 
+
+
+def test_graphs_are_kept_on_disk_read_back_checked_and_rebuilt_when_damaged_or_wrong(one_thread, tmp_path,
+                                                                                       monkeypatch):
+    from openhuman.engine.diffusion import graph_cache
+    from openhuman.engine.diffusion.graph_cache import GraphCache
+
+    model = load_model(device="cpu").model.eval()
+    x, t, audio, text, seed, present, emotion = _inputs(model.config, 2, torch.Generator().manual_seed(3))
+    run = lambda frozen: frozen(x, t, audio, text, seed, present, emotion)  # noqa: E731
+    cache = GraphCache(tmp_path / "graphs")
+    with torch.inference_mode():
+        expected = model(x, t, audio, text, seed, present, emotion)
+        first = FrozenDenoiser(model, cache)
+        torch.testing.assert_close(run(first), expected, atol=1e-4, rtol=1e-4)
+        files = sorted((tmp_path / "graphs").glob("*.pt"))
+        assert first.loaded == 0 and first.traced == 2 and len(files) == 2  # the frame tokens and the decoder
+        second = FrozenDenoiser(model, cache)  # what a new process does: read them, trace nothing
+        torch.testing.assert_close(run(second), run(first), atol=0, rtol=0)
+        assert second.loaded == 2
+        for path in files:  # damaged: ignored and rebuilt
+            path.write_bytes(b"not a graph")
+        damaged = FrozenDenoiser(model, cache)
+        torch.testing.assert_close(run(damaged), expected, atol=1e-4, rtol=1e-4)
+        assert damaged.loaded == 0 and all(path.stat().st_size > 1000 for path in files)
+        reread = FrozenDenoiser(model, cache)
+        run(reread)
+        assert reread.loaded == 2  # the rebuilt files are read again
+        other = copy.deepcopy(model)  # load_model's bundle is shared: change a copy
+        with torch.no_grad():
+            for p in other.parameters():
+                p.add_(0.05 * torch.randn(p.shape, generator=torch.Generator().manual_seed(p.numel())))
+        foreign = FrozenDenoiser(other, GraphCache(tmp_path / "other"))
+        run(foreign)
+        assert foreign.loaded == 0  # other weights, other files
+        for mine, theirs in zip(files, sorted((tmp_path / "other").glob("*.pt"))):
+            mine.write_bytes(theirs.read_bytes())  # a graph that computes something else under this key
+        checked = FrozenDenoiser(model, cache)
+        torch.testing.assert_close(run(checked), expected, atol=1e-4, rtol=1e-4)
+        assert checked.loaded == 0
+        monkeypatch.setattr(graph_cache, "MAX_ENTRIES", 3)
+        x3 = _inputs(model.config, 3, torch.Generator().manual_seed(4))
+        FrozenDenoiser(model, cache)(*x3)  # two more graphs (batch 3): the oldest beyond three go
+        assert len(list((tmp_path / "graphs").glob("*.pt"))) == 3
+        (tmp_path / "blocked").write_text("a file where the folder would be")
+        with pytest.warns(UserWarning, match="could not keep the network graph"):
+            unkept = FrozenDenoiser(model, GraphCache(tmp_path / "blocked"))
+            torch.testing.assert_close(run(unkept), expected, atol=1e-4, rtol=1e-4)

@@ -6,6 +6,9 @@ Draft preset (half the sampler's passes: an animator's quick try); then
 Blender's Generate on the same clip (operators/bench_generate.py: add-on, armature, Generate, save).
 Each reports wall time from spawning the process, its stages, the real-time factor and peak memory; and
 Generate again in that Blender with another emotion (the words kept in the .blend, the model loaded).
+The first command and Blender start with an empty cache, as on a first use: they freeze the network's
+graphs. The later commands find the words afresh or in the cache as their labels say, and read the graphs
+the first one kept (engine/diffusion/graph_cache.py), as every use after the first does.
 """
 from __future__ import annotations
 
@@ -13,6 +16,7 @@ import importlib.util
 import json
 import math
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -97,6 +101,8 @@ def benchmark_end_to_end(model=None, method: str = "model", clip=None, speech=No
             argv += ["--transcript", str(text)] if with_text else []
             argv += ["--model", str(model)] if model and method == "model" else []
             cache_dir = tmp / ("cache0" if cache == "first" else f"cache{k}")
+            if cache_dir != tmp / "cache0" and (tmp / "cache0" / "graphs").is_dir():
+                shutil.copytree(tmp / "cache0" / "graphs", cache_dir / "graphs", dirs_exist_ok=True)
             run = _run(argv, {**os.environ, "OPENHUMAN_CACHE": str(cache_dir)})
             if run["rc"] != 0:
                 raise RuntimeError(f"{label}: openhuman generate failed: {run['stderr']}")

@@ -6,8 +6,9 @@ the threads' hand-offs cost a fifth of the pass. Traced for the shapes sampling 
 of the same arithmetic runs 1.27 times as fast in bfloat16, 1.05–1.1 times in float32 (`openhuman bench
 --only sampling` times the default beside float32 and float32 op by op). Each part is traced once per
 input shape (a guided step's whole pass, ``Denoiser.mixed``; the frame tokens and the decoder where
-they are called alone), 0.1–0.2 s each, on first use. The graphs hold a snapshot of the weights: a bundle whose weights change afterwards
-needs ``frozen_graphs=False``.
+they are called alone), 0.1–0.2 s each, on first use, and kept on disk (graph_cache.py) for the next
+process, which reads them instead. The graphs hold a snapshot of the weights: a bundle whose weights change
+afterwards needs ``frozen_graphs=False``.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ import torch
 from torch import nn
 
 from .denoiser import Denoiser
+from .graph_cache import GraphCache, graph_key
 
 
 class _Half(nn.Module):
@@ -36,9 +38,13 @@ class FrozenDenoiser:
     ``frame_tokens``, ``decode``, ``mixed`` and the call itself), its halves run as frozen TorchScript graphs. A half
     that cannot be traced runs eagerly, with one warning."""
 
-    def __init__(self, model: Denoiser):
+    def __init__(self, model: Denoiser, cache: GraphCache | None = None):
+        """cache: where graphs are kept between processes (default: the user's cache folder)."""
         self.model, self.config = model.eval(), model.config
+        self.cache = cache or GraphCache()
+        self.loaded = 0  # graphs read from the cache instead of traced
         self._graphs: dict = {}
+        self._weights: str | None = None
         self._lock = threading.Lock()  # batch workers sample on threads
 
     def check_inputs(self, *inputs):
@@ -69,12 +75,29 @@ class FrozenDenoiser:
         if key not in self._graphs:
             with self._lock:
                 if key not in self._graphs:
-                    self._graphs[key] = _frozen(_Half(self.model, half), inputs)
+                    self._graphs[key] = self._cached_or_frozen(half, inputs)
         graph = self._graphs[key]
         if graph is None:
             return getattr(self.model, half)(*inputs)
-        with torch.inference_mode():
+        with torch.inference_mode(), _plain_execution():
             return graph(*inputs)
+
+
+    def _cached_or_frozen(self, half: str, inputs: tuple):
+        module = _Half(self.model, half)
+        if self._weights is None:
+            from .modelfile import weights_digest
+
+            self._weights = weights_digest(self.model.state_dict())
+        key = graph_key(self._weights, half, inputs)
+        graph = self.cache.load(key)
+        if graph is not None and _agrees(module, graph, inputs):
+            self.loaded += 1
+            return graph
+        graph = _frozen(module, inputs)
+        if graph is not None:
+            self.cache.save(key, graph)
+        return graph
 
 
 # The frozen graph fuses operations, so in bfloat16 it rounds differently (0.4 % of the frame tokens' norm);
@@ -86,6 +109,24 @@ def _relative_difference(a: torch.Tensor, b: torch.Tensor) -> float:
     return float((a.float() - b.float()).norm() / b.float().norm().clamp_min(1e-12))
 
 
+def _plain_execution():
+    """Run a graph as frozen and optimised, without TorchScript's profiling executor: on a frozen graph it only
+    re-optimises on the first two calls of each process (0.1 s), for no faster pass afterwards (60 s of audio:
+    2.06–2.43 s without it, 2.04–2.60 s with it, alternating runs)."""
+    return torch.jit.optimized_execution(False)
+
+
+def _agrees(module: nn.Module, graph, inputs: tuple) -> bool:
+    """Whether ``graph`` makes what ``module`` makes of ``inputs``, up to bfloat16's rounding."""
+    try:
+        with torch.inference_mode(), warnings.catch_warnings(), _plain_execution():
+            warnings.simplefilter("ignore")
+            expected, got = module(*inputs), graph(*inputs)
+    except Exception:  # noqa: BLE001 (a graph that cannot run these inputs does not agree)
+        return False
+    return got.shape == expected.shape and _relative_difference(got, expected) <= AGREEMENT
+
+
 def _frozen(module: nn.Module, inputs: tuple):
     """The module traced on ``inputs``, frozen and optimised for inference; None when tracing fails."""
     try:
@@ -93,11 +134,10 @@ def _frozen(module: nn.Module, inputs: tuple):
             warnings.simplefilter("ignore")  # TorchScript's notices about tracing; the graph is checked below
             graph = torch.jit.optimize_for_inference(torch.jit.freeze(torch.jit.trace(module.eval(), inputs,
                                                                                       check_trace=False)))
-            expected, got = module(*inputs), graph(*inputs)
     except Exception as error:  # noqa: BLE001 (any failure to trace leaves the eager network, which works)
         warnings.warn(f"sampling without a frozen network graph (tracing failed: {error}); it is slower", stacklevel=3)
         return None
-    if got.shape != expected.shape or _relative_difference(got, expected) > AGREEMENT:
+    if not _agrees(module, graph, inputs):
         warnings.warn("sampling without a frozen network graph (it disagreed with the network); it is slower",
                       stacklevel=3)
         return None

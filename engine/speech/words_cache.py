@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic_file import write_text
+from ..user_cache import cache_dir
 from .words import WordSpan
 
 FORMAT = 1
@@ -24,10 +25,7 @@ _RECOGNISER_MODULES = ("asr.py", "captions.py", "decoding.py", "g2p.py", "json_w
 
 def default_cache_dir() -> Path:
     """$OPENHUMAN_CACHE/words, else $XDG_CACHE_HOME/openhuman/words, else ~/.cache/openhuman/words."""
-    if os.environ.get("OPENHUMAN_CACHE"):
-        return Path(os.environ["OPENHUMAN_CACHE"]) / "words"
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "openhuman" / "words"
+    return cache_dir("words")
 
 
 def recogniser_version() -> str:

@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEBIAN_PACKAGES := espeak-ng sox ffmpeg pocketsphinx-testdata
 
-.PHONY: setup demo test test-all test-bad-input bench gpu-check clean
+.PHONY: setup demo test test-all test-bad-input bench gpu-check distill-pack clean
 
 setup: $(STAMP)
 
@@ -37,6 +37,13 @@ bench: setup
 # On a machine with an NVIDIA GPU: the CUDA tests, then the benchmark (sampling on CPU and CUDA, end to end).
 gpu-check: setup
 	scripts/gpu_check.sh $(PY)
+
+# Here, before a GPU session: the voices the GPU distils on (.distill/voices.npz, carried along), from an hour of
+# neural-voice speech (built first if absent, about 7 minutes). There: scripts/gpu_distill.sh.
+VOICES ?= corpus/voices-neural
+distill-pack: setup
+	@[ -f $(VOICES)/meta.json ] || $(VENV)/bin/openhuman data synth --hours 1 --neural-every 1 --out $(VOICES) --seed 7
+	$(PY) -m openhuman.training.voices_pack pack $(VOICES) .distill/voices.npz
 
 clean:
 	rm -rf out .pytest_cache

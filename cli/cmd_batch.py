@@ -12,7 +12,8 @@ HELP = ("Animate many clips from a jobs file (.csv/.json): rigs, bone maps, emot
 def add_arguments(p):
     p.add_argument("--jobs", required=True, help="jobs file: .csv with a header row, or .json (a list of jobs)")
     p.add_argument("--out", required=True, help="output folder (one sub-folder per job, summary JSON at the top)")
-    p.add_argument("--workers", type=int, default=1, help="jobs run at once, each worker in its own process (default 1)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="jobs run at once, each worker in its own process (default 1)")
     p.add_argument("--shard", help="I/N: run only every N-th job from position I (0 <= I < N)")
     p.add_argument("--method", choices=["model", "procedural"],
                    help="for jobs without one (default: the bundled model if present, else procedural)")

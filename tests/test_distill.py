@@ -222,3 +222,67 @@ def test_a_short_guidance_distillation_makes_one_pass_what_the_guided_teacher_ma
         generate_motion_features(student, audio, text, "Neutral", strength=1.0)
     with pytest.raises(OpenHumanError, match="other samplers"):
         generate_motion_features(student, audio, text, "Neutral", strength=cfg.intensity, sampler="distilled")
+
+
+# What the GPU machine lacks: a run there must not need them.
+NOT_ON_THE_GPU_MACHINE = """
+import sys
+class Refuse:
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {"soundfile", "librosa", "bpy", "pocketsphinx", "piper", "espeakng"}:
+            raise ImportError(f"{name} is not on the GPU machine")
+sys.meta_path.insert(0, Refuse())
+"""
+
+
+def test_the_gpu_distillation_script_runs_from_a_voices_pack_within_its_time(teacher_and_data, tmp_path):
+    """scripts/gpu_distill.sh as the GPU machine runs it, here on a CPU: the voices unpacked into a corpus
+    whose motion is the teacher's sampling, then every round fitted into the time given."""
+    import json
+    import os
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from openhuman.engine.diffusion.presets import DEFAULT_INTENSITY
+    from openhuman.training.voices_pack import pack, unpack
+    from openhuman.training.windows_dataset import WindowDataset
+
+    teacher_path, data, root = teacher_and_data
+    voices = pack(data, tmp_path / "voices.npz")
+    assert voices.stat().st_size < 0.2 * (data / "motion.npy").stat().st_size
+    corpus = unpack(voices, tmp_path / "corpus", teacher=teacher_path, device="cpu", log=lambda line: None)
+    take = json.loads((corpus / "takes.json").read_text())[0]
+    rows = slice(take["start"], take["start"] + take["frames"])
+    audio, text = np.load(corpus / "audio.npy")[rows], np.load(corpus / "text.npy")[rows]
+    original = {t["id"]: t for t in json.loads((data / "takes.json").read_text())}[take["id"]]
+    kept = np.load(data / "audio.npy")[original["start"]:original["start"] + original["frames"]]
+    np.testing.assert_allclose(audio, kept, atol=2e-3 * np.abs(kept).max())  # float16 on the way
+    teacher = load_model_file(teacher_path)
+    np.testing.assert_allclose(np.load(corpus / "motion.npy")[rows],  # the teacher's default sampling, seed 0
+                               generate_motion_features(teacher, audio, text, take["emotion"],
+                                                        strength=DEFAULT_INTENSITY, seed=0, device="cpu"), atol=1e-5)
+    assert len(WindowDataset(corpus, "train", stride=8)) > 0
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitecustomize.py").write_text(NOT_ON_THE_GPU_MACHINE)
+    env = {**os.environ, "OPENHUMAN_DISTILL_DEVICE": "cpu", "OPENHUMAN_VOICES": str(voices),
+           "OPENHUMAN_TEACHER": str(teacher_path), "PYTHONPATH": str(site), "OMP_NUM_THREADS": "2"}
+    script = Path(__file__).parents[1] / "scripts" / "gpu_distill.sh"
+    started = time.monotonic()
+    run = subprocess.run([str(script), sys.executable, str(tmp_path / "out"), "0.5", "--set", "batch_size=8"], env=env,
+                         capture_output=True, text=True, timeout=600)
+    took = time.monotonic() - started
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    assert "steps in its share of the time left" in run.stdout
+    for n in (32, 16, 8):
+        student = load_model_file(tmp_path / "out" / f"round-{n}.safetensors")
+        assert student.metadata["distilled"]["steps"] == n and student.config.noise_input == 1
+    # The rounds kept to their half minute, start-up and unpacking aside (4000 steps a round without the budget);
+    # loose, for a busy machine.
+    assert took < 240, (took, run.stdout[-3000:])
+    missing = subprocess.run([str(script), sys.executable, str(tmp_path / "out2")], capture_output=True, text=True,
+                             env={**env, "OPENHUMAN_VOICES": str(tmp_path / "none.npz")})
+    assert missing.returncode == 1 and "make distill-pack" in missing.stdout

@@ -61,6 +61,7 @@ class DistillConfig:
     checkpoint_every: int = 100
     seed: int = 0
     threads: int = 0  # torch threads; 0 leaves torch's default
+    device: str = "cpu"  # "cuda" (scripts/gpu_distill.sh), "auto": CUDA when present
     # "ode": the teacher steps deterministically (DDIM) and the student's one step lands where its two do;
     # "sde-noise": the teacher's steps are drawn, and the student reads the draw (distill_loss);
     # "guidance": the guidance alone, every timestep, no halving (guidance_loss).
@@ -71,10 +72,13 @@ class DistillConfig:
             raise OpenHumanError(f"teacher_path must be one of {', '.join(TEACHER_PATHS)}, got {self.teacher_path!r}")
 
     @classmethod
-    def load(cls, path) -> "DistillConfig":
+    def load(cls, path, overrides=()) -> "DistillConfig":
+        """The settings in a TOML file, each "key=value" of ``overrides`` (TOML values) replacing the file's."""
         import tomllib
 
         raw = tomllib.loads(Path(path).read_text())
+        for item in overrides:
+            raw.update(tomllib.loads(item))
         unknown = sorted(set(raw) - {f.name for f in fields(cls)})
         if unknown:
             raise OpenHumanError(f"{path}: unknown distillation settings {unknown}")
@@ -132,13 +136,13 @@ class _Windows:
         self.mean, self.std = teacher.mean, teacher.std
         self.spec, self.intensity = teacher.metadata["audio_features"], cfg.intensity
 
-    def batch(self, indices):
+    def batch(self, indices, device="cpu"):
         seed, motion, audio, text, emotion = self.ds.batch(indices)
         gate = np.stack([speech_gated_strength(a, self.spec, self.intensity) for a in audio])
-        as_t = lambda a: torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32))  # noqa: E731
+        as_t = lambda a: torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)).to(device)  # noqa: E731
         cond = Conditions(audio=as_t(audio), text=as_t(text), seed=as_t((seed - self.mean) / self.std),
-                          seed_present=torch.ones(len(indices), dtype=torch.bool),
-                          emotion=torch.from_numpy(emotion).long())
+                          seed_present=torch.ones(len(indices), dtype=torch.bool, device=device),
+                          emotion=torch.from_numpy(emotion).long().to(device))
         return as_t((motion - self.mean) / self.std), cond, as_t(gate)
 
 
@@ -193,15 +197,16 @@ def distill_loss(student, teacher_x0, schedule: NoiseSchedule, n: int, x0, cond,
     from the first's draw z rolled by ``shift``) and the student reads z: its target is the average of the
     teacher's two predictions along that path (path_average_weights), so that its one posterior step with the
     combined injection (halved_injections) lands where the two do, for every z."""
+    dev = x0.device
     fine = nested_grid(2 * n, schedule.steps)
-    ab = grid_alpha_bars(schedule, fine)
+    ab = grid_alpha_bars(schedule, fine).to(dev)
     b = x0.shape[0]
-    i = torch.randint(0, n, (b,), generator=generator)  # the student's step
+    i = torch.randint(0, n, (b,), generator=generator, device=dev)  # the student's step
     pick = lambda k: ab[k].view(b, 1, 1)  # noqa: E731
     ab_t, ab_mid, ab_end = pick(2 * i), pick(2 * i + 1), pick(2 * i + 2)
-    t = torch.tensor(fine)[2 * i]
-    t_mid = torch.tensor(fine)[2 * i + 1]
-    x_t = ab_t.sqrt() * x0 + (1 - ab_t).sqrt() * torch.randn(x0.shape, generator=generator)
+    t = torch.tensor(fine, device=dev)[2 * i]
+    t_mid = torch.tensor(fine, device=dev)[2 * i + 1]
+    x_t = ab_t.sqrt() * x0 + (1 - ab_t).sqrt() * torch.randn(x0.shape, generator=generator, device=dev)
     z = None
     with torch.no_grad():
         if teacher_path == "ode":
@@ -209,10 +214,11 @@ def distill_loss(student, teacher_x0, schedule: NoiseSchedule, n: int, x0, cond,
             x_end = ddim_step(teacher_x0(x_mid, t_mid, cond, gate, None), x_mid, ab_mid, ab_end)
             target = student_target(x_t, x_end, ab_t, ab_end)
         elif teacher_path == "sde-noise":
-            z = torch.randn(x0.shape, generator=generator)
+            z = torch.randn(x0.shape, generator=generator, device=dev)
             first = teacher_x0(x_t, t, cond, gate, z)
             c0, ct, _ = (c.float() for c in posterior_coefficients(ab_t, ab_mid))
-            drawn = torch.cat([injected_noise(z[k:k + 1], fine_injections[2 * int(i[k])]) for k in range(b)])
+            steps = i.tolist()  # one device-to-host copy, not one per window
+            drawn = torch.cat([injected_noise(z[k:k + 1], fine_injections[2 * steps[k]]) for k in range(b)])
             x_mid = c0 * first + ct * x_t + drawn
             w_t, w_mid = path_average_weights(ab_t, ab_mid, ab_end)
             second = teacher_x0(x_mid, t_mid, cond, gate, z.roll(shift, dims=-1))
@@ -225,8 +231,8 @@ def distill_loss(student, teacher_x0, schedule: NoiseSchedule, n: int, x0, cond,
 def guidance_loss(student, teacher_x0, schedule: NoiseSchedule, x0, cond, gate, generator) -> torch.Tensor:
     """Mean squared error of the student's one-pass x̂0 against the guided teacher's, at timesteps drawn
     uniformly over the whole schedule (so that every sampler's grid is covered) on noised training windows."""
-    t = torch.randint(0, schedule.steps, (x0.shape[0],), generator=generator)
-    x_t = schedule.q_sample(x0, t, torch.randn(x0.shape, generator=generator))
+    t = torch.randint(0, schedule.steps, (x0.shape[0],), generator=generator, device=x0.device)
+    x_t = schedule.q_sample(x0, t, torch.randn(x0.shape, generator=generator, device=x0.device))
     with torch.no_grad():
         target = teacher_x0(x_t, t, cond, gate, None)
     return torch.mean((student(x_t, t, *cond.astuple()) - target) ** 2)
@@ -243,10 +249,20 @@ def _noise_reading_copy(model):
     return student
 
 
-def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print) -> Path | None:
-    """Run (or resume) every round; the distilled model's path, or None when stopped early."""
+# Steps a round runs before a time budget sets its length from their pace.
+PACE_STEPS = 20
+
+
+def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print,
+            budget_s: float | None = None) -> Path | None:
+    """Run (or resume) every round; the distilled model's path, or None when stopped early.
+
+    budget_s: the whole run's time; each round, after its first PACE_STEPS steps, takes as many steps as its
+    share of the time left allows at their pace (a GPU's one session: scripts/gpu_distill.sh), instead of
+    steps_per_round, and every finished round is written."""
     if cfg.threads:
         torch.set_num_threads(cfg.threads)
+    device = _device(cfg.device)
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
@@ -257,16 +273,16 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print) -> P
     rounds = cfg.rounds()
     start_clock = time.perf_counter()
     ckpt = out / "checkpoint.pt"
-    state = torch.load(ckpt, weights_only=False) if ckpt.exists() else None
+    state = torch.load(ckpt, weights_only=False, map_location="cpu") if ckpt.exists() else None
     path = None
     for r, n in enumerate(rounds):
         path = out / ("guidance.safetensors" if n == GUIDANCE_ROUND else f"round-{n}.safetensors")
         if path.exists():
             continue
         previous = original if r == 0 else load_model_file(out / f"round-{rounds[r - 1]}.safetensors")
-        teacher = previous.model.eval().requires_grad_(False)
+        teacher = previous.model.to(device).eval().requires_grad_(False)
         noisy = cfg.teacher_path == "sde-noise"
-        student = (_noise_reading_copy(teacher) if noisy and r == 0 else copy.deepcopy(teacher)).train()
+        student = (_noise_reading_copy(teacher) if noisy and r == 0 else copy.deepcopy(teacher)).to(device).train()
         student.requires_grad_(True)
         values = original.config.pose_dim
         fine = None
@@ -276,8 +292,9 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print) -> P
         ema = EMA(student, cfg.ema_decay)
         opt = torch.optim.AdamW(student.parameters(), lr=cfg.lr, weight_decay=0.0)
         rng = np.random.default_rng([cfg.seed, r])
-        generator = torch.Generator().manual_seed(cfg.seed * 100 + r)
-        step, losses = 0, []
+        generator = torch.Generator(device=device).manual_seed(cfg.seed * 100 + r)
+        step, losses, total = 0, [], cfg.steps_per_round
+        round_clock = time.perf_counter()
         if state is not None and state["round"] == n:
             student.load_state_dict(state["student"])
             ema.model.load_state_dict(state["ema"])
@@ -288,13 +305,16 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print) -> P
         teacher_x0 = _teacher_x0(teacher, r == 0, n_emotions)
         with open(out / "log.csv", "a", newline="") as log_file:
             writer = csv.writer(log_file)
-            while step < cfg.steps_per_round:
+            while step < total:
                 if max_wall_s is not None and time.perf_counter() - start_clock > max_wall_s:
                     _checkpoint(ckpt, n, step, student, ema, opt, rng, generator)
                     return None
+                if budget_s is not None and step == PACE_STEPS:
+                    total = _steps_in_budget(budget_s, start_clock, round_clock, len(rounds) - r)
+                    log(f"round {r + 1}/{len(rounds)}: {total} steps in its share of the time left")
                 for group in opt.param_groups:
-                    group["lr"] = warmup_cosine(step, cfg.lr, cfg.warmup, cfg.steps_per_round, 0.1)
-                x0, cond, gate = windows.batch(rng.integers(0, len(windows.ds), cfg.batch_size))
+                    group["lr"] = warmup_cosine(step, cfg.lr, cfg.warmup, total, 0.1)
+                x0, cond, gate = windows.batch(rng.integers(0, len(windows.ds), cfg.batch_size), device)
                 if n == GUIDANCE_ROUND:
                     loss = guidance_loss(student, teacher_x0, schedule, x0, cond, gate, generator)
                 else:
@@ -311,14 +331,33 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print) -> P
                     writer.writerow([n, step, f"{np.mean(losses[-25:]):.5f}", f"{time.perf_counter() - start_clock:.0f}"])
                     log_file.flush()
                     what = "guidance" if n == GUIDANCE_ROUND else f"{2 * n} -> {n} steps"
-                    log(f"round {r + 1}/{len(rounds)} ({what}): step {step}/{cfg.steps_per_round}, "
+                    log(f"round {r + 1}/{len(rounds)} ({what}): step {step}/{total}, "
                         f"loss {np.mean(losses[-25:]):.5f}")
                 if step % cfg.checkpoint_every == 0:
                     _checkpoint(ckpt, n, step, student, ema, opt, rng, generator)
-        _export(path, ema.model, original, cfg, n, float(np.mean(losses[-50:])) if losses else float("nan"),
-                injections if noisy else None)
+        _export(path, copy.deepcopy(ema.model).cpu(), original, cfg, n,
+                float(np.mean(losses[-50:])) if losses else float("nan"), injections if noisy else None)
         state = None
     return path
+
+
+def _steps_in_budget(budget_s: float, start_clock: float, round_clock: float, rounds_left: int) -> int:
+    """A round's steps: its share of the time left (a twentieth kept for writing files), at its pace so far."""
+    now = time.perf_counter()
+    pace = (now - round_clock) / PACE_STEPS
+    share = (budget_s - (now - start_clock)) * 0.95 / rounds_left
+    return max(PACE_STEPS, PACE_STEPS + int(share / pace))
+
+
+def _device(name: str) -> torch.device:
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name.startswith("cuda"):
+        if not torch.cuda.is_available():
+            raise OpenHumanError("device cuda: this torch sees no CUDA device (use device = \"cpu\" or \"auto\")")
+        torch.backends.cuda.matmul.allow_tf32 = True  # training arithmetic; the exported weights stay float32
+        torch.backends.cudnn.allow_tf32 = True
+    return torch.device(name)
 
 
 def _checkpoint(path: Path, n, step, student, ema: EMA, opt, rng, generator) -> None:
@@ -348,7 +387,18 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description="Distil a model's default sampling (see the module notes).")
     parser.add_argument("config", help="a TOML file of DistillConfig settings, e.g. configs/distill-bundled.toml")
     parser.add_argument("--max-minutes", type=float, help="stop with a checkpoint after this long (resume later)")
+    parser.add_argument("--budget-minutes", type=float,
+                        help="fit every round into this long, each as long as its share allows (no resume)")
+    for name in ("data", "out", "device", "teacher"):
+        parser.add_argument(f"--{name}", help=f"instead of the config's {name}")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="any other setting instead of the config's (a TOML value), e.g. --set batch_size=64")
     args = parser.parse_args()
-    done = distill(DistillConfig.load(args.config), None if args.max_minutes is None else 60 * args.max_minutes,
-                   log=lambda line: print(line, flush=True))
+    cfg = DistillConfig.load(args.config, overrides=args.set)
+    for name in ("data", "out", "device", "teacher"):
+        if getattr(args, name):
+            setattr(cfg, name, getattr(args, name))
+    done = distill(cfg, None if args.max_minutes is None else 60 * args.max_minutes,
+                   log=lambda line: print(line, flush=True),
+                   budget_s=None if args.budget_minutes is None else 60 * args.budget_minutes)
     print(f"distilled model: {done}" if done else "stopped with a checkpoint; run again to resume")

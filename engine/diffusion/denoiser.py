@@ -8,6 +8,7 @@ which a model file stores; nothing about the data is a code constant.
 """
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import MISSING, asdict, dataclass, fields
 
@@ -71,6 +72,16 @@ class DenoiserConfig:
 def count_parameters(model: nn.Module) -> int:
     """Number of trainable scalars in a model."""
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def weights_digest(tensors: dict[str, torch.Tensor]) -> str:
+    """SHA-256 over names, dtypes, shapes and bytes of all tensors, in name order."""
+    sha = hashlib.sha256()
+    for name in sorted(tensors):
+        t = tensors[name].detach().cpu().contiguous()
+        sha.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
+        sha.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return sha.hexdigest()
 
 
 def timestep_embedding(t: torch.Tensor, dim: int, max_period: float = 10000.0) -> torch.Tensor:

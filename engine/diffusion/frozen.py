@@ -18,7 +18,7 @@ import warnings
 import torch
 from torch import nn
 
-from .denoiser import Denoiser
+from .denoiser import Denoiser, weights_digest
 from .graph_cache import GraphCache, graph_key
 
 
@@ -86,8 +86,6 @@ class FrozenDenoiser:
     def _cached_or_frozen(self, half: str, inputs: tuple):
         module = _Half(self.model, half)
         if self._weights is None:
-            from .modelfile import weights_digest
-
             self._weights = weights_digest(self.model.state_dict())
         key = graph_key(self._weights, half, inputs)
         graph = self.cache.load(key)

@@ -6,7 +6,7 @@ half and its input shapes and types, the code that defines the arithmetic, torch
 processor's instruction set (oneDNN packs weights for the processor it freezes on). frozen.py checks a
 graph read from disk against the network before using it, as it checks a fresh one; a file that is
 damaged, unreadable or disagrees is ignored and replaced, never an error. $OPENHUMAN_CACHE/graphs
-(see engine/user_cache.py); the newest MAX_ENTRIES files are kept.
+(engine/constants.py: user_cache_dir); the newest MAX_ENTRIES files are kept.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 
 from ..atomic_file import atomic_path
-from ..user_cache import cache_dir
+from ..constants import user_cache_dir
 
 FORMAT = 1
 MAX_ENTRIES = 24  # about 5 MB each for the bundled model
@@ -44,7 +44,7 @@ class GraphCache:
     """Graphs in one folder (default: the user's cache)."""
 
     def __init__(self, folder=None):
-        self.folder = Path(folder) if folder else cache_dir("graphs")
+        self.folder = Path(folder) if folder else user_cache_dir("graphs")
 
     def load(self, key: str):
         """The graph filed under ``key``, or None (absent, or not readable as a graph)."""

@@ -11,7 +11,6 @@ Loading never unpickles: safetensors only.
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from safetensors.torch import save_file
 
 from ..atomic_file import atomic_path
 from . import model_checks
-from .denoiser import Denoiser, DenoiserConfig
+from .denoiser import Denoiser, DenoiserConfig, weights_digest
 from ..errors import ModelFileError, OpenHumanError
 from .device import pick_device
 
@@ -89,16 +88,6 @@ class LoadedModel:
             if emotion.casefold() in folded:
                 return folded.index(emotion.casefold())
         raise OpenHumanError(f"unknown emotion {emotion!r}; this model knows: {', '.join(labels)}")
-
-
-def weights_digest(tensors: dict[str, torch.Tensor]) -> str:
-    """SHA-256 over names, dtypes, shapes and bytes of all tensors, in name order."""
-    sha = hashlib.sha256()
-    for name in sorted(tensors):
-        t = tensors[name].detach().cpu().contiguous()
-        sha.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
-        sha.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
-    return sha.hexdigest()
 
 
 def _check_skeleton(skeleton: dict) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from ..atomic_file import write_text
-from ..user_cache import cache_dir
+from ..constants import user_cache_dir
 from .words import WordSpan
 
 FORMAT = 1
@@ -25,7 +25,7 @@ _RECOGNISER_MODULES = ("asr.py", "captions.py", "decoding.py", "g2p.py", "json_w
 
 def default_cache_dir() -> Path:
     """$OPENHUMAN_CACHE/words, else $XDG_CACHE_HOME/openhuman/words, else ~/.cache/openhuman/words."""
-    return cache_dir("words")
+    return user_cache_dir("words")
 
 
 def recogniser_version() -> str:

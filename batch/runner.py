@@ -204,8 +204,10 @@ class _Workers:
         """This thread's worker takes no more jobs."""
         worker = getattr(self.local, "worker", None)
         self.local.worker = None
-        if worker is not None:
-            worker.kill() if kill else worker.close()
+        if worker is not None and kill:
+            worker.kill()
+        elif worker is not None:
+            worker.close()
 
     def close_all(self) -> None:
         with self.lock:

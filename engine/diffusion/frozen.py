@@ -82,7 +82,6 @@ class FrozenDenoiser:
         with torch.inference_mode(), _plain_execution():
             return graph(*inputs)
 
-
     def _cached_or_frozen(self, half: str, inputs: tuple):
         module = _Half(self.model, half)
         if self._weights is None:

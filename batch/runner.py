@@ -152,7 +152,7 @@ class _Worker:
             self.proc.stdin.write(json.dumps({"job": str(job_json), "result": str(result_json), "log": str(log)})
                                   + "\n")
             self.proc.stdin.flush()
-        except (BrokenPipeError, OSError):
+        except OSError:  # a broken pipe: it has exited
             return False
         return True
 

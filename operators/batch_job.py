@@ -133,10 +133,8 @@ def serve(requests=None) -> int:
         if not line.strip():
             continue
         request = json.loads(line)
-        _output_to(request["log"])
+        _output_to(request["log"])  # flushes the previous job's output into its own log first
         run_and_record(request["job"], request["result"])
-        sys.stdout.flush()
-        sys.stderr.flush()
     return 0
 
 

@@ -204,8 +204,8 @@ def distill_loss(student, teacher_x0, schedule: NoiseSchedule, n: int, x0, cond,
     i = torch.randint(0, n, (b,), generator=generator, device=dev)  # the student's step
     pick = lambda k: ab[k].view(b, 1, 1)  # noqa: E731
     ab_t, ab_mid, ab_end = pick(2 * i), pick(2 * i + 1), pick(2 * i + 2)
-    t = torch.tensor(fine, device=dev)[2 * i]
-    t_mid = torch.tensor(fine, device=dev)[2 * i + 1]
+    grid = torch.tensor(fine, device=dev)
+    t, t_mid = grid[2 * i], grid[2 * i + 1]
     x_t = ab_t.sqrt() * x0 + (1 - ab_t).sqrt() * torch.randn(x0.shape, generator=generator, device=dev)
     z = None
     with torch.no_grad():
@@ -394,10 +394,9 @@ if __name__ == "__main__":
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="any other setting instead of the config's (a TOML value), e.g. --set batch_size=64")
     args = parser.parse_args()
-    cfg = DistillConfig.load(args.config, overrides=args.set)
-    for name in ("data", "out", "device", "teacher"):
-        if getattr(args, name):
-            setattr(cfg, name, getattr(args, name))
+    named = [f"{name} = {json.dumps(getattr(args, name))}" for name in ("data", "out", "device", "teacher")
+             if getattr(args, name)]  # a JSON string is a TOML string
+    cfg = DistillConfig.load(args.config, overrides=named + args.set)
     done = distill(cfg, None if args.max_minutes is None else 60 * args.max_minutes,
                    log=lambda line: print(line, flush=True),
                    budget_s=None if args.budget_minutes is None else 60 * args.budget_minutes)

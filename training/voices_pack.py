@@ -32,11 +32,12 @@ def pack(corpus, out, hours: float | None = None) -> Path:
     meta = json.loads((corpus / "meta.json").read_text())
     takes = [t for t in json.loads((corpus / "takes.json").read_text()) if t["split"] == "train"]
     if hours is not None:
-        budget, kept = hours * 3600 * float(meta["fps"]), []
+        budget, kept, frames = hours * 3600 * float(meta["fps"]), [], 0
         for take in takes:
-            if sum(t["frames"] for t in kept) + take["frames"] > budget and kept:
+            if frames + take["frames"] > budget and kept:
                 break
             kept.append(take)
+            frames += take["frames"]
         takes = kept
     if not takes:
         raise OpenHumanError(f"{corpus}: no train takes to pack")

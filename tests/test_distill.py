@@ -178,6 +178,43 @@ def test_a_short_distillation_of_the_stochastic_sampler_learns_where_the_drawn_s
     assert np.allclose(blend, a, atol=1e-3)
 
 
+def test_a_distillation_that_keeps_the_guidance_learns_two_guided_steps_in_one_and_is_guided_at_sampling(
+        teacher_and_data, one_thread):
+    teacher_path, data, root = teacher_and_data
+    cfg = DistillConfig(teacher=str(teacher_path), data=str(data), out=str(root / "kept"), teacher_steps=8,
+                        student_steps=2, steps_per_round=60, batch_size=16, lr=5e-4, warmup=10, ema_decay=0.9,
+                        stride=8, checkpoint_every=1000, seed=1, teacher_path="sde-noise", keep_guidance=True)
+    student = load_model_file(distill(cfg, log=lambda line: None))
+    teacher = load_model_file(teacher_path)
+    distilled = student.metadata["distilled"]
+    assert distilled["guidance_kept"] and len(distilled["timesteps"]) == 2 and student.config.noise_input == 1
+
+    # Round 2's student against its teacher (round 1's, guided as well), both guided pairs, on the same draws.
+    schedule, windows = NoiseSchedule.cosine(), _Windows(cfg, teacher)
+    x0, cond, gate = windows.batch(np.arange(0, len(windows.ds), max(1, len(windows.ds) // 32)))
+    round_4 = load_model_file(root / "kept" / "round-4.safetensors")
+    guided = _teacher_x0(round_4.model.eval(), True, teacher.config.n_emotions)
+    fine = round_4.metadata["distilled"]["injections"]
+
+    def error(model):
+        with torch.no_grad():
+            return float(distill_loss(model.eval(), guided, schedule, 2, x0, cond, gate, torch.Generator().manual_seed(9),
+                                      "sde-noise", fine, round_shift(1), student_guided=True))
+
+    assert error(student.model) < 0.8 * error(round_4.model)
+
+    # Guided at sampling as the full model is: the intensity and γ change the motion; the grid is fixed.
+    audio, text = np.load(data / "audio.npy")[:200], np.load(data / "text.npy")[:200]
+    a = generate_motion_features(student, audio, text, "Neutral", strength=cfg.intensity, seed=2)
+    b = generate_motion_features(student, audio, text, "Neutral", strength=1.0, seed=2)
+    c = generate_motion_features(student, audio, text, "Neutral", gamma=0.5, strength=cfg.intensity, seed=2)
+    assert np.isfinite(a).all() and not np.allclose(a, b, atol=1e-3) and not np.allclose(a, c, atol=1e-3)
+    with pytest.raises(OpenHumanError, match="sampler dpm-sde with 20 steps"):
+        generate_motion_features(student, audio, text, "Neutral", sampler="dpm-sde", steps=20)
+    with pytest.raises(OpenHumanError, match="choose one"):
+        DistillConfig(teacher_path="guidance", keep_guidance=True)
+
+
 def test_the_distillation_configs_in_the_repository_load():
     from pathlib import Path
 

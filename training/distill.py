@@ -66,10 +66,17 @@ class DistillConfig:
     # "sde-noise": the teacher's steps are drawn, and the student reads the draw (distill_loss);
     # "guidance": the guidance alone, every timestep, no halving (guidance_loss).
     teacher_path: str = "ode"
+    # true: the student keeps the guidance outside its weights, two passes a step (the voice heard and silence,
+    # weighed as the default sampling weighs them), and learns only to make in one such step what its teacher
+    # makes in two; false: the guidance is distilled into one pass a step with the first round
+    keep_guidance: bool = False
 
     def __post_init__(self):
         if self.teacher_path not in TEACHER_PATHS:
             raise OpenHumanError(f"teacher_path must be one of {', '.join(TEACHER_PATHS)}, got {self.teacher_path!r}")
+        if self.keep_guidance and self.teacher_path == "guidance":
+            raise OpenHumanError("keep_guidance distils the steps and keeps the guidance; teacher_path = \"guidance\" "
+                                 "distils the guidance alone: choose one")
 
     @classmethod
     def load(cls, path, overrides=()) -> "DistillConfig":
@@ -147,13 +154,14 @@ class _Windows:
 
 
 def _teacher_x0(teacher, guided: bool, n_emotions: int):
-    """x̂0 of the teacher, (x_t, t, cond, gate, noise): guided as the default sampling guides (the voice heard
-    against silence, ``gate`` the per-frame strength, see engine/diffusion/guidance.py; it reads no noise), or
-    the previous round's student, one pass (reading the step's noise when it does)."""
+    """x̂0 of a network, (x_t, t, cond, gate, noise): guided as the default sampling guides (the voice heard
+    against silence, ``gate`` the per-frame strength, see engine/diffusion/guidance.py; two passes), or one
+    pass; either reading the step's noise when the network does (a previous round's student)."""
+    reads = bool(teacher.config.noise_input)
     if guided:
         return lambda x_t, t, cond, gate, noise: guided_x0(teacher, x_t, t, cond,
-                                                           unconditional(cond, n_emotions, silent_voice=True), gate)
-    reads = bool(teacher.config.noise_input)
+                                                           unconditional(cond, n_emotions, silent_voice=True), gate,
+                                                           noise=noise if reads else None)
     return lambda x_t, t, cond, gate, noise: teacher(x_t, t, *cond.astuple(), noise=noise if reads else None)
 
 
@@ -183,20 +191,23 @@ def halved_injections(fine: list[list], shift: int, values: int) -> list[list]:
 
 def round_shift(r: int) -> int:
     """The roll along a frame's features of the second teacher step's draw in round r: 143·2^r, so every sum
-    of the rounds' shifts differs (up to 3 rounds on the bundled model's 1141 features), and the features a
-    step's noise pairs are far apart in the frame (other joints), where the network sees no order."""
+    of the rounds' shifts differs (143·k for k < 16, distinct modulo the bundled model's 1141 features, which
+    share no factor with 143: up to 4 rounds). The network reads z through a linear layer, which sees no
+    order among a frame's features, so any distinct rolls serve."""
     return 143 * 2 ** r
 
 
 def distill_loss(student, teacher_x0, schedule: NoiseSchedule, n: int, x0, cond, gate, generator,
-                 teacher_path: str = "ode", fine_injections=None, shift: int = 0) -> torch.Tensor:
+                 teacher_path: str = "ode", fine_injections=None, shift: int = 0,
+                 student_guided: bool = False) -> torch.Tensor:
     """Mean squared error of the student's x̂0 (one step of the n grid) against two teacher steps of 2n.
 
     "ode": the steps are deterministic DDIM; the target is the x̂0 whose DDIM step lands where they do.
     "sde-noise": the steps are drawn as the stochastic samplers draw them (``fine_injections``, the second
     from the first's draw z rolled by ``shift``) and the student reads z: its target is the average of the
     teacher's two predictions along that path (path_average_weights), so that its one posterior step with the
-    combined injection (halved_injections) lands where the two do, for every z."""
+    combined injection (halved_injections) lands where the two do, for every z.
+    ``student_guided``: the student's x̂0 is its own guided pair of passes (keep_guidance), not one pass."""
     dev = x0.device
     fine = nested_grid(2 * n, schedule.steps)
     ab = grid_alpha_bars(schedule, fine).to(dev)
@@ -225,7 +236,8 @@ def distill_loss(student, teacher_x0, schedule: NoiseSchedule, n: int, x0, cond,
             target = w_t * first + w_mid * second
         else:
             raise OpenHumanError(f"teacher_path must be 'ode' or 'sde-noise', got {teacher_path!r}")
-    return torch.mean((student(x_t, t, *cond.astuple(), noise=z) - target) ** 2)
+    prediction = _teacher_x0(student, student_guided, student.config.n_emotions)(x_t, t, cond, gate, z)
+    return torch.mean((prediction - target) ** 2)
 
 
 def guidance_loss(student, teacher_x0, schedule: NoiseSchedule, x0, cond, gate, generator) -> torch.Tensor:
@@ -302,7 +314,7 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print,
             rng.bit_generator.state = state["rng"]
             generator.set_state(state["generator"])
             step = state["step"]
-        teacher_x0 = _teacher_x0(teacher, r == 0, n_emotions)
+        teacher_x0 = _teacher_x0(teacher, r == 0 or cfg.keep_guidance, n_emotions)
         with open(out / "log.csv", "a", newline="") as log_file:
             writer = csv.writer(log_file)
             while step < total:
@@ -319,7 +331,7 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print,
                     loss = guidance_loss(student, teacher_x0, schedule, x0, cond, gate, generator)
                 else:
                     loss = distill_loss(student, teacher_x0, schedule, n, x0, cond, gate, generator,
-                                        cfg.teacher_path, fine, round_shift(r))
+                                        cfg.teacher_path, fine, round_shift(r), cfg.keep_guidance)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
@@ -371,6 +383,9 @@ def _export(path: Path, model, original, cfg: DistillConfig, n: int, final_loss:
     training["distillation"] = {"config": asdict(cfg), "final_loss": final_loss}
     distilled = {"intensity": cfg.intensity, "guidance": "emotion and voice, full strength while the voice speaks",
                  "teacher_sha256": meta.get("weights_sha256")}
+    if cfg.keep_guidance:  # guided at sampling, as the full model is; trained at cfg.intensity
+        distilled.update(guidance="kept: two passes a step, emotion and voice guidance as the full model's",
+                         guidance_kept=True)
     if n != GUIDANCE_ROUND:  # a step distillation: the student samples on its own grid only
         distilled.update(steps=n, timesteps=nested_grid(n, NoiseSchedule.cosine().steps), eta=DISTILLED_ETA)
     if injections is not None:  # the network reads each step's draw z and the step adds these rolls of it

@@ -173,8 +173,9 @@ def iter_motion_features(
     if not np.isfinite(strength) or strength < 0:
         raise OpenHumanError(f"guidance strength (intensity) must be a number of at least 0, got {strength}")
     distilled = bundle.metadata.get("distilled")
-    if distilled:  # the guidance is in the weights: one pass per step (per emotion blended)
+    if distilled:
         _check_distilled_settings(distilled, sampler, steps, emotion_b, gamma, strength, voice_guidance)
+    if distilled and not distilled.get("guidance_kept"):  # the guidance is in the weights: one pass per step
         strength, silent_voice = 1.0, False
     else:
         silent_voice = voice_guides(bundle) if voice_guidance is None else bool(voice_guidance)
@@ -269,18 +270,20 @@ def iter_motion_features(
 def _check_distilled_settings(distilled: dict, sampler, steps, emotion_b, gamma, strength, voice_guidance) -> None:
     """A distilled model makes the default sampling only: its guidance strength, in control mode γ = 1 (a
     blend of two emotions works at any γ: the guidance is linear in them), and a step-distilled one its grid
-    (one whose guidance alone is distilled keeps every sampler and step count)."""
+    (one whose guidance alone is distilled keeps every sampler and step count). One that keeps its guidance
+    outside its weights (guidance_kept) is guided as the full model is: only its grid is fixed."""
     baked = float(distilled["intensity"])
     wrong = []
     grid = distilled.get("timesteps")
     if grid is not None and (sampler not in (DISTILLED_SAMPLER, DEFAULT_SAMPLER) or steps not in (None, len(grid))):
         wrong.append(f"sampler {sampler} with {steps} steps")
-    if abs(strength - baked) > 1e-6:
-        wrong.append(f"intensity {strength:g} (it carries {baked:g})")
-    if emotion_b is None and not (np.ndim(gamma) == 0 and float(gamma) == 1.0):
-        wrong.append("a γ other than 1 with one emotion")
-    if voice_guidance is False:
-        wrong.append("no voice guidance")
+    if not distilled.get("guidance_kept"):
+        if abs(strength - baked) > 1e-6:
+            wrong.append(f"intensity {strength:g} (it carries {baked:g})")
+        if emotion_b is None and not (np.ndim(gamma) == 0 and float(gamma) == 1.0):
+            wrong.append("a γ other than 1 with one emotion")
+        if voice_guidance is False:
+            wrong.append("no voice guidance")
     if wrong:
         raise OpenHumanError(f"this distilled model samples the default settings only, not {', '.join(wrong)}; "
                              "use the full model for other settings")

@@ -2,12 +2,12 @@
 # The sampler's distillation on one GPU in one go (a lent device machine: no espeak-ng, no internet).
 # Usage: scripts/gpu_distill.sh [PYTHON] [OUTDIR] [MINUTES] [--set KEY=VALUE ...]
 #   PYTHON   an interpreter with a CUDA build of torch (default: python3);
-#   OUTDIR   where the students (round-32/16/8.safetensors, ~11 MB each), log.csv and config.json go
+#   OUTDIR   where the students (round-32/16/8/4.safetensors, ~11 MB each), log.csv and config.json go
 #            (default: out/gpu-distill);
 #   MINUTES  the rounds' time, all together (default 6); the teacher's motion comes first (about a minute);
 #   --set    settings instead of configs/distill-gpu.toml's, e.g. --set batch_size=64.
 # Needs .distill/voices.npz, made here with `make distill-pack` (the voices of a corpus, 7 MB an hour),
-# carried along. Judge a student here: openhuman eval --real-speech ... --model OUTDIR/round-8.safetensors
+# carried along. Judge a student here: openhuman eval --real-speech ... --model OUTDIR/round-4.safetensors
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=${1:-python3}

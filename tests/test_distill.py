@@ -4,15 +4,16 @@ import numpy as np
 import pytest
 import torch
 
+from openhuman.engine.diffusion.guidance import Conditions
 from openhuman.engine.diffusion.modelfile import load_model_file
 from openhuman.engine.diffusion.schedule import NoiseSchedule
 from openhuman.engine.diffusion.windowed_sampling import generate_motion_features
 from openhuman.engine.errors import OpenHumanError
 from openhuman.engine.diffusion.samplers import (GridDDIM, NoiseReadingGrid, grid_alpha_bars, injected_noise,
                                                  posterior_coefficients, sample)
-from openhuman.training.distill import (GUIDANCE_ROUND, DistillConfig, _noise_reading_copy, _teacher_x0, _Windows,
-                                        ddim_step, distill, distill_loss, first_injections, guidance_loss,
-                                        halved_injections, nested_grid,
+from openhuman.training.distill import (GUIDANCE_ROUND, DistillConfig, Guide, _noise_reading_copy, _teacher_x0,
+                                        _Windows, ddim_step, distill, distill_loss, first_injections, guidance_loss,
+                                        guided_by, halved_injections, nested_grid,
                                         path_average_weights, round_shift, student_target)
 from openhuman.training.small_datasets import zeggs_clip_dataset
 from openhuman.training.train import TrainConfig, train
@@ -44,7 +45,7 @@ def test_one_step_on_the_target_lands_where_the_two_steps_did():
 @pytest.fixture(scope="module")
 def teacher_and_data(zeggs_dir, tmp_path_factory):
     root = tmp_path_factory.mktemp("distill")
-    data = zeggs_clip_dataset(zeggs_dir, root / "data")
+    data = zeggs_clip_dataset(zeggs_dir, root / "data", also=("Happy",))  # two emotions to blend
     cfg = TrainConfig(data=str(data), out=str(root / "teacher"), steps=100, batch_size=8, lr=2e-3, warmup=10, stride=8,
                       val_every=1000, val_batches=1, checkpoint_every=1000, architecture=SMALL, seed=3, device="cpu",
                       p_drop_seed_emotion=0.3)
@@ -178,30 +179,77 @@ def test_a_short_distillation_of_the_stochastic_sampler_learns_where_the_drawn_s
     assert np.allclose(blend, a, atol=1e-3)
 
 
+def test_blended_windows_are_guided_as_a_blend_of_two_emotions_is_sampled(teacher_and_data):
+    from dataclasses import replace
+
+    from openhuman.engine.diffusion.guidance import guided_x0, unconditional
+
+    teacher_path, data, root = teacher_and_data
+    teacher = load_model_file(teacher_path)
+    model, n = teacher.model.eval(), teacher.config.n_emotions
+    cfg = DistillConfig(teacher=str(teacher_path), data=str(data), stride=8, teacher_path="sde-noise",
+                        keep_guidance=True, blend_share=0.5)
+    windows = _Windows(cfg, teacher)
+    x0, cond, guide = windows.batch(np.arange(12), rng=np.random.default_rng(4))
+    assert 0 < int(guide.blended.sum()) < 12 and bool((guide.emotion_b != cond.emotion).all())
+    assert guide.strength == cfg.intensity and ((guide.gamma >= 0) & (guide.gamma <= 1)).all()
+    assert windows.batch(np.arange(12))[2].blended is None  # no draws: control mode only
+    g = torch.Generator().manual_seed(1)
+    x_t, t = torch.randn(x0.shape, generator=g), torch.randint(0, 1000, (12,), generator=g)
+    with torch.no_grad():
+        mixed = guided_by(model, n, x_t, t, cond, guide)
+        # each window as the sampling guides it alone: a blend of two emotions at the flat strength, three
+        # branches against the unconditional that hears silence; or its emotion at the gated strength
+        for k in range(12):
+            one = Conditions(*(x[k:k + 1] for x in cond.astuple()))
+            silent = unconditional(one, n, silent_voice=True)
+            if guide.blended[k]:
+                alone = guided_x0(model, x_t[k:k + 1], t[k:k + 1], one, replace(one, emotion=guide.emotion_b[k:k + 1]),
+                                  float(guide.gamma[k]), cfg.intensity, silent)
+            else:
+                alone = guided_x0(model, x_t[k:k + 1], t[k:k + 1], one, silent, guide.gate[k:k + 1])
+            assert torch.allclose(mixed[k:k + 1], alone, atol=1e-4), k
+        # γ = 1 blends nothing in: the emotion alone at the flat strength
+        full = guided_by(model, n, x_t, t, cond, replace(guide, gamma=torch.ones(12), blended=torch.ones(12, dtype=torch.bool)))
+        flat = guided_by(model, n, x_t, t, cond, Guide(torch.full_like(guide.gate, cfg.intensity)))
+        assert torch.allclose(full, flat, atol=1e-4)
+    with pytest.raises(OpenHumanError, match="blend_share needs keep_guidance"):
+        DistillConfig(blend_share=0.25)
+    with pytest.raises(OpenHumanError, match="blend_share is a share"):
+        DistillConfig(keep_guidance=True, teacher_path="sde-noise", blend_share=1.0)
+
+
 def test_a_distillation_that_keeps_the_guidance_learns_two_guided_steps_in_one_and_is_guided_at_sampling(
         teacher_and_data, one_thread):
+    from dataclasses import replace
+
     teacher_path, data, root = teacher_and_data
     cfg = DistillConfig(teacher=str(teacher_path), data=str(data), out=str(root / "kept"), teacher_steps=8,
                         student_steps=2, steps_per_round=60, batch_size=16, lr=5e-4, warmup=10, ema_decay=0.9,
-                        stride=8, checkpoint_every=1000, seed=1, teacher_path="sde-noise", keep_guidance=True)
+                        stride=8, checkpoint_every=1000, seed=1, teacher_path="sde-noise", keep_guidance=True,
+                        blend_share=0.3)
     student = load_model_file(distill(cfg, log=lambda line: None))
     teacher = load_model_file(teacher_path)
     distilled = student.metadata["distilled"]
     assert distilled["guidance_kept"] and len(distilled["timesteps"]) == 2 and student.config.noise_input == 1
 
-    # Round 2's student against its teacher (round 1's, guided as well), both guided pairs, on the same draws.
+    # Round 2's student against its teacher (round 1's, guided as well), both guided, on the same draws: every
+    # window in control mode, then every window blended with another emotion.
     schedule, windows = NoiseSchedule.cosine(), _Windows(cfg, teacher)
-    x0, cond, gate = windows.batch(np.arange(0, len(windows.ds), max(1, len(windows.ds) // 32)))
+    x0, cond, guide = windows.batch(np.arange(0, len(windows.ds), max(1, len(windows.ds) // 32)),
+                                    rng=np.random.default_rng(2))
     round_4 = load_model_file(root / "kept" / "round-4.safetensors")
     guided = _teacher_x0(round_4.model.eval(), True, teacher.config.n_emotions)
     fine = round_4.metadata["distilled"]["injections"]
 
-    def error(model):
+    def error(model, guide):
         with torch.no_grad():
-            return float(distill_loss(model.eval(), guided, schedule, 2, x0, cond, gate, torch.Generator().manual_seed(9),
+            return float(distill_loss(model.eval(), guided, schedule, 2, x0, cond, guide, torch.Generator().manual_seed(9),
                                       "sde-noise", fine, round_shift(1), student_guided=True))
 
-    assert error(student.model) < 0.8 * error(round_4.model)
+    for blended in (False, True):
+        mode = replace(guide, blended=torch.full_like(guide.blended, blended))
+        assert error(student.model, mode) < 0.8 * error(round_4.model, mode)
 
     # Guided at sampling as the full model is: the intensity and γ change the motion; the grid is fixed.
     audio, text = np.load(data / "audio.npy")[:200], np.load(data / "text.npy")[:200]

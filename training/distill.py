@@ -22,7 +22,7 @@ import copy
 import csv
 import json
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +70,9 @@ class DistillConfig:
     # weighed as the default sampling weighs them), and learns only to make in one such step what its teacher
     # makes in two; false: the guidance is distilled into one pass a step with the first round
     keep_guidance: bool = False
+    # the share of each batch's windows guided in interpolation mode, as a blend of two emotions is sampled (a
+    # second emotion drawn, γ drawn in [0, 1], at the flat `intensity`, three branches); the rest in control mode
+    blend_share: float = 0.0
 
     def __post_init__(self):
         if self.teacher_path not in TEACHER_PATHS:
@@ -77,6 +80,11 @@ class DistillConfig:
         if self.keep_guidance and self.teacher_path == "guidance":
             raise OpenHumanError("keep_guidance distils the steps and keeps the guidance; teacher_path = \"guidance\" "
                                  "distils the guidance alone: choose one")
+        if not 0.0 <= self.blend_share < 1.0:
+            raise OpenHumanError(f"blend_share is a share of each batch, at least 0 and under 1, got {self.blend_share}")
+        if self.blend_share and not self.keep_guidance:
+            raise OpenHumanError("blend_share needs keep_guidance = true: only a student that keeps its guidance "
+                                 "outside its weights is guided as a blend of two emotions is")
 
     @classmethod
     def load(cls, path, overrides=()) -> "DistillConfig":
@@ -131,8 +139,22 @@ def student_target(x_t, x_end, ab_t, ab_end) -> torch.Tensor:
     return (x_end - ratio * x_t) / (ab_end.sqrt() - ratio * ab_t.sqrt())
 
 
+@dataclass(frozen=True)
+class Guide:
+    """How each window of a batch is guided, as the sampling guides it (engine/diffusion/guidance.py): in
+    control mode its emotion against the unconditional that hears silence, ``gate`` (B, M) the per-frame
+    strength; where ``blended`` (B,), in interpolation mode: γ (B,) between its emotion and ``emotion_b`` (B,),
+    at the flat ``strength``, against the same unconditional (three branches)."""
+
+    gate: torch.Tensor
+    blended: torch.Tensor | None = None
+    emotion_b: torch.Tensor | None = None
+    gamma: torch.Tensor | None = None
+    strength: float = 1.0
+
+
 class _Windows:
-    """Training windows in the teacher's normalisation, with the guidance strength of each frame (B, M)."""
+    """Training windows in the teacher's normalisation, with how each is guided (a Guide)."""
 
     def __init__(self, cfg: DistillConfig, teacher):
         self.ds = WindowDataset(cfg.data, "train", stride=cfg.stride, normalise=False)
@@ -142,27 +164,62 @@ class _Windows:
             raise OpenHumanError(f"{cfg.data}: emotions {self.ds.emotions} are not the teacher's {teacher.emotions}")
         self.mean, self.std = teacher.mean, teacher.std
         self.spec, self.intensity = teacher.metadata["audio_features"], cfg.intensity
+        self.blend_share, self.n_emotions = cfg.blend_share, len(teacher.emotions)
 
-    def batch(self, indices, device="cpu"):
+    def batch(self, indices, device="cpu", rng: np.random.Generator | None = None):
+        """(x0, cond, guide); with ``rng`` and a blend share, that share of the windows (drawn) is blended."""
         seed, motion, audio, text, emotion = self.ds.batch(indices)
         gate = np.stack([speech_gated_strength(a, self.spec, self.intensity) for a in audio])
         as_t = lambda a: torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)).to(device)  # noqa: E731
         cond = Conditions(audio=as_t(audio), text=as_t(text), seed=as_t((seed - self.mean) / self.std),
                           seed_present=torch.ones(len(indices), dtype=torch.bool, device=device),
                           emotion=torch.from_numpy(emotion).long().to(device))
-        return as_t((motion - self.mean) / self.std), cond, as_t(gate)
+        guide = Guide(as_t(gate))
+        if rng is not None and self.blend_share > 0 and self.n_emotions > 1:
+            k = len(indices)
+            blended = rng.random(k) < self.blend_share
+            other = (emotion + rng.integers(1, self.n_emotions, k)) % self.n_emotions  # never the window's own
+            guide = Guide(as_t(gate), torch.from_numpy(blended).to(device), torch.from_numpy(other).long().to(device),
+                          as_t(rng.random(k)), self.intensity)
+        return as_t((motion - self.mean) / self.std), cond, guide
+
+
+def _part(cond: Conditions, idx: torch.Tensor) -> Conditions:
+    return Conditions(*(x[idx] for x in cond.astuple()))
+
+
+def guided_by(model, n_emotions: int, x_t, t, cond: Conditions, guide: Guide, noise=None) -> torch.Tensor:
+    """x̂0 of ``model`` guided window by window as ``guide`` says (control and blended windows run as two
+    batches, so a batch in control mode alone costs two passes a window, as before)."""
+    def run(idx, blended):
+        part = _part(cond, idx)
+        silent = unconditional(part, n_emotions, silent_voice=True)
+        ns = None if noise is None else noise[idx]
+        if not blended:
+            return guided_x0(model, x_t[idx], t[idx], part, silent, guide.gate[idx], noise=ns)
+        second = replace(part, emotion=guide.emotion_b[idx])
+        gamma = guide.gamma[idx].view(-1, 1).expand(-1, x_t.shape[1])
+        return guided_x0(model, x_t[idx], t[idx], part, second, gamma, guide.strength, silent, noise=ns)
+
+    if guide.blended is None or not bool(guide.blended.any()):
+        return guided_x0(model, x_t, t, cond, unconditional(cond, n_emotions, silent_voice=True), guide.gate,
+                         noise=noise)
+    if bool(guide.blended.all()):
+        return run(torch.arange(len(x_t), device=x_t.device), True)
+    control, blended = (~guide.blended).nonzero()[:, 0], guide.blended.nonzero()[:, 0]
+    order = torch.cat([control, blended])
+    return torch.cat([run(control, False), run(blended, True)])[torch.argsort(order)]
 
 
 def _teacher_x0(teacher, guided: bool, n_emotions: int):
-    """x̂0 of a network, (x_t, t, cond, gate, noise): guided as the default sampling guides (the voice heard
-    against silence, ``gate`` the per-frame strength, see engine/diffusion/guidance.py; two passes), or one
-    pass; either reading the step's noise when the network does (a previous round's student)."""
+    """x̂0 of a network, (x_t, t, cond, guide, noise): guided as the default sampling guides (``guide``, a
+    Guide; two passes a window, three for a blended one), or one pass; either reading the step's noise when
+    the network does (a previous round's student)."""
     reads = bool(teacher.config.noise_input)
     if guided:
-        return lambda x_t, t, cond, gate, noise: guided_x0(teacher, x_t, t, cond,
-                                                           unconditional(cond, n_emotions, silent_voice=True), gate,
-                                                           noise=noise if reads else None)
-    return lambda x_t, t, cond, gate, noise: teacher(x_t, t, *cond.astuple(), noise=noise if reads else None)
+        return lambda x_t, t, cond, guide, noise: guided_by(teacher, n_emotions, x_t, t, cond, guide,
+                                                            noise if reads else None)
+    return lambda x_t, t, cond, guide, noise: teacher(x_t, t, *cond.astuple(), noise=noise if reads else None)
 
 
 def first_injections(n: int) -> list[list]:
@@ -197,7 +254,7 @@ def round_shift(r: int) -> int:
     return 143 * 2 ** r
 
 
-def distill_loss(student, teacher_x0, schedule: NoiseSchedule, n: int, x0, cond, gate, generator,
+def distill_loss(student, teacher_x0, schedule: NoiseSchedule, n: int, x0, cond, guide, generator,
                  teacher_path: str = "ode", fine_injections=None, shift: int = 0,
                  student_guided: bool = False) -> torch.Tensor:
     """Mean squared error of the student's x̂0 (one step of the n grid) against two teacher steps of 2n.
@@ -221,32 +278,32 @@ def distill_loss(student, teacher_x0, schedule: NoiseSchedule, n: int, x0, cond,
     z = None
     with torch.no_grad():
         if teacher_path == "ode":
-            x_mid = ddim_step(teacher_x0(x_t, t, cond, gate, None), x_t, ab_t, ab_mid)
-            x_end = ddim_step(teacher_x0(x_mid, t_mid, cond, gate, None), x_mid, ab_mid, ab_end)
+            x_mid = ddim_step(teacher_x0(x_t, t, cond, guide, None), x_t, ab_t, ab_mid)
+            x_end = ddim_step(teacher_x0(x_mid, t_mid, cond, guide, None), x_mid, ab_mid, ab_end)
             target = student_target(x_t, x_end, ab_t, ab_end)
         elif teacher_path == "sde-noise":
             z = torch.randn(x0.shape, generator=generator, device=dev)
-            first = teacher_x0(x_t, t, cond, gate, z)
+            first = teacher_x0(x_t, t, cond, guide, z)
             c0, ct, _ = (c.float() for c in posterior_coefficients(ab_t, ab_mid))
             steps = i.tolist()  # one device-to-host copy, not one per window
             drawn = torch.cat([injected_noise(z[k:k + 1], fine_injections[2 * steps[k]]) for k in range(b)])
             x_mid = c0 * first + ct * x_t + drawn
             w_t, w_mid = path_average_weights(ab_t, ab_mid, ab_end)
-            second = teacher_x0(x_mid, t_mid, cond, gate, z.roll(shift, dims=-1))
+            second = teacher_x0(x_mid, t_mid, cond, guide, z.roll(shift, dims=-1))
             target = w_t * first + w_mid * second
         else:
             raise OpenHumanError(f"teacher_path must be 'ode' or 'sde-noise', got {teacher_path!r}")
-    prediction = _teacher_x0(student, student_guided, student.config.n_emotions)(x_t, t, cond, gate, z)
+    prediction = _teacher_x0(student, student_guided, student.config.n_emotions)(x_t, t, cond, guide, z)
     return torch.mean((prediction - target) ** 2)
 
 
-def guidance_loss(student, teacher_x0, schedule: NoiseSchedule, x0, cond, gate, generator) -> torch.Tensor:
+def guidance_loss(student, teacher_x0, schedule: NoiseSchedule, x0, cond, guide, generator) -> torch.Tensor:
     """Mean squared error of the student's one-pass x̂0 against the guided teacher's, at timesteps drawn
     uniformly over the whole schedule (so that every sampler's grid is covered) on noised training windows."""
     t = torch.randint(0, schedule.steps, (x0.shape[0],), generator=generator, device=x0.device)
     x_t = schedule.q_sample(x0, t, torch.randn(x0.shape, generator=generator, device=x0.device))
     with torch.no_grad():
-        target = teacher_x0(x_t, t, cond, gate, None)
+        target = teacher_x0(x_t, t, cond, guide, None)
     return torch.mean((student(x_t, t, *cond.astuple()) - target) ** 2)
 
 
@@ -326,11 +383,11 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print,
                     log(f"round {r + 1}/{len(rounds)}: {total} steps in its share of the time left")
                 for group in opt.param_groups:
                     group["lr"] = warmup_cosine(step, cfg.lr, cfg.warmup, total, 0.1)
-                x0, cond, gate = windows.batch(rng.integers(0, len(windows.ds), cfg.batch_size), device)
+                x0, cond, guide = windows.batch(rng.integers(0, len(windows.ds), cfg.batch_size), device, rng)
                 if n == GUIDANCE_ROUND:
-                    loss = guidance_loss(student, teacher_x0, schedule, x0, cond, gate, generator)
+                    loss = guidance_loss(student, teacher_x0, schedule, x0, cond, guide, generator)
                 else:
-                    loss = distill_loss(student, teacher_x0, schedule, n, x0, cond, gate, generator,
+                    loss = distill_loss(student, teacher_x0, schedule, n, x0, cond, guide, generator,
                                         cfg.teacher_path, fine, round_shift(r), cfg.keep_guidance)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()

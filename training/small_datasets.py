@@ -34,11 +34,15 @@ def write_takes(out, takes: list[tuple[str, str, np.ndarray, np.ndarray, np.ndar
     return writer.close()
 
 
-def zeggs_clip_dataset(zeggs_dir, out, emotion: str = "Neutral", max_frames: int | None = None) -> Path:
-    """The real ZeroEGGs clip as one take (optionally only its first max_frames at 20 fps)."""
+def zeggs_clip_dataset(zeggs_dir, out, emotion: str = "Neutral", max_frames: int | None = None,
+                       also: tuple[str, ...] = ()) -> Path:
+    """The real ZeroEGGs clip as one take (optionally only its first max_frames at 20 fps), and once more
+    labelled with each emotion in ``also`` (a model of several emotions to test on)."""
     from ..engine.motion import bvh
 
     motion = bvh.load(Path(zeggs_dir) / "067_Speech_2_part1.bvh").scaled(0.01)
     samples = load_audio(Path(zeggs_dir) / "067_Speech_2_part1.wav")
     m, a, t = (x[:max_frames] for x in features_for_pair(motion, samples))
-    return write_takes(out, [("067_Speech_2_part1", emotion, m, a, t)], [emotion], {"source": "ZeroEGGs clip"})
+    labels = [emotion, *also]
+    takes = [("067_Speech_2_part1" + (f"-{k}" if k else ""), e, m, a, t) for k, e in enumerate(labels)]
+    return write_takes(out, takes, labels, {"source": "ZeroEGGs clip"})

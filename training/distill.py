@@ -12,6 +12,10 @@ t = u²·(T−1), the last step to clean motion), so one student step is exactly
 in which the student learns, at every timestep of the schedule, the x̂0 the guided teacher makes in its two
 passes. It samples with the ordinary samplers and any number of steps, one pass per step instead of two.
 
+With `keep_guidance` the student keeps the guidance outside its weights (two passes a step), and
+`blend_share` guides that share of each batch as a blend of two emotions is sampled (interpolation mode),
+so the student learns the steps of both modes.
+
 A run checkpoints every `checkpoint_every` steps and after each round, and resumes where it stopped.
 It writes `<out>/round-<n>.safetensors` per round; the last is the distilled model, whose metadata
 `distilled` names its grid, the guidance it carries and its teacher.

@@ -26,13 +26,13 @@ import copy
 import csv
 import json
 import time
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from ..engine.diffusion.guidance import Conditions, guided_x0, unconditional
+from ..engine.diffusion.guidance import Conditions
 from ..engine.diffusion.modelfile import load_model_file, save_model_file
 from ..engine.diffusion.presets import DEFAULT_INTENSITY
 from ..engine.diffusion.denoiser import Denoiser, DenoiserConfig
@@ -40,6 +40,7 @@ from ..engine.diffusion.samplers import grid_alpha_bars, injected_noise, nested_
 from ..engine.diffusion.schedule import NoiseSchedule
 from ..engine.diffusion.windowed_sampling import DISTILLED_ETA, speech_gated_strength
 from ..engine.errors import OpenHumanError
+from .distill_guide import Guide, guided_by
 from .train import EMA, _save_checkpoint, warmup_cosine
 from .windows_dataset import WindowDataset
 
@@ -143,20 +144,6 @@ def student_target(x_t, x_end, ab_t, ab_end) -> torch.Tensor:
     return (x_end - ratio * x_t) / (ab_end.sqrt() - ratio * ab_t.sqrt())
 
 
-@dataclass(frozen=True)
-class Guide:
-    """How each window of a batch is guided, as the sampling guides it (engine/diffusion/guidance.py): in
-    control mode its emotion against the unconditional that hears silence, ``gate`` (B, M) the per-frame
-    strength; where ``blended`` (B,), in interpolation mode: γ (B,) between its emotion and ``emotion_b`` (B,),
-    at the flat ``strength``, against the same unconditional (three branches)."""
-
-    gate: torch.Tensor
-    blended: torch.Tensor | None = None
-    emotion_b: torch.Tensor | None = None
-    gamma: torch.Tensor | None = None
-    strength: float = 1.0
-
-
 class _Windows:
     """Training windows in the teacher's normalisation, with how each is guided (a Guide)."""
 
@@ -186,33 +173,6 @@ class _Windows:
             guide = Guide(as_t(gate), torch.from_numpy(blended).to(device), torch.from_numpy(other).long().to(device),
                           as_t(rng.random(k)), self.intensity)
         return as_t((motion - self.mean) / self.std), cond, guide
-
-
-def _part(cond: Conditions, idx: torch.Tensor) -> Conditions:
-    return Conditions(*(x[idx] for x in cond.astuple()))
-
-
-def guided_by(model, n_emotions: int, x_t, t, cond: Conditions, guide: Guide, noise=None) -> torch.Tensor:
-    """x̂0 of ``model`` guided window by window as ``guide`` says (control and blended windows run as two
-    batches, so a batch in control mode alone costs two passes a window, as before)."""
-    def run(idx, blended):
-        part = _part(cond, idx)
-        silent = unconditional(part, n_emotions, silent_voice=True)
-        ns = None if noise is None else noise[idx]
-        if not blended:
-            return guided_x0(model, x_t[idx], t[idx], part, silent, guide.gate[idx], noise=ns)
-        second = replace(part, emotion=guide.emotion_b[idx])
-        gamma = guide.gamma[idx].view(-1, 1).expand(-1, x_t.shape[1])
-        return guided_x0(model, x_t[idx], t[idx], part, second, gamma, guide.strength, silent, noise=ns)
-
-    if guide.blended is None or not bool(guide.blended.any()):
-        return guided_x0(model, x_t, t, cond, unconditional(cond, n_emotions, silent_voice=True), guide.gate,
-                         noise=noise)
-    if bool(guide.blended.all()):
-        return run(torch.arange(len(x_t), device=x_t.device), True)
-    control, blended = (~guide.blended).nonzero()[:, 0], guide.blended.nonzero()[:, 0]
-    order = torch.cat([control, blended])
-    return torch.cat([run(control, False), run(blended, True)])[torch.argsort(order)]
 
 
 def _teacher_x0(teacher, guided: bool, n_emotions: int):

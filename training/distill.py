@@ -156,6 +156,8 @@ class _Windows:
         self.mean, self.std = teacher.mean, teacher.std
         self.spec, self.intensity = teacher.metadata["audio_features"], cfg.intensity
         self.blend_share, self.n_emotions = cfg.blend_share, len(teacher.emotions)
+        if self.blend_share and self.n_emotions < 2:
+            raise OpenHumanError(f"blend_share blends two emotions; {cfg.teacher} knows only {teacher.emotions}")
 
     def batch(self, indices, device="cpu", rng: np.random.Generator | None = None):
         """(x0, cond, guide); with ``rng`` and a blend share, that share of the windows (drawn) is blended."""
@@ -166,7 +168,7 @@ class _Windows:
                           seed_present=torch.ones(len(indices), dtype=torch.bool, device=device),
                           emotion=torch.from_numpy(emotion).long().to(device))
         guide = Guide(as_t(gate))
-        if rng is not None and self.blend_share > 0 and self.n_emotions > 1:
+        if rng is not None and self.blend_share > 0:
             k = len(indices)
             blended = rng.random(k) < self.blend_share
             other = (emotion + rng.integers(1, self.n_emotions, k)) % self.n_emotions  # never the window's own

@@ -30,7 +30,7 @@ def _part(cond: Conditions, idx: torch.Tensor) -> Conditions:
 def guided_by(model, n_emotions: int, x_t, t, cond: Conditions, guide: Guide, noise=None) -> torch.Tensor:
     """x̂0 of ``model`` guided window by window as ``guide`` says (control and blended windows run as two
     batches, so a batch in control mode alone costs two passes a window, as before)."""
-    def run(idx, blended):
+    def run(idx, blended: bool):
         part = _part(cond, idx)
         silent = unconditional(part, n_emotions, silent_voice=True)
         ns = None if noise is None else noise[idx]
@@ -40,11 +40,9 @@ def guided_by(model, n_emotions: int, x_t, t, cond: Conditions, guide: Guide, no
         gamma = guide.gamma[idx].view(-1, 1).expand(-1, x_t.shape[1])
         return guided_x0(model, x_t[idx], t[idx], part, second, gamma, guide.strength, silent, noise=ns)
 
-    if guide.blended is None or not bool(guide.blended.any()):
-        return guided_x0(model, x_t, t, cond, unconditional(cond, n_emotions, silent_voice=True), guide.gate,
-                         noise=noise)
-    if bool(guide.blended.all()):
-        return run(torch.arange(len(x_t), device=x_t.device), True)
+    every = guide.blended is not None and bool(guide.blended.all())
+    if guide.blended is None or every or not bool(guide.blended.any()):  # one mode: the whole batch, no copies
+        return run(slice(None), every)
     control, blended = (~guide.blended).nonzero()[:, 0], guide.blended.nonzero()[:, 0]
     order = torch.cat([control, blended])
     return torch.cat([run(control, False), run(blended, True)])[torch.argsort(order)]

@@ -15,6 +15,7 @@ from openhuman.training.distill import (GUIDANCE_ROUND, DistillConfig, Guide, _n
                                         _Windows, ddim_step, distill, distill_loss, first_injections, guidance_loss,
                                         guided_by, halved_injections, nested_grid,
                                         path_average_weights, round_shift, student_target)
+from openhuman.training.distill_steps import fold_shifts, folded_injections
 from openhuman.training.small_datasets import zeggs_clip_dataset
 from openhuman.training.train import TrainConfig, train
 
@@ -27,8 +28,13 @@ def test_grids_nest_so_one_student_step_is_two_teacher_steps():
     assert fine[0] == T - 1 and fine[-1] == 0 and all(a > b for a, b in zip(fine, fine[1:]))
     assert nested_grid(32, T) == fine[::2] and nested_grid(8, T) == fine[::8]
     assert DistillConfig(teacher_steps=64, student_steps=8).rounds() == [32, 16, 8]
-    with pytest.raises(OpenHumanError, match="power of two"):
+    with pytest.raises(OpenHumanError, match="power of the fold 2"):
         DistillConfig(teacher_steps=48, student_steps=8).rounds()
+    assert DistillConfig(teacher_steps=64, student_steps=4, fold=4).rounds() == [16, 4]
+    with pytest.raises(OpenHumanError, match="power of the fold 4"):
+        DistillConfig(teacher_steps=64, student_steps=8, fold=4).rounds()
+    with pytest.raises(OpenHumanError, match="fold must be a power of two"):
+        DistillConfig(fold=3).rounds()
     with pytest.raises(OpenHumanError, match="teacher_path must be one of ode, sde-noise, guidance"):
         DistillConfig(teacher_path="sde")
 
@@ -103,19 +109,42 @@ def test_halved_injections_keep_each_step_the_posterior_s_noise():
         halved_injections([[(1.0, 0)], [(1.0, 0)], [(1.0, 0)], []], 10, 10)  # a roll by the whole window is none
 
 
-def test_posterior_steps_compose_so_the_path_average_is_the_two_steps_in_one():
-    ab_t, ab_mid, ab_end = torch.tensor(0.2), torch.tensor(0.5), torch.tensor(0.9)
+@pytest.mark.parametrize("abs_", [(0.2, 0.5, 0.9), (0.05, 0.2, 0.5, 0.8, 1.0)])
+def test_posterior_steps_compose_so_the_path_average_is_the_steps_in_one(abs_):
+    """Two steps (a halving) or four (a fold of 4, the last to clean motion): one step with the path average
+    of their predictions and their noise carried lands where they do."""
+    abs_ = [torch.tensor(a) for a in abs_]
     g = torch.Generator().manual_seed(1)
-    x_t, first, second, z1, z2 = (torch.randn(3, 7, generator=g) for _ in range(5))
-    c0a, cta, sa = posterior_coefficients(ab_t, ab_mid)
-    c0b, ctb, sb = posterior_coefficients(ab_mid, ab_end)
-    x_mid = c0a * first + cta * x_t + sa * z1
-    x_end = c0b * second + ctb * x_mid + sb * z2
-    c0, ct, _ = posterior_coefficients(ab_t, ab_end)
-    w_t, w_mid = path_average_weights(ab_t, ab_mid, ab_end)
-    assert float(w_t + w_mid) == pytest.approx(1.0)
-    one_step = c0 * (w_t * first + w_mid * second) + ct * x_t + ctb * sa * z1 + sb * z2
-    assert torch.allclose(one_step.float(), x_end.float(), atol=1e-5)
+    x_t = x = torch.randn(3, 7, generator=g)
+    predictions, noise = [], torch.zeros(3, 7, dtype=torch.float64)
+    for a, b in zip(abs_, abs_[1:]):
+        c0_j, ct_j, s_j = posterior_coefficients(a, b)
+        predictions.append(torch.randn(3, 7, generator=g))
+        z = torch.randn(3, 7, generator=g)
+        x = c0_j * predictions[-1] + ct_j * x + s_j * z
+        noise = ct_j * noise + s_j * z
+    c0, ct, s = posterior_coefficients(abs_[0], abs_[-1])
+    weights = path_average_weights(*abs_)
+    assert len(weights) == len(predictions) and float(sum(weights)) == pytest.approx(1.0)
+    one_step = c0 * sum(w * p for w, p in zip(weights, predictions)) + ct * x_t + noise
+    assert torch.allclose(one_step.float(), x.float(), atol=1e-5)
+
+
+def test_a_fold_of_four_is_two_halvings_at_once():
+    """A round that folds 4 teacher steps into one: its teacher steps read z rolled as two halvings would
+    roll it, and its student's injections are those two halvings', the posterior step's noise each."""
+    assert fold_shifts(0, 2) == [0, round_shift(0)]
+    assert fold_shifts(1, 4) == [0, round_shift(2), round_shift(3), round_shift(2) + round_shift(3)]
+    fine = first_injections(64)
+    folded = folded_injections(fine, 0, 4, 1141)
+    assert folded == halved_injections(halved_injections(fine, round_shift(0), 1141), round_shift(1), 1141)
+    again = folded_injections(folded, 1, 4, 1141)
+    schedule = NoiseSchedule.cosine()
+    ab = grid_alpha_bars(schedule, nested_grid(4, schedule.steps))
+    for i, step in enumerate(again):
+        s = float(posterior_coefficients(ab[i], ab[i + 1])[2])
+        assert sum(c * c for c, _ in step) == pytest.approx(s * s, rel=1e-9, abs=1e-15)
+        assert len({sh for _, sh in step}) == len(step) == (16 if i + 1 < 4 else 0)
 
 
 def test_noise_reading_sampling_of_a_network_that_ignores_the_noise_is_the_posterior_sampler():
@@ -163,7 +192,7 @@ def test_a_short_distillation_of_the_stochastic_sampler_learns_where_the_drawn_s
     def error(model):
         with torch.no_grad():
             return float(distill_loss(model.eval(), guided, schedule, 2, x0, cond, gate, torch.Generator().manual_seed(9),
-                                      "sde-noise", first_injections(4), round_shift(0)))
+                                      "sde-noise", first_injections(4), fold_shifts(0, 2)))
 
     before, after = error(_noise_reading_copy(teacher.model)), error(student.model)
     assert after < 0.8 * before, (after, before)
@@ -245,7 +274,7 @@ def test_a_distillation_that_keeps_the_guidance_learns_two_guided_steps_in_one_a
     def error(model, guide):
         with torch.no_grad():
             return float(distill_loss(model.eval(), guided, schedule, 2, x0, cond, guide, torch.Generator().manual_seed(9),
-                                      "sde-noise", fine, round_shift(1), student_guided=True))
+                                      "sde-noise", fine, fold_shifts(1, 2), student_guided=True))
 
     for blended in (False, True):
         mode = replace(guide, blended=torch.full_like(guide.blended, blended))
@@ -261,6 +290,34 @@ def test_a_distillation_that_keeps_the_guidance_learns_two_guided_steps_in_one_a
         generate_motion_features(student, audio, text, "Neutral", sampler="dpm-sde", steps=20)
     with pytest.raises(OpenHumanError, match="choose one"):
         DistillConfig(teacher_path="guidance", keep_guidance=True)
+
+
+def test_a_distillation_that_folds_four_steps_into_one_learns_where_the_four_drawn_steps_go(teacher_and_data,
+                                                                                           one_thread):
+    teacher_path, data, root = teacher_and_data
+    cfg = DistillConfig(teacher=str(teacher_path), data=str(data), out=str(root / "fold4"), teacher_steps=8,
+                        student_steps=2, fold=4, steps_per_round=80, batch_size=16, lr=5e-4, warmup=10,
+                        ema_decay=0.9, stride=8, checkpoint_every=1000, seed=1, teacher_path="sde-noise",
+                        keep_guidance=True)
+    student = load_model_file(distill(cfg, log=lambda line: None))
+    teacher = load_model_file(teacher_path)
+    distilled = student.metadata["distilled"]
+    assert len(distilled["timesteps"]) == 2 and not (root / "fold4" / "round-4.safetensors").exists()
+    assert [len(step) for step in distilled["injections"]] == [4, 0]  # four draws in one step, none to clean
+
+    schedule, windows = NoiseSchedule.cosine(), _Windows(cfg, teacher)
+    x0, cond, guide = windows.batch(np.arange(0, len(windows.ds), max(1, len(windows.ds) // 32)))
+    guided = _teacher_x0(teacher.model.eval(), True, teacher.config.n_emotions)
+
+    def error(model):
+        with torch.no_grad():
+            return float(distill_loss(model.eval(), guided, schedule, 2, x0, cond, guide, torch.Generator().manual_seed(9),
+                                      "sde-noise", first_injections(8), fold_shifts(0, 4), student_guided=True))
+
+    assert error(student.model) < 0.8 * error(_noise_reading_copy(teacher.model))
+    audio, text = np.load(data / "audio.npy")[:200], np.load(data / "text.npy")[:200]
+    a = generate_motion_features(student, audio, text, "Neutral", strength=cfg.intensity, seed=2)
+    assert a.shape == (200, student.config.pose_dim) and np.isfinite(a).all()
 
 
 def test_the_distillation_configs_in_the_repository_load():

@@ -3,10 +3,11 @@
 The teacher is a model file sampled the default way: DDIM on a grid of `teacher_steps` steps, each
 step two passes (emotion and voice guidance at `intensity`, full strength while the voice speaks,
 see engine/diffusion/guidance.py). Round 1 trains a student (the teacher's weights to start) to make
-in one pass one step of a grid half as fine what the guided teacher makes in two steps (the guidance
-distilled with the first halving, as Meng et al. 2023 do); every later round halves again from the
-previous student (Salimans & Ho 2022), down to `student_steps`. The grids are nested (u = 1 − i/n,
-t = u²·(T−1), the last step to clean motion), so one student step is exactly two teacher steps.
+in one pass one step of a grid `fold` times coarser (half as fine by default) what the guided teacher makes
+in `fold` steps (the guidance distilled with the first round, as Meng et al. 2023 do); every later round
+folds again from the previous student (Salimans & Ho 2022), down to `student_steps`. The grids are nested
+(u = 1 − i/n, t = u²·(T−1), the last step to clean motion), so one student step is exactly `fold` teacher
+steps (training/distill_steps.py).
 
 `teacher_path = "guidance"` distils the guidance alone (Meng et al. 2023, their first stage): one round
 in which the student learns, at every timestep of the schedule, the x̂0 the guided teacher makes in its two
@@ -41,6 +42,8 @@ from ..engine.diffusion.schedule import NoiseSchedule
 from ..engine.diffusion.windowed_sampling import DISTILLED_ETA, speech_gated_strength
 from ..engine.errors import OpenHumanError
 from .distill_guide import Guide, guided_by
+from .distill_steps import (ddim_step, first_injections, fold_shifts, folded_injections, halved_injections,  # noqa: F401
+                            halvings, path_average_weights, round_shift, student_target)
 from .train import EMA, _save_checkpoint, warmup_cosine
 from .windows_dataset import WindowDataset
 
@@ -78,6 +81,9 @@ class DistillConfig:
     # the share of each batch's windows guided in interpolation mode, as a blend of two emotions is sampled (a
     # second emotion drawn, γ drawn in [0, 1], at the flat `intensity`, three branches); the rest in control mode
     blend_share: float = 0.0
+    # teacher steps one student step makes, a power of two: 2 halves the steps each round (64 -> 32 -> 16 -> 8),
+    # 4 quarters them in half as many rounds (64 -> 16 -> 4)
+    fold: int = 2
 
     def __post_init__(self):
         if self.teacher_path not in TEACHER_PATHS:
@@ -105,43 +111,21 @@ class DistillConfig:
         return cls(**raw)
 
     def rounds(self) -> list[int]:
-        """The students' step counts, round by round: teacher_steps/2, /4, … down to student_steps
+        """The students' step counts, round by round: teacher_steps/fold, /fold², … down to student_steps
         ([GUIDANCE_ROUND] for a guidance-only distillation)."""
         if self.teacher_path == "guidance":
             return [GUIDANCE_ROUND]
+        halvings(self.fold)
         n, out = self.teacher_steps, []
         while n > self.student_steps:
-            if n % 2:
-                raise OpenHumanError(f"teacher_steps {self.teacher_steps} must be student_steps "
-                                     f"{self.student_steps} times a power of two")
-            n //= 2
+            if n % self.fold:
+                break
+            n //= self.fold
             out.append(n)
         if not out or out[-1] != self.student_steps:
             raise OpenHumanError(f"teacher_steps {self.teacher_steps} must be student_steps {self.student_steps} "
-                                 "times a power of two (at least 2)")
+                                 f"times a power of the fold {self.fold} (at least {self.fold} times)")
         return out
-
-
-def ddim_step(x0: torch.Tensor, x_t: torch.Tensor, ab_t: torch.Tensor, ab_next: torch.Tensor) -> torch.Tensor:
-    """Deterministic DDIM from ᾱ_t to ᾱ_next (per sample, shaped (B, 1, 1)); ᾱ_next = 1 gives x0."""
-    eps = (x_t - ab_t.sqrt() * x0) / (1 - ab_t).clamp_min(1e-12).sqrt()
-    return ab_next.sqrt() * x0 + (1 - ab_next).clamp_min(0).sqrt() * eps
-
-
-def path_average_weights(ab_t, ab_mid, ab_end):
-    """(w_t, w_mid), summing to 1: two posterior steps t → mid → end with predictions x̂0(x_t), x̂0(x_mid) land
-    where one step t → end with w_t·x̂0(x_t) + w_mid·x̂0(x_mid) does, when its noise is the two steps' noise
-    combined (posterior steps with one x0 compose exactly, so the noise drops out of the target)."""
-    c0_1, _, _ = posterior_coefficients(ab_t, ab_mid)
-    c0_2, ct_2, _ = posterior_coefficients(ab_mid, ab_end)
-    c0, _, _ = posterior_coefficients(ab_t, ab_end)
-    return (ct_2 * c0_1 / c0).float(), (c0_2 / c0).float()
-
-
-def student_target(x_t, x_end, ab_t, ab_end) -> torch.Tensor:
-    """The x̂0 whose one DDIM step from x_t lands on x_end (the teacher's two steps)."""
-    ratio = ((1 - ab_end) / (1 - ab_t).clamp_min(1e-12)).clamp_min(0).sqrt()
-    return (x_end - ratio * x_t) / (ab_end.sqrt() - ratio * ab_t.sqrt())
 
 
 class _Windows:
@@ -188,78 +172,50 @@ def _teacher_x0(teacher, guided: bool, n_emotions: int):
     return lambda x_t, t, cond, guide, noise: teacher(x_t, t, *cond.astuple(), noise=noise if reads else None)
 
 
-def first_injections(n: int) -> list[list]:
-    """The plain posterior sampler's noise on the grid of n steps, as injections [(c, shift)]: each step
-    adds s·z of its own draw z (nothing on the last, to clean motion)."""
-    ab = grid_alpha_bars(NoiseSchedule.cosine(), nested_grid(n, NoiseSchedule.cosine().steps))
-    return [[(float(posterior_coefficients(ab[i], ab[i + 1])[2]), 0)] if i + 1 < n else [] for i in range(n)]
-
-
-def halved_injections(fine: list[list], shift: int, values: int) -> list[list]:
-    """A student step's injections from its teacher's two: the first step's noise, carried through the
-    second step's ct, and the second step's, read from z rolled by ``shift`` (the second draw), on frames of
-    ``values`` features."""
-    n = len(fine) // 2
-    ab = grid_alpha_bars(NoiseSchedule.cosine(), nested_grid(2 * n, NoiseSchedule.cosine().steps))
-    out = []
-    for i in range(n):
-        carried = float(posterior_coefficients(ab[2 * i + 1], ab[2 * i + 2])[1])
-        terms = [(carried * c, sh) for c, sh in fine[2 * i]] + [(c, (sh + shift) % values) for c, sh in fine[2 * i + 1]]
-        terms = [(c, sh) for c, sh in terms if c > 0]
-        if len({sh for _, sh in terms}) != len(terms):
-            raise OpenHumanError(f"noise shifts collide on frames of {values} features; choose other round shifts")
-        out.append(terms)
-    return out
-
-
-def round_shift(r: int) -> int:
-    """The roll along a frame's features of the second teacher step's draw in round r: 143·2^r, so every sum
-    of the rounds' shifts differs (143·k for k < 16, distinct modulo the bundled model's 1141 features, which
-    share no factor with 143: up to 4 rounds). The network reads z through a linear layer, which sees no
-    order among a frame's features, so any distinct rolls serve."""
-    return 143 * 2 ** r
-
-
 def distill_loss(student, teacher_x0, schedule: NoiseSchedule, n: int, x0, cond, guide, generator,
-                 teacher_path: str = "ode", fine_injections=None, shift: int = 0,
+                 teacher_path: str = "ode", fine_injections=None, shifts=(0, 0),
                  student_guided: bool = False) -> torch.Tensor:
-    """Mean squared error of the student's x̂0 (one step of the n grid) against two teacher steps of 2n.
+    """Mean squared error of the student's x̂0 (one step of the n grid) against its teacher's steps on the grid
+    of fold·n (the fold is len(shifts)).
 
     "ode": the steps are deterministic DDIM; the target is the x̂0 whose DDIM step lands where they do.
-    "sde-noise": the steps are drawn as the stochastic samplers draw them (``fine_injections``, the second
-    from the first's draw z rolled by ``shift``) and the student reads z: its target is the average of the
-    teacher's two predictions along that path (path_average_weights), so that its one posterior step with the
-    combined injection (halved_injections) lands where the two do, for every z.
+    "sde-noise": the steps are drawn as the stochastic samplers draw them (``fine_injections``, teacher step j
+    from the draw z rolled by ``shifts[j]``) and the student reads z: its target is the average of the
+    teacher's predictions along that path (path_average_weights), so that its one posterior step with the
+    combined injection (folded_injections) lands where they do, for every z.
     ``student_guided``: the student's x̂0 is its own guided pair of passes (keep_guidance), not one pass."""
-    dev = x0.device
-    fine = nested_grid(2 * n, schedule.steps)
+    dev, fold = x0.device, len(shifts)
+    fine = nested_grid(fold * n, schedule.steps)
     ab = grid_alpha_bars(schedule, fine).to(dev)
     b = x0.shape[0]
     i = torch.randint(0, n, (b,), generator=generator, device=dev)  # the student's step
-    pick = lambda k: ab[k].view(b, 1, 1)  # noqa: E731
-    ab_t, ab_mid, ab_end = pick(2 * i), pick(2 * i + 1), pick(2 * i + 2)
+    abs_ = [ab[fold * i + j].view(b, 1, 1) for j in range(fold + 1)]
     grid = torch.tensor(fine, device=dev)
-    t, t_mid = grid[2 * i], grid[2 * i + 1]
-    x_t = ab_t.sqrt() * x0 + (1 - ab_t).sqrt() * torch.randn(x0.shape, generator=generator, device=dev)
+    ts = [grid[fold * i + j] for j in range(fold)]
+    x_t = abs_[0].sqrt() * x0 + (1 - abs_[0]).sqrt() * torch.randn(x0.shape, generator=generator, device=dev)
     z = None
     with torch.no_grad():
         if teacher_path == "ode":
-            x_mid = ddim_step(teacher_x0(x_t, t, cond, guide, None), x_t, ab_t, ab_mid)
-            x_end = ddim_step(teacher_x0(x_mid, t_mid, cond, guide, None), x_mid, ab_mid, ab_end)
-            target = student_target(x_t, x_end, ab_t, ab_end)
+            x = x_t
+            for j in range(fold):
+                x = ddim_step(teacher_x0(x, ts[j], cond, guide, None), x, abs_[j], abs_[j + 1])
+            target = student_target(x_t, x, abs_[0], abs_[fold])
         elif teacher_path == "sde-noise":
             z = torch.randn(x0.shape, generator=generator, device=dev)
-            first = teacher_x0(x_t, t, cond, guide, z)
-            c0, ct, _ = (c.float() for c in posterior_coefficients(ab_t, ab_mid))
             steps = i.tolist()  # one device-to-host copy, not one per window
-            drawn = torch.cat([injected_noise(z[k:k + 1], fine_injections[2 * steps[k]]) for k in range(b)])
-            x_mid = c0 * first + ct * x_t + drawn
-            w_t, w_mid = path_average_weights(ab_t, ab_mid, ab_end)
-            second = teacher_x0(x_mid, t_mid, cond, guide, z.roll(shift, dims=-1))
-            target = w_t * first + w_mid * second
+            x, predictions = x_t, []
+            for j in range(fold):
+                z_j = z.roll(shifts[j], dims=-1) if shifts[j] else z
+                predictions.append(teacher_x0(x, ts[j], cond, guide, z_j))
+                if j + 1 < fold:
+                    c0, ct, _ = (c.float() for c in posterior_coefficients(abs_[j], abs_[j + 1]))
+                    drawn = torch.cat([injected_noise(z_j[k:k + 1], fine_injections[fold * steps[k] + j])
+                                       for k in range(b)])
+                    x = c0 * predictions[-1] + ct * x + drawn
+            target = sum(w * p for w, p in zip(path_average_weights(*abs_), predictions))
         else:
             raise OpenHumanError(f"teacher_path must be 'ode' or 'sde-noise', got {teacher_path!r}")
-    prediction = _teacher_x0(student, student_guided, student.config.n_emotions)(x_t, t, cond, guide, z)
+    prediction = _teacher_x0(student, student_guided, student.config.n_emotions)(x_t, ts[0], cond, guide, z)
     return torch.mean((prediction - target) ** 2)
 
 
@@ -322,8 +278,8 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print,
         values = original.config.pose_dim
         fine = None
         if noisy:
-            fine = first_injections(2 * n) if r == 0 else previous.metadata["distilled"]["injections"]
-            injections = halved_injections(fine, round_shift(r), values)
+            fine = first_injections(cfg.fold * n) if r == 0 else previous.metadata["distilled"]["injections"]
+            injections = folded_injections(fine, r, cfg.fold, values)
         ema = EMA(student, cfg.ema_decay)
         opt = torch.optim.AdamW(student.parameters(), lr=cfg.lr, weight_decay=0.0)
         rng = np.random.default_rng([cfg.seed, r])
@@ -354,7 +310,7 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print,
                     loss = guidance_loss(student, teacher_x0, schedule, x0, cond, guide, generator)
                 else:
                     loss = distill_loss(student, teacher_x0, schedule, n, x0, cond, guide, generator,
-                                        cfg.teacher_path, fine, round_shift(r), cfg.keep_guidance)
+                                        cfg.teacher_path, fine, fold_shifts(r, cfg.fold), cfg.keep_guidance)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
@@ -365,7 +321,7 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print,
                 if step % 25 == 0:
                     writer.writerow([n, step, f"{np.mean(losses[-25:]):.5f}", f"{time.perf_counter() - start_clock:.0f}"])
                     log_file.flush()
-                    what = "guidance" if n == GUIDANCE_ROUND else f"{2 * n} -> {n} steps"
+                    what = "guidance" if n == GUIDANCE_ROUND else f"{cfg.fold * n} -> {n} steps"
                     log(f"round {r + 1}/{len(rounds)} ({what}): step {step}/{total}, "
                         f"loss {np.mean(losses[-25:]):.5f}")
                 if step % cfg.checkpoint_every == 0:

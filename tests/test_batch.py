@@ -273,10 +273,13 @@ def test_workers_serve_many_jobs_and_are_replaced_after_a_failure_a_crash_a_hang
 def test_ctrl_c_stops_the_running_jobs_at_once_and_starts_no_more(tmp_path, short_clip):
     (tmp_path / "jobs.json").write_text(json.dumps([{"id": f"hang{i}", "clip": str(short_clip)} for i in range(4)]))
     out = tmp_path / "out"
+    # A shell's background job starts with SIGINT ignored and passes that on; Ctrl-C at a terminal raises
+    # KeyboardInterrupt, so the batch gets Python's own handler back, as a terminal's command has it.
     script = f"""
-import sys
+import signal, sys
 from openhuman.batch.jobs import read_jobs
 from openhuman.batch.runner import run_batch
+signal.signal(signal.SIGINT, signal.default_int_handler)
 try:
     run_batch(read_jobs({str(tmp_path / "jobs.json")!r}), {str(out)!r},
               lambda: [sys.executable, "-c", {PROTOCOL_WORKER!r}], workers=2)

@@ -12,10 +12,9 @@ from openhuman.engine.errors import OpenHumanError
 from openhuman.engine.diffusion.samplers import (GridDDIM, NoiseReadingGrid, grid_alpha_bars, injected_noise,
                                                  posterior_coefficients, sample)
 from openhuman.training.distill import (GUIDANCE_ROUND, DistillConfig, Guide, _noise_reading_copy, _teacher_x0,
-                                        _Windows, ddim_step, distill, distill_loss, first_injections, guidance_loss,
-                                        guided_by, halved_injections, nested_grid,
-                                        path_average_weights, round_shift, student_target)
-from openhuman.training.distill_steps import fold_shifts, folded_injections
+                                        _Windows, distill, distill_loss, guidance_loss, guided_by, nested_grid)
+from openhuman.training.distill_steps import (ddim_step, first_injections, fold_shifts, folded_injections,
+                                              halved_injections, path_average_weights, round_shift, student_target)
 from openhuman.training.small_datasets import zeggs_clip_dataset
 from openhuman.training.train import TrainConfig, train
 

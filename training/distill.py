@@ -42,8 +42,8 @@ from ..engine.diffusion.schedule import NoiseSchedule
 from ..engine.diffusion.windowed_sampling import DISTILLED_ETA, speech_gated_strength
 from ..engine.errors import OpenHumanError
 from .distill_guide import Guide, guided_by
-from .distill_steps import (ddim_step, first_injections, fold_shifts, folded_injections, halved_injections,  # noqa: F401
-                            halvings, path_average_weights, round_shift, student_target)
+from .distill_steps import (ddim_step, first_injections, fold_shifts, folded_injections, halvings,
+                            path_average_weights, student_target)
 from .train import EMA, _save_checkpoint, warmup_cosine
 from .windows_dataset import WindowDataset
 
@@ -276,7 +276,7 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print,
         student = (_noise_reading_copy(teacher) if noisy and r == 0 else copy.deepcopy(teacher)).to(device).train()
         student.requires_grad_(True)
         values = original.config.pose_dim
-        fine = None
+        fine, shifts = None, fold_shifts(r, cfg.fold)
         if noisy:
             fine = first_injections(cfg.fold * n) if r == 0 else previous.metadata["distilled"]["injections"]
             injections = folded_injections(fine, r, cfg.fold, values)
@@ -310,7 +310,7 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print,
                     loss = guidance_loss(student, teacher_x0, schedule, x0, cond, guide, generator)
                 else:
                     loss = distill_loss(student, teacher_x0, schedule, n, x0, cond, guide, generator,
-                                        cfg.teacher_path, fine, fold_shifts(r, cfg.fold), cfg.keep_guidance)
+                                        cfg.teacher_path, fine, shifts, cfg.keep_guidance)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)

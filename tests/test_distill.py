@@ -12,7 +12,8 @@ from openhuman.engine.errors import OpenHumanError
 from openhuman.engine.diffusion.samplers import (GridDDIM, NoiseReadingGrid, grid_alpha_bars, injected_noise,
                                                  posterior_coefficients, sample)
 from openhuman.training.distill import (GUIDANCE_ROUND, DistillConfig, Guide, _noise_reading_copy, _teacher_x0,
-                                        _Windows, distill, distill_loss, guidance_loss, guided_by, nested_grid)
+                                        _Windows, distill, distill_loss, guidance_loss, guided_by, nested_grid,
+                                        pause_frame_weights)
 from openhuman.training.distill_steps import (ddim_step, first_injections, fold_shifts, folded_injections,
                                               halved_injections, path_average_weights, round_shift, student_target)
 from openhuman.training.small_datasets import zeggs_clip_dataset
@@ -317,6 +318,35 @@ def test_a_distillation_that_folds_four_steps_into_one_learns_where_the_four_dra
     audio, text = np.load(data / "audio.npy")[:200], np.load(data / "text.npy")[:200]
     a = generate_motion_features(student, audio, text, "Neutral", strength=cfg.intensity, seed=2)
     assert a.shape == (200, student.config.pose_dim) and np.isfinite(a).all()
+
+
+def test_the_frames_where_the_voice_pauses_weigh_more_in_the_step_loss(teacher_and_data):
+    gate = torch.tensor([[1.0, 1.375, 1.75, 2.5, 3.2]])
+    assert torch.allclose(pause_frame_weights(gate, 2.5, 3.0), torch.tensor([[4.0, 2.5, 1.0, 1.0, 1.0]]))
+    assert torch.equal(pause_frame_weights(gate, 1.0, 3.0), torch.ones_like(gate))
+    with pytest.raises(OpenHumanError, match="pause_weight is an extra weight, 0 or more"):
+        DistillConfig(pause_weight=-1)
+
+    teacher_path, data, root = teacher_and_data
+    teacher = load_model_file(teacher_path)
+    cfg = DistillConfig(teacher=str(teacher_path), data=str(data), stride=8)
+    x0, cond, guide = _Windows(cfg, teacher).batch(np.arange(6))
+    assert guide.gate.shape == x0.shape[:2]  # a weight per frame of each window
+    guided = _teacher_x0(teacher.model.eval(), True, teacher.config.n_emotions)
+    student = teacher.model.eval()
+
+    def loss(weights=None):
+        with torch.no_grad():
+            return float(distill_loss(student, guided, NoiseSchedule.cosine(), 4, x0, cond, guide,
+                                      torch.Generator().manual_seed(5), "ode", frame_weights=weights))
+
+    plain, half = loss(), x0.shape[1] // 2
+    first = torch.zeros(guide.gate.shape)
+    first[:, :half] = 1
+    assert plain > 0 and loss(torch.ones(guide.gate.shape)) == pytest.approx(plain, rel=1e-5)
+    # each half of the frames alone, weighed up to the whole, makes the whole between them
+    assert loss(first) + loss(1 - first) == pytest.approx(2 * plain, rel=1e-4)
+    assert loss(first) != pytest.approx(plain, rel=1e-3)
 
 
 def test_the_distillation_configs_in_the_repository_load():

@@ -84,6 +84,9 @@ class DistillConfig:
     # teacher steps one student step makes, a power of two: 2 halves the steps each round (64 -> 32 -> 16 -> 8),
     # 4 quarters them in half as many rounds (64 -> 16 -> 4)
     fold: int = 2
+    # extra weight of the frames where the voice pauses (gate 1) in the step loss: 3 counts a pause frame four
+    # times, so that the few-step student rests where its teacher does (it kept gesturing through short pauses)
+    pause_weight: float = 0.0
 
     def __post_init__(self):
         if self.teacher_path not in TEACHER_PATHS:
@@ -93,6 +96,8 @@ class DistillConfig:
                                  "distils the guidance alone: choose one")
         if not 0.0 <= self.blend_share < 1.0:
             raise OpenHumanError(f"blend_share is a share of each batch, at least 0 and under 1, got {self.blend_share}")
+        if self.pause_weight < 0:
+            raise OpenHumanError(f"pause_weight is an extra weight, 0 or more, got {self.pause_weight}")
         if self.blend_share and not self.keep_guidance:
             raise OpenHumanError("blend_share needs keep_guidance = true: only a student that keeps its guidance "
                                  "outside its weights is guided as a blend of two emotions is")
@@ -174,7 +179,7 @@ def _teacher_x0(teacher, guided: bool, n_emotions: int):
 
 def distill_loss(student, teacher_x0, schedule: NoiseSchedule, n: int, x0, cond, guide, generator,
                  teacher_path: str = "ode", fine_injections=None, shifts=(0, 0),
-                 student_guided: bool = False) -> torch.Tensor:
+                 student_guided: bool = False, frame_weights=None) -> torch.Tensor:
     """Mean squared error of the student's x̂0 (one step of the n grid) against its teacher's steps on the grid
     of fold·n (the fold is len(shifts)).
 
@@ -183,7 +188,8 @@ def distill_loss(student, teacher_x0, schedule: NoiseSchedule, n: int, x0, cond,
     from the draw z rolled by ``shifts[j]``) and the student reads z: its target is the average of the
     teacher's predictions along that path (path_average_weights), so that its one posterior step with the
     combined injection (folded_injections) lands where they do, for every z.
-    ``student_guided``: the student's x̂0 is its own guided pair of passes (keep_guidance), not one pass."""
+    ``student_guided``: the student's x̂0 is its own guided pair of passes (keep_guidance), not one pass.
+    ``frame_weights`` (B, M): each frame's weight in the mean (pause_frame_weights), else all alike."""
     dev, fold = x0.device, len(shifts)
     fine = nested_grid(fold * n, schedule.steps)
     ab = grid_alpha_bars(schedule, fine).to(dev)
@@ -216,7 +222,19 @@ def distill_loss(student, teacher_x0, schedule: NoiseSchedule, n: int, x0, cond,
         else:
             raise OpenHumanError(f"teacher_path must be 'ode' or 'sde-noise', got {teacher_path!r}")
     prediction = _teacher_x0(student, student_guided, student.config.n_emotions)(x_t, ts[0], cond, guide, z)
-    return torch.mean((prediction - target) ** 2)
+    error = (prediction - target) ** 2
+    if frame_weights is None:
+        return torch.mean(error)
+    return torch.mean(error * (frame_weights / frame_weights.mean()).unsqueeze(-1))
+
+
+def pause_frame_weights(gate: torch.Tensor, strength: float, pause_weight: float) -> torch.Tensor:
+    """(B, M) 1 + pause_weight where the voice pauses (the speech gate at 1, plain conditioning), 1 where it
+    speaks at half the full strength or more (its softest syllables), and a ramp between."""
+    if strength <= 1:
+        return torch.ones_like(gate)
+    pausing = (1 - 2 * (gate - 1) / (strength - 1)).clamp(0, 1)
+    return 1 + pause_weight * pausing
 
 
 def guidance_loss(student, teacher_x0, schedule: NoiseSchedule, x0, cond, guide, generator) -> torch.Tensor:
@@ -309,8 +327,10 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print,
                 if n == GUIDANCE_ROUND:
                     loss = guidance_loss(student, teacher_x0, schedule, x0, cond, guide, generator)
                 else:
+                    weights = (pause_frame_weights(guide.gate, cfg.intensity, cfg.pause_weight)
+                               if cfg.pause_weight else None)
                     loss = distill_loss(student, teacher_x0, schedule, n, x0, cond, guide, generator,
-                                        cfg.teacher_path, fine, shifts, cfg.keep_guidance)
+                                        cfg.teacher_path, fine, shifts, cfg.keep_guidance, weights)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)

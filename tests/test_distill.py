@@ -12,10 +12,10 @@ from openhuman.engine.errors import OpenHumanError
 from openhuman.engine.diffusion.samplers import (GridDDIM, NoiseReadingGrid, grid_alpha_bars, injected_noise,
                                                  posterior_coefficients, sample)
 from openhuman.training.distill import (GUIDANCE_ROUND, DistillConfig, Guide, _noise_reading_copy, _teacher_x0,
-                                        _Windows, distill, distill_loss, guidance_loss, guided_by, nested_grid,
-                                        pause_frame_weights)
+                                        _Windows, distill, distill_loss, guidance_loss, guided_by, nested_grid)
 from openhuman.training.distill_steps import (ddim_step, first_injections, fold_shifts, folded_injections,
-                                              halved_injections, path_average_weights, round_shift, student_target)
+                                              halved_injections, path_average_weights, pause_frame_weights,
+                                              round_shift, step_loss, student_target)
 from openhuman.training.small_datasets import zeggs_clip_dataset
 from openhuman.training.train import TrainConfig, train
 
@@ -208,6 +208,27 @@ def test_a_short_distillation_of_the_stochastic_sampler_learns_where_the_drawn_s
     assert np.allclose(blend, a, atol=1e-3)
 
 
+def test_the_noise_input_can_learn_faster_than_the_rest_of_the_student(teacher_and_data, one_thread):
+    from openhuman.training.distill import _parameter_groups
+
+    teacher_path, data, root = teacher_and_data
+    reading = _noise_reading_copy(load_model_file(teacher_path).model)
+    groups = _parameter_groups(reading, 20.0)
+    assert [g["lr_scale"] for g in groups] == [1.0, 20.0]
+    assert {id(p) for p in groups[1]["params"]} == {id(p) for p in reading.noise_in.parameters()}
+    assert sum(len(g["params"]) for g in groups) == len(list(reading.parameters()))
+    assert len(_parameter_groups(reading, 1.0)) == 1 and len(_parameter_groups(load_model_file(teacher_path).model, 20.0)) == 1
+    with pytest.raises(OpenHumanError, match="noise_lr_scale"):
+        DistillConfig(noise_lr_scale=0)
+
+    cfg = DistillConfig(teacher=str(teacher_path), data=str(data), out=str(root / "noise-lr"), teacher_steps=4,
+                        student_steps=2, steps_per_round=10, batch_size=4, lr=5e-4, warmup=2, stride=8,
+                        checkpoint_every=10, teacher_path="sde-noise", noise_lr_scale=20.0)
+    distill(cfg, log=lambda line: None)
+    rest, noise = torch.load(root / "noise-lr" / "checkpoint.pt", weights_only=False)["opt"]["param_groups"]
+    assert noise["lr"] == pytest.approx(20 * rest["lr"]) and rest["lr"] > 0
+
+
 def test_blended_windows_are_guided_as_a_blend_of_two_emotions_is_sampled(teacher_and_data):
     from dataclasses import replace
 
@@ -347,6 +368,25 @@ def test_the_frames_where_the_voice_pauses_weigh_more_in_the_step_loss(teacher_a
     # each half of the frames alone, weighed up to the whole, makes the whole between them
     assert loss(first) + loss(1 - first) == pytest.approx(2 * plain, rel=1e-4)
     assert loss(first) != pytest.approx(plain, rel=1e-3)
+
+
+def test_the_step_loss_can_weigh_the_error_in_each_frame_to_frame_change():
+    target = torch.randn(2, 6, 3, generator=torch.Generator().manual_seed(0))
+    shifted = target + 0.5  # the same changes, every frame off by 0.5
+    flicker = target + 0.5 * torch.tensor([1.0, -1.0] * 3).view(1, 6, 1)  # off by 0.5, each change by 1
+    assert float(step_loss(shifted, target)) == pytest.approx(0.25)
+    assert float(step_loss(shifted, target, velocity_weight=2.0)) == pytest.approx(0.25)
+    assert float(step_loss(flicker, target, velocity_weight=2.0)) == pytest.approx(0.25 + 2.0 * 1.0)
+    # a change is weighed as the frame it leads to: only the last change is off, and the last frame weighs 4
+    last = target.clone()
+    last[:, -1] += 1.0
+    weights = torch.tensor([[1.0, 1, 1, 1, 1, 4]] * 2)
+    assert float(step_loss(last, target, weights)) == pytest.approx(4 / 1.5 / 6)
+    assert float(step_loss(last, target, weights, velocity_weight=2.0)) == pytest.approx(4 / 1.5 / 6 + 2 * 4 / 1.6 / 5)
+    for bad in ({"velocity_weight": -1.0}, {"velocity_weight": 1.0, "teacher_path": "guidance"},
+                {"pause_weight": 3.0, "teacher_path": "guidance"}):
+        with pytest.raises(OpenHumanError, match="velocity_weight"):
+            DistillConfig(**bad)
 
 
 def test_the_distillation_configs_in_the_repository_load():

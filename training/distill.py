@@ -43,7 +43,7 @@ from ..engine.diffusion.windowed_sampling import DISTILLED_ETA, speech_gated_str
 from ..engine.errors import OpenHumanError
 from .distill_guide import Guide, guided_by
 from .distill_steps import (ddim_step, first_injections, fold_shifts, folded_injections, halvings,
-                            path_average_weights, student_target)
+                            path_average_weights, pause_frame_weights, step_loss, student_target)
 from .train import EMA, _save_checkpoint, warmup_cosine
 from .windows_dataset import WindowDataset
 
@@ -87,6 +87,13 @@ class DistillConfig:
     # extra weight of the frames where the voice pauses (gate 1) in the step loss: 3 counts a pause frame four
     # times, so that the few-step student rests where its teacher does (it kept gesturing through short pauses)
     pause_weight: float = 0.0
+    # weight of the error in the frame-to-frame change of x̂0 beside the error in x̂0 itself: the students lost
+    # the teacher's quick beats (lower hand speed, a weaker follow of the voice), a small share of the plain error
+    velocity_weight: float = 0.0
+    # the learning rate of a noise-reading student's noise input (its layer for the step's draw z) over the rest's:
+    # at 1 the layer, started at zero, stayed a tenth of the motion input's size after a round, and the student's
+    # x̂0 barely moved with z while its target did (a draw's share of the target's error was half of the loss)
+    noise_lr_scale: float = 1.0
 
     def __post_init__(self):
         if self.teacher_path not in TEACHER_PATHS:
@@ -98,6 +105,13 @@ class DistillConfig:
             raise OpenHumanError(f"blend_share is a share of each batch, at least 0 and under 1, got {self.blend_share}")
         if self.pause_weight < 0:
             raise OpenHumanError(f"pause_weight is an extra weight, 0 or more, got {self.pause_weight}")
+        if self.velocity_weight < 0:
+            raise OpenHumanError(f"velocity_weight is a weight, 0 or more, got {self.velocity_weight}")
+        if self.noise_lr_scale <= 0:
+            raise OpenHumanError(f"noise_lr_scale scales a learning rate, above 0, got {self.noise_lr_scale}")
+        if (self.pause_weight or self.velocity_weight) and self.teacher_path == "guidance":
+            raise OpenHumanError("pause_weight and velocity_weight weigh the step loss; teacher_path = \"guidance\" "
+                                 "has none: set them to 0 or choose \"ode\" or \"sde-noise\"")
         if self.blend_share and not self.keep_guidance:
             raise OpenHumanError("blend_share needs keep_guidance = true: only a student that keeps its guidance "
                                  "outside its weights is guided as a blend of two emotions is")
@@ -179,7 +193,7 @@ def _teacher_x0(teacher, guided: bool, n_emotions: int):
 
 def distill_loss(student, teacher_x0, schedule: NoiseSchedule, n: int, x0, cond, guide, generator,
                  teacher_path: str = "ode", fine_injections=None, shifts=(0, 0),
-                 student_guided: bool = False, frame_weights=None) -> torch.Tensor:
+                 student_guided: bool = False, frame_weights=None, velocity_weight: float = 0.0) -> torch.Tensor:
     """Mean squared error of the student's x̂0 (one step of the n grid) against its teacher's steps on the grid
     of fold·n (the fold is len(shifts)).
 
@@ -189,7 +203,8 @@ def distill_loss(student, teacher_x0, schedule: NoiseSchedule, n: int, x0, cond,
     teacher's predictions along that path (path_average_weights), so that its one posterior step with the
     combined injection (folded_injections) lands where they do, for every z.
     ``student_guided``: the student's x̂0 is its own guided pair of passes (keep_guidance), not one pass.
-    ``frame_weights`` (B, M): each frame's weight in the mean (pause_frame_weights), else all alike."""
+    ``frame_weights`` (B, M): each frame's weight in the mean (pause_frame_weights), else all alike.
+    ``velocity_weight``: that of the frame-to-frame change too (step_loss)."""
     dev, fold = x0.device, len(shifts)
     fine = nested_grid(fold * n, schedule.steps)
     ab = grid_alpha_bars(schedule, fine).to(dev)
@@ -222,19 +237,7 @@ def distill_loss(student, teacher_x0, schedule: NoiseSchedule, n: int, x0, cond,
         else:
             raise OpenHumanError(f"teacher_path must be 'ode' or 'sde-noise', got {teacher_path!r}")
     prediction = _teacher_x0(student, student_guided, student.config.n_emotions)(x_t, ts[0], cond, guide, z)
-    error = (prediction - target) ** 2
-    if frame_weights is None:
-        return torch.mean(error)
-    return torch.mean(error * (frame_weights / frame_weights.mean()).unsqueeze(-1))
-
-
-def pause_frame_weights(gate: torch.Tensor, strength: float, pause_weight: float) -> torch.Tensor:
-    """(B, M) 1 + pause_weight where the voice pauses (the speech gate at 1, plain conditioning), 1 where it
-    speaks at half the full strength or more (its softest syllables), and a ramp between."""
-    if strength <= 1:
-        return torch.ones_like(gate)
-    pausing = (1 - 2 * (gate - 1) / (strength - 1)).clamp(0, 1)
-    return 1 + pause_weight * pausing
+    return step_loss(prediction, target, frame_weights, velocity_weight)
 
 
 def guidance_loss(student, teacher_x0, schedule: NoiseSchedule, x0, cond, guide, generator) -> torch.Tensor:
@@ -299,7 +302,7 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print,
             fine = first_injections(cfg.fold * n) if r == 0 else previous.metadata["distilled"]["injections"]
             injections = folded_injections(fine, r, cfg.fold, values)
         ema = EMA(student, cfg.ema_decay)
-        opt = torch.optim.AdamW(student.parameters(), lr=cfg.lr, weight_decay=0.0)
+        opt = torch.optim.AdamW(_parameter_groups(student, cfg.noise_lr_scale), lr=cfg.lr, weight_decay=0.0)
         rng = np.random.default_rng([cfg.seed, r])
         generator = torch.Generator(device=device).manual_seed(cfg.seed * 100 + r)
         step, losses, total = 0, [], cfg.steps_per_round
@@ -322,7 +325,7 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print,
                     total = _steps_in_budget(budget_s, start_clock, round_clock, len(rounds) - r)
                     log(f"round {r + 1}/{len(rounds)}: {total} steps in its share of the time left")
                 for group in opt.param_groups:
-                    group["lr"] = warmup_cosine(step, cfg.lr, cfg.warmup, total, 0.1)
+                    group["lr"] = warmup_cosine(step, cfg.lr, cfg.warmup, total, 0.1) * group["lr_scale"]
                 x0, cond, guide = windows.batch(rng.integers(0, len(windows.ds), cfg.batch_size), device, rng)
                 if n == GUIDANCE_ROUND:
                     loss = guidance_loss(student, teacher_x0, schedule, x0, cond, guide, generator)
@@ -330,7 +333,8 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print,
                     weights = (pause_frame_weights(guide.gate, cfg.intensity, cfg.pause_weight)
                                if cfg.pause_weight else None)
                     loss = distill_loss(student, teacher_x0, schedule, n, x0, cond, guide, generator,
-                                        cfg.teacher_path, fine, shifts, cfg.keep_guidance, weights)
+                                        cfg.teacher_path, fine, shifts, cfg.keep_guidance, weights,
+                                        cfg.velocity_weight)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
@@ -350,6 +354,13 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print,
                 float(np.mean(losses[-50:])) if losses else float("nan"), injections if noisy else None)
         state = None
     return path
+
+
+def _parameter_groups(student, noise_lr_scale: float) -> list[dict]:
+    """The optimiser's groups: the noise input's own (its learning rate scaled) when it has one and a scale."""
+    noise = list(student.noise_in.parameters()) if student.config.noise_input and noise_lr_scale != 1 else []
+    rest = [p for p in student.parameters() if all(p is not q for q in noise)]
+    return [{"params": rest, "lr_scale": 1.0}] + ([{"params": noise, "lr_scale": noise_lr_scale}] if noise else [])
 
 
 def _steps_in_budget(budget_s: float, start_clock: float, round_clock: float, rounds_left: int) -> int:

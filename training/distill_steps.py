@@ -4,7 +4,8 @@ The grids are nested (engine/diffusion/samplers.py, nested_grid), so one step of
 exactly `fold` steps of its teacher on fold·n. A fold of 2 halves the steps each round (Salimans & Ho 2022);
 a fold of 4 quarters them, in half as many rounds. A fold of 2^h is h halvings made at once: its teacher
 steps read the step's draw z rolled as the h halvings would roll it (fold_shifts), and the student's noise
-is those halvings' injections (folded_injections)."""
+is those halvings' injections (folded_injections). The step loss (step_loss) can weigh the frames where the
+voice pauses more (pause_frame_weights) and the error in each frame-to-frame change."""
 from __future__ import annotations
 
 import torch
@@ -97,3 +98,28 @@ def folded_injections(fine: list[list], r: int, fold: int, values: int) -> list[
     for b in range(h):
         fine = halved_injections(fine, round_shift(r * h + b), values)
     return fine
+
+
+def step_loss(prediction, target, frame_weights=None, velocity_weight: float = 0.0) -> torch.Tensor:
+    """Mean squared error of (B, M, D) x̂0s, each frame weighed by ``frame_weights`` (B, M) over their mean,
+    plus ``velocity_weight`` times that of their frame-to-frame change (weighed as the frame it leads to)."""
+    loss = _weighted_mean((prediction - target) ** 2, frame_weights)
+    if velocity_weight:
+        change = (prediction.diff(dim=1) - target.diff(dim=1)) ** 2
+        loss = loss + velocity_weight * _weighted_mean(change, None if frame_weights is None else frame_weights[:, 1:])
+    return loss
+
+
+def _weighted_mean(error: torch.Tensor, frame_weights) -> torch.Tensor:
+    if frame_weights is None:
+        return torch.mean(error)
+    return torch.mean(error * (frame_weights / frame_weights.mean()).unsqueeze(-1))
+
+
+def pause_frame_weights(gate: torch.Tensor, strength: float, pause_weight: float) -> torch.Tensor:
+    """(B, M) 1 + pause_weight where the voice pauses (the speech gate at 1, plain conditioning), 1 where it
+    speaks at half the full strength or more (its softest syllables), and a ramp between."""
+    if strength <= 1:
+        return torch.ones_like(gate)
+    pausing = (1 - 2 * (gate - 1) / (strength - 1)).clamp(0, 1)
+    return 1 + pause_weight * pausing

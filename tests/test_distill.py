@@ -48,6 +48,17 @@ def test_one_step_on_the_target_lands_where_the_two_steps_did():
         assert torch.allclose(ddim_step(target, x_t, ab_t, ab_end), x_end, atol=1e-4)
 
 
+def test_a_drawn_ddim_step_at_eta_one_is_the_posterior_step():
+    g = torch.Generator().manual_seed(1)
+    x0, x_t, noise = (torch.randn(3, 5, 2, generator=g) for _ in range(3))
+    ab_t, ab_next = torch.tensor([0.05, 0.4, 0.8]).view(3, 1, 1), torch.tensor([0.2, 0.6, 0.95]).view(3, 1, 1)
+    c0, ct, sd = (c.float() for c in posterior_coefficients(ab_t, ab_next))
+    assert torch.allclose(ddim_step(x0, x_t, ab_t, ab_next, 1.0, noise), c0 * x0 + ct * x_t + sd * noise, atol=1e-5)
+    assert torch.allclose(ddim_step(x0, x_t, ab_t, torch.ones(3, 1, 1), 0.7, noise), x0)  # the last step: x0
+    half = ddim_step(x0, x_t, ab_t, ab_next, 0.5, noise)
+    assert not torch.allclose(half, ddim_step(x0, x_t, ab_t, ab_next)) and torch.isfinite(half).all()
+
+
 @pytest.fixture(scope="module")
 def teacher_and_data(zeggs_dir, tmp_path_factory):
     root = tmp_path_factory.mktemp("distill")

@@ -180,3 +180,33 @@ def test_every_sampler_option_is_reachable_by_name():
     assert torch.equal(run(noisy, 0), run(noisy, 0))
     with pytest.raises(ValueError, match="'eta'.*none"):
         make_sampler("dpm", SCHEDULE, eta=1.0)
+
+
+def test_a_teacher_s_steps_averaged_over_their_draws_sample_like_a_plain_sampler_of_the_student_s_steps():
+    """training/evaluation/draw_average_study.py: one draw is the teacher's own sampling regrouped; many draws
+    (what a student that does not read its draw learns) make the coarse plain sampler's narrower motion."""
+    from openhuman.engine.diffusion.samplers import GridDDIM, nested_grid
+    from openhuman.training.evaluation.draw_average_study import draw_averaged_steps
+
+    def plain(n):
+        grid = GridDDIM(SCHEDULE, eta=1.0, timesteps=nested_grid(n, SCHEDULE.steps))
+        return sample(gaussian_x0, (SAMPLES, 4), grid, n, torch.Generator().manual_seed(0), dtype=torch.float64)
+
+    def averaged(draws, eta=1.0):
+        grid = GridDDIM(SCHEDULE, eta=1.0, timesteps=nested_grid(2, SCHEDULE.steps))
+        grid.set_timesteps(2)
+        g = torch.Generator().manual_seed(0)
+        x = torch.randn((SAMPLES, 4), generator=g, dtype=torch.float64)
+        return draw_averaged_steps(8, eta, draws)(gaussian_x0, x, grid, g)
+
+    fine, coarse = plain(16), plain(2)
+    assert torch.allclose(averaged(1), fine, atol=1e-9)
+    spread = averaged(32).std(0)
+    assert ((spread - coarse.std(0)).abs() < (spread - fine.std(0)).abs() / 3).all(), (spread, coarse.std(0))
+    assert ((averaged(32).mean(0) - MU).abs() < 4 * SD / SAMPLES**0.5 + 0.02 * SD).all()
+    # deterministic steps (eta 0) draw nothing: the draws do not matter
+    assert torch.allclose(averaged(1, 0.0), averaged(3, 0.0))
+    from openhuman.training.evaluation.draw_average_study import main
+    for bad in (["folder", "--eta", "1.5"], ["folder", "--draws", "0"]):
+        with pytest.raises(SystemExit):
+            main(bad)

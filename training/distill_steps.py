@@ -15,10 +15,15 @@ from ..engine.diffusion.schedule import NoiseSchedule
 from ..engine.errors import OpenHumanError
 
 
-def ddim_step(x0: torch.Tensor, x_t: torch.Tensor, ab_t: torch.Tensor, ab_next: torch.Tensor) -> torch.Tensor:
-    """Deterministic DDIM from ᾱ_t to ᾱ_next (per sample, shaped (B, 1, 1)); ᾱ_next = 1 gives x0."""
+def ddim_step(x0: torch.Tensor, x_t: torch.Tensor, ab_t: torch.Tensor, ab_next: torch.Tensor,
+              eta: float = 0.0, noise: torch.Tensor | None = None) -> torch.Tensor:
+    """DDIM from ᾱ_t to ᾱ_next (per sample, shaped (B, 1, 1)); ᾱ_next = 1 gives x0. Deterministic at eta 0;
+    above, ``noise`` (like x_t) scaled by eta times the posterior's deviation (eta 1: the DDPM posterior)."""
     eps = (x_t - ab_t.sqrt() * x0) / (1 - ab_t).clamp_min(1e-12).sqrt()
-    return ab_next.sqrt() * x0 + (1 - ab_next).clamp_min(0).sqrt() * eps
+    if not eta:
+        return ab_next.sqrt() * x0 + (1 - ab_next).clamp_min(0).sqrt() * eps
+    sigma = eta * ((1 - ab_next) / (1 - ab_t).clamp_min(1e-12) * (1 - ab_t / ab_next)).clamp_min(0).sqrt()
+    return ab_next.sqrt() * x0 + (1 - ab_next - sigma ** 2).clamp_min(0).sqrt() * eps + sigma * noise
 
 
 def path_average_weights(*abs_):

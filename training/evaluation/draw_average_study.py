@@ -1,0 +1,118 @@
+"""How far a distilled student that does not read its step's draw can go, measured before training it.
+
+A student of n steps learns, for each of its steps, the x̂0 its teacher makes in `fold` steps on the nested
+grid (training/distill.py). When those steps draw noise and the student does not read the draw, the best it
+can learn is their x̂0 averaged over the draws. This study samples the teacher that way: n posterior steps,
+each taking its x̂0 from `fold` of the teacher's own guided steps drawn at `eta` and averaged over `draws`
+draws, and measures it on real speech as `openhuman eval --real-speech FOLDER... --neutral-only --no-plots`
+does (the summary's model row is printed as JSON; the whole results go to --out):
+
+  python -m openhuman.training.evaluation.draw_average_study ../shared/data/speech \\
+      /usr/share/pocketsphinx/test/data/cards ../shared/data/zeggs --steps 4 --fold 16 --eta 1 --draws 4 --seeds 2
+
+eta 1 is the "sde-noise" target (posterior steps, their x̂0s averaged along the path so the draw drops out of
+it); with --draws 1 that is the teacher's own sampling regrouped. Below 1 the target is where DDIM steps at
+that eta land ("ode" with drawn steps); eta 0 is the deterministic "ode" target, which no draw changes.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import torch
+
+from ...engine.diffusion import samplers
+from ...engine.diffusion.modelfile import load_model_file, save_model_file
+from ...engine.diffusion.schedule import NoiseSchedule
+from ...engine.errors import Cancelled
+from ..distill_steps import ddim_step, path_average_weights, student_target
+
+
+def draw_averaged_x0(denoise_fn, x_t, abs_, ts, eta: float, draws: int, generator=None):
+    """One student step's x̂0 from the teacher's steps ᾱ abs_[0] → … → abs_[-1] at timesteps ``ts`` (one per
+    step), drawn at ``eta`` and averaged over ``draws`` draws; and where the first draw's steps landed, with
+    that draw's own x̂0 (x_end, x0_first)."""
+    total, first = torch.zeros_like(x_t), None
+    for _ in range(draws):
+        x, predictions = x_t, []
+        for j, t in enumerate(ts):
+            predictions.append(denoise_fn(x, t))
+            noise = torch.randn(x.shape, generator=generator, dtype=x.dtype).to(x.device) if eta else None
+            x = ddim_step(predictions[-1], x, abs_[j], abs_[j + 1], eta, noise)
+        if eta == 1:
+            x0 = sum(float(w) * p for w, p in zip(path_average_weights(*abs_), predictions))
+        else:
+            x0 = student_target(x_t, x, abs_[0], abs_[-1])
+        total += x0
+        first = first or (x, x0)
+    return total / draws, first
+
+
+def draw_averaged_steps(fold: int, eta: float, draws: int):
+    """A stand-in for samplers.denoise_steps: each of the sampler's steps (a grid n) takes its x̂0 from
+    draw_averaged_x0 over the nested grid of fold·n. At eta 1 the step's noise is the first draw's (posterior
+    steps compose: one draw is the teacher's own sampling); below, the sampler's step draws its own."""
+    def steps(denoise_fn, x, sampler, generator=None, progress=None, cancel=None):
+        n = len(sampler.timesteps)
+        fine = samplers.nested_grid(fold * n, sampler.schedule.steps)
+        ab = [float(sampler.schedule.alphas_cumprod[t]) for t in fine] + [1.0]
+        for i in range(n):
+            if cancel is not None and cancel():
+                raise Cancelled("sampling cancelled")
+            ts = [torch.full((x.shape[0],), t, device=x.device, dtype=torch.long) for t in fine[fold * i:fold * (i + 1)]]
+            abs_ = [torch.tensor(a, dtype=torch.float64) for a in ab[fold * i:fold * (i + 1) + 1]]
+            x0, (landed, x0_first) = draw_averaged_x0(denoise_fn, x, abs_, ts, eta, draws, generator)
+            if eta == 1:
+                x = landed + float(samplers.posterior_coefficients(abs_[0], abs_[-1])[0]) * (x0 - x0_first)
+            else:
+                x = sampler.step(x0, i, x, generator)
+            if progress is not None:
+                progress(i + 1, n)
+        return x
+    return steps
+
+
+def on_grid(model_path, n: int, out: Path) -> Path:
+    """The model's file marked to sample by n posterior steps on the nested grid, guided as the default."""
+    bundle = load_model_file(model_path)
+    meta = bundle.metadata
+    distilled = {"intensity": 2.5, "guidance": "kept (draw_average_study)", "guidance_kept": True, "steps": n,
+                 "timesteps": samplers.nested_grid(n, NoiseSchedule.cosine().steps), "eta": 1.0}
+    return save_model_file(out, bundle.model, bundle.mean, bundle.std, fps=meta["fps"],
+                           audio_features=meta["audio_features"], text_features=meta["text_features"],
+                           emotions=bundle.emotions, skeleton=meta["skeleton"], training=meta.get("training", {}),
+                           distilled=distilled)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("folders", nargs="+", help="folders of real speech, as openhuman eval --real-speech takes")
+    parser.add_argument("--model", default="models/openhuman-base.safetensors", help="the teacher")
+    parser.add_argument("--steps", type=int, default=4, help="the student's steps")
+    parser.add_argument("--fold", type=int, default=16, help="teacher steps per student step")
+    parser.add_argument("--eta", type=float, default=1.0, help="the teacher's steps' eta (0 to 1)")
+    parser.add_argument("--draws", type=int, default=4, help="draws each x̂0 is averaged over")
+    parser.add_argument("--seed", type=int, default=1, help="the first seed (as eval's)")
+    parser.add_argument("--seeds", type=int, default=2, help="seeds averaged")
+    parser.add_argument("--out", help="folder for real_speech.json")
+    args = parser.parse_args(argv)
+    if not 0 <= args.eta <= 1 or args.draws < 1 or args.steps < 1 or args.fold < 1 or args.seeds < 1:
+        parser.error("--eta is from 0 to 1; --draws, --steps, --fold and --seeds are at least 1")
+    from .real_speech import RealSpeechConfig, evaluate_real_speech
+
+    with tempfile.TemporaryDirectory() as tmp:
+        model = on_grid(args.model, args.steps, Path(tmp) / "on-grid.safetensors")
+        samplers.denoise_steps = draw_averaged_steps(args.fold, args.eta, args.draws)  # this process only
+        cfg = RealSpeechConfig(folders=args.folders, model=str(model), out=args.out, seed=args.seed, seeds=args.seeds,
+                               emotions=False, plots=False)
+        results = evaluate_real_speech(cfg)
+    print(json.dumps({"steps": args.steps, "fold": args.fold, "eta": args.eta, "draws": args.draws,
+                      "model": results["summary"]["model"]}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -87,8 +87,8 @@ class DistillConfig:
     # extra weight of the frames where the voice pauses (gate 1) in the step loss: 3 counts a pause frame four
     # times, so that the few-step student rests where its teacher does (it kept gesturing through short pauses)
     pause_weight: float = 0.0
-    # weight of the error in the frame-to-frame change of x̂0 beside the error in x̂0 itself: the students lost
-    # the teacher's quick beats (lower hand speed, a weaker follow of the voice), a small share of the plain error
+    # weight of the error in the frame-to-frame change of x̂0 beside the error in x̂0 itself, for the teacher's
+    # quick beats the students lost (at 2 the first round rested more but followed the voice no better: README)
     velocity_weight: float = 0.0
     # the learning rate of a noise-reading student's noise input (its layer for the step's draw z) over the rest's:
     # at 1 the layer, started at zero, stayed a tenth of the motion input's size after a round, and the student's
@@ -325,7 +325,7 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print,
                     total = _steps_in_budget(budget_s, start_clock, round_clock, len(rounds) - r)
                     log(f"round {r + 1}/{len(rounds)}: {total} steps in its share of the time left")
                 for group in opt.param_groups:
-                    group["lr"] = warmup_cosine(step, cfg.lr, cfg.warmup, total, 0.1) * group["lr_scale"]
+                    group["lr"] = warmup_cosine(step, cfg.lr, cfg.warmup, total, 0.1) * group.get("lr_scale", 1.0)
                 x0, cond, guide = windows.batch(rng.integers(0, len(windows.ds), cfg.batch_size), device, rng)
                 if n == GUIDANCE_ROUND:
                     loss = guidance_loss(student, teacher_x0, schedule, x0, cond, guide, generator)

@@ -240,6 +240,37 @@ def test_the_noise_input_can_learn_faster_than_the_rest_of_the_student(teacher_a
     assert noise["lr"] == pytest.approx(20 * rest["lr"]) and rest["lr"] > 0
 
 
+def test_the_draw_reading_check_tells_a_student_that_reads_its_draw_from_one_that_does_not(teacher_and_data,
+                                                                                         one_thread):
+    from openhuman.engine.diffusion.modelfile import save_model_file
+    from openhuman.training.evaluation.draw_reading import draw_reading
+
+    teacher_path, data, root = teacher_and_data
+    cfg = DistillConfig(teacher=str(teacher_path), data=str(data), out=str(root / "reading"), teacher_steps=4,
+                        student_steps=2, steps_per_round=20, batch_size=4, lr=5e-4, warmup=2, stride=8,
+                        checkpoint_every=20, teacher_path="sde-noise", noise_lr_scale=20.0)
+    path = distill(cfg, log=lambda line: None)
+    reads = draw_reading(cfg, path, batches=2)
+    assert reads["round"] == 1 and reads["steps"] == 2 and len(reads["batches"]) == 2
+    assert reads["mean"]["target_spread"] > 0 and reads["mean"]["student_spread"] > 0
+
+    student = load_model_file(path)  # the same student with its noise input silenced
+    torch.nn.init.zeros_(student.model.noise_in.weight)
+    torch.nn.init.zeros_(student.model.noise_in.bias)
+    meta = student.metadata
+    deaf = save_model_file(root / "reading" / "deaf.safetensors", student.model, student.mean, student.std,
+                           fps=meta["fps"], audio_features=meta["audio_features"], text_features=meta["text_features"],
+                           emotions=student.emotions, skeleton=meta["skeleton"], training=meta.get("training", {}),
+                           distilled=meta["distilled"])
+    ignores = draw_reading(cfg, deaf, batches=2)
+    assert ignores["mean"]["student_spread"] == 0
+    assert ignores["mean"]["target_spread"] == pytest.approx(reads["mean"]["target_spread"])
+    with pytest.raises(OpenHumanError, match="sde-noise"):
+        draw_reading(DistillConfig(teacher=str(teacher_path), data=str(data)), path)
+    with pytest.raises(OpenHumanError, match="not a noise-reading student"):
+        draw_reading(cfg, teacher_path)
+
+
 def test_blended_windows_are_guided_as_a_blend_of_two_emotions_is_sampled(teacher_and_data):
     from dataclasses import replace
 

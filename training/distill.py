@@ -194,8 +194,18 @@ def _teacher_x0(teacher, guided: bool, n_emotions: int):
 def distill_loss(student, teacher_x0, schedule: NoiseSchedule, n: int, x0, cond, guide, generator,
                  teacher_path: str = "ode", fine_injections=None, shifts=(0, 0),
                  student_guided: bool = False, frame_weights=None, velocity_weight: float = 0.0) -> torch.Tensor:
-    """Mean squared error of the student's x̂0 (one step of the n grid) against its teacher's steps on the grid
-    of fold·n (the fold is len(shifts)).
+    """Mean squared error of the student's x̂0 against its target (student_and_target), each frame weighed
+    by ``frame_weights`` (B, M; pause_frame_weights), else all alike; ``velocity_weight``: that of the
+    frame-to-frame change too (step_loss)."""
+    return step_loss(*student_and_target(student, teacher_x0, schedule, n, x0, cond, guide, generator, teacher_path,
+                                         fine_injections, shifts, student_guided), frame_weights, velocity_weight)
+
+
+def student_and_target(student, teacher_x0, schedule: NoiseSchedule, n: int, x0, cond, guide, generator,
+                       teacher_path: str = "ode", fine_injections=None, shifts=(0, 0), student_guided: bool = False,
+                       z=None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The student's x̂0 (one step of the n grid) and its target, its teacher's steps on the grid of fold·n (the
+    fold is len(shifts)), for windows ``x0`` noised to a step drawn from ``generator``.
 
     "ode": the steps are deterministic DDIM; the target is the x̂0 whose DDIM step lands where they do.
     "sde-noise": the steps are drawn as the stochastic samplers draw them (``fine_injections``, teacher step j
@@ -203,8 +213,7 @@ def distill_loss(student, teacher_x0, schedule: NoiseSchedule, n: int, x0, cond,
     teacher's predictions along that path (path_average_weights), so that its one posterior step with the
     combined injection (folded_injections) lands where they do, for every z.
     ``student_guided``: the student's x̂0 is its own guided pair of passes (keep_guidance), not one pass.
-    ``frame_weights`` (B, M): each frame's weight in the mean (pause_frame_weights), else all alike.
-    ``velocity_weight``: that of the frame-to-frame change too (step_loss)."""
+    ``z``: the sde-noise draw, instead of one from ``generator`` (which then draws the same steps and noise)."""
     dev, fold = x0.device, len(shifts)
     fine = nested_grid(fold * n, schedule.steps)
     ab = grid_alpha_bars(schedule, fine).to(dev)
@@ -214,15 +223,15 @@ def distill_loss(student, teacher_x0, schedule: NoiseSchedule, n: int, x0, cond,
     grid = torch.tensor(fine, device=dev)
     ts = [grid[fold * i + j] for j in range(fold)]
     x_t = abs_[0].sqrt() * x0 + (1 - abs_[0]).sqrt() * torch.randn(x0.shape, generator=generator, device=dev)
-    z = None
     with torch.no_grad():
         if teacher_path == "ode":
+            z = None
             x = x_t
             for j in range(fold):
                 x = ddim_step(teacher_x0(x, ts[j], cond, guide, None), x, abs_[j], abs_[j + 1])
             target = student_target(x_t, x, abs_[0], abs_[fold])
         elif teacher_path == "sde-noise":
-            z = torch.randn(x0.shape, generator=generator, device=dev)
+            z = torch.randn(x0.shape, generator=generator, device=dev) if z is None else z
             steps = i.tolist()  # one device-to-host copy, not one per window
             x, predictions = x_t, []
             for j in range(fold):
@@ -237,7 +246,7 @@ def distill_loss(student, teacher_x0, schedule: NoiseSchedule, n: int, x0, cond,
         else:
             raise OpenHumanError(f"teacher_path must be 'ode' or 'sde-noise', got {teacher_path!r}")
     prediction = _teacher_x0(student, student_guided, student.config.n_emotions)(x_t, ts[0], cond, guide, z)
-    return step_loss(prediction, target, frame_weights, velocity_weight)
+    return prediction, target
 
 
 def guidance_loss(student, teacher_x0, schedule: NoiseSchedule, x0, cond, guide, generator) -> torch.Tensor:

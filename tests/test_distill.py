@@ -242,7 +242,7 @@ def test_the_noise_input_can_learn_faster_than_the_rest_of_the_student(teacher_a
 
 def test_the_draw_reading_check_tells_a_student_that_reads_its_draw_from_one_that_does_not(teacher_and_data,
                                                                                          one_thread):
-    from openhuman.engine.diffusion.modelfile import save_model_file
+    from openhuman.engine.diffusion.modelfile import save_model_file_like
     from openhuman.training.evaluation.draw_reading import draw_reading
 
     teacher_path, data, root = teacher_and_data
@@ -257,11 +257,8 @@ def test_the_draw_reading_check_tells_a_student_that_reads_its_draw_from_one_tha
     student = load_model_file(path)  # the same student with its noise input silenced
     torch.nn.init.zeros_(student.model.noise_in.weight)
     torch.nn.init.zeros_(student.model.noise_in.bias)
-    meta = student.metadata
-    deaf = save_model_file(root / "reading" / "deaf.safetensors", student.model, student.mean, student.std,
-                           fps=meta["fps"], audio_features=meta["audio_features"], text_features=meta["text_features"],
-                           emotions=student.emotions, skeleton=meta["skeleton"], training=meta.get("training", {}),
-                           distilled=meta["distilled"])
+    deaf = save_model_file_like(root / "reading" / "deaf.safetensors", student.model, student,
+                                distilled=student.metadata["distilled"])
     ignores = draw_reading(cfg, deaf, batches=2)
     assert ignores["mean"]["student_spread"] == 0
     assert ignores["mean"]["target_spread"] == pytest.approx(reads["mean"]["target_spread"])

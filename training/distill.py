@@ -34,7 +34,7 @@ import numpy as np
 import torch
 
 from ..engine.diffusion.guidance import Conditions
-from ..engine.diffusion.modelfile import load_model_file, save_model_file
+from ..engine.diffusion.modelfile import load_model_file, save_model_file_like
 from ..engine.diffusion.presets import DEFAULT_INTENSITY
 from ..engine.diffusion.denoiser import Denoiser, DenoiserConfig
 from ..engine.diffusion.samplers import grid_alpha_bars, injected_noise, nested_grid, posterior_coefficients
@@ -290,7 +290,6 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print,
     original = load_model_file(cfg.teacher, map_location="cpu")
     windows = _Windows(cfg, original)
     schedule = NoiseSchedule.cosine()
-    n_emotions = original.config.n_emotions
     rounds = cfg.rounds()
     start_clock = time.perf_counter()
     ckpt = out / "checkpoint.pt"
@@ -300,16 +299,13 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print,
         path = out / ("guidance.safetensors" if n == GUIDANCE_ROUND else f"round-{n}.safetensors")
         if path.exists():
             continue
-        previous = original if r == 0 else load_model_file(out / f"round-{rounds[r - 1]}.safetensors")
-        teacher = previous.model.to(device).eval().requires_grad_(False)
+        teacher, teacher_x0, fine = round_teacher(cfg, original, r, device)
         noisy = cfg.teacher_path == "sde-noise"
         student = (_noise_reading_copy(teacher) if noisy and r == 0 else copy.deepcopy(teacher)).to(device).train()
         student.requires_grad_(True)
-        values = original.config.pose_dim
-        fine, shifts = None, fold_shifts(r, cfg.fold)
+        shifts = fold_shifts(r, cfg.fold)
         if noisy:
-            fine = first_injections(cfg.fold * n) if r == 0 else previous.metadata["distilled"]["injections"]
-            injections = folded_injections(fine, r, cfg.fold, values)
+            injections = folded_injections(fine, r, cfg.fold, original.config.pose_dim)
         ema = EMA(student, cfg.ema_decay)
         opt = torch.optim.AdamW(_parameter_groups(student, cfg.noise_lr_scale), lr=cfg.lr, weight_decay=0.0)
         rng = np.random.default_rng([cfg.seed, r])
@@ -323,7 +319,6 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print,
             rng.bit_generator.state = state["rng"]
             generator.set_state(state["generator"])
             step = state["step"]
-        teacher_x0 = _teacher_x0(teacher, r == 0 or cfg.keep_guidance, n_emotions)
         with open(out / "log.csv", "a", newline="") as log_file:
             writer = csv.writer(log_file)
             while step < total:
@@ -363,6 +358,20 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print,
                 float(np.mean(losses[-50:])) if losses else float("nan"), injections if noisy else None)
         state = None
     return path
+
+
+def round_teacher(cfg: DistillConfig, original, r: int, device="cpu"):
+    """Round r's teacher: its network (``original``'s, then the previous round's student) on ``device``, frozen;
+    its x̂0 as the round's target reads it (guided in the first round, and in every round with keep_guidance);
+    and, for "sde-noise", the injections of its drawn steps on the grid of fold·n (None otherwise)."""
+    rounds = cfg.rounds()
+    previous = original if r == 0 else load_model_file(Path(cfg.out) / f"round-{rounds[r - 1]}.safetensors")
+    teacher = previous.model.to(device).eval().requires_grad_(False)
+    teacher_x0 = _teacher_x0(teacher, r == 0 or cfg.keep_guidance, original.config.n_emotions)
+    fine = None
+    if cfg.teacher_path == "sde-noise":
+        fine = first_injections(cfg.fold * rounds[r]) if r == 0 else previous.metadata["distilled"]["injections"]
+    return teacher, teacher_x0, fine
 
 
 def _parameter_groups(student, noise_lr_scale: float) -> list[dict]:
@@ -409,10 +418,7 @@ def _export(path: Path, model, original, cfg: DistillConfig, n: int, final_loss:
         distilled.update(steps=n, timesteps=nested_grid(n, NoiseSchedule.cosine().steps), eta=DISTILLED_ETA)
     if injections is not None:  # the network reads each step's draw z and the step adds these rolls of it
         distilled["injections"] = [[[float(c), int(sh)] for c, sh in step] for step in injections]
-    return save_model_file(path, model, original.mean, original.std, fps=meta["fps"],
-                           audio_features=meta["audio_features"], text_features=meta["text_features"],
-                           emotions=original.emotions, skeleton=meta["skeleton"], training=training,
-                           distilled=distilled)
+    return save_model_file_like(path, model, original, training=training, distilled=distilled)
 
 
 if __name__ == "__main__":

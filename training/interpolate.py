@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from ..engine.diffusion.modelfile import LoadedModel, load_model_file, save_model_file
+from ..engine.diffusion.modelfile import LoadedModel, load_model_file, save_model_file_like
 from ..engine.errors import OpenHumanError
 
 SHARED = ("architecture", "emotions", "fps", "audio_features", "text_features", "skeleton")
@@ -62,9 +62,7 @@ def main(argv=None) -> int:
                                   "child": {"file": Path(args.child).name,
                                             "weights_sha256": child.metadata["weights_sha256"]}})
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    save_model_file(args.out, model, parent.mean, parent.std, fps=meta["fps"], audio_features=meta["audio_features"],
-                    text_features=meta["text_features"], emotions=meta["emotions"], skeleton=meta["skeleton"],
-                    training=training)
+    save_model_file_like(args.out, model, parent, training=training)
     print(f"wrote {args.out}: {1 - args.weight:g} × {args.parent} + {args.weight:g} × {args.child}")
     return 0
 

@@ -147,6 +147,16 @@ def save_model_file(
     return path
 
 
+def save_model_file_like(path: str | os.PathLike, model: Denoiser, like: LoadedModel, *,
+                         training: dict | None = None, distilled: dict | None = None) -> Path:
+    """save_model_file for ``model`` with the normalisation, frame rate, features, emotions and skeleton of
+    the loaded file ``like`` (a student, a mix or a copy of it)."""
+    meta = like.metadata
+    return save_model_file(path, model, like.mean, like.std, fps=meta["fps"], audio_features=meta["audio_features"],
+                           text_features=meta["text_features"], emotions=like.emotions, skeleton=meta["skeleton"],
+                           training=training, distilled=distilled)
+
+
 def read_metadata(path: str | os.PathLike) -> dict:
     """The OpenHuman metadata of a model file; refuses files that are not model files."""
     path = Path(path)

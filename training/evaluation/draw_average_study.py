@@ -25,7 +25,7 @@ from pathlib import Path
 import torch
 
 from ...engine.diffusion import samplers
-from ...engine.diffusion.modelfile import load_model_file, save_model_file
+from ...engine.diffusion.modelfile import load_model_file, save_model_file_like
 from ...engine.diffusion.schedule import NoiseSchedule
 from ...engine.errors import Cancelled
 from ..distill_steps import ddim_step, path_average_weights, student_target
@@ -75,13 +75,10 @@ def draw_averaged_steps(fold: int, eta: float, draws: int):
 def on_grid(model_path, n: int, out: Path) -> Path:
     """The model's file marked to sample by n posterior steps on the nested grid, guided as the default."""
     bundle = load_model_file(model_path)
-    meta = bundle.metadata
     distilled = {"intensity": 2.5, "guidance": "kept (draw_average_study)", "guidance_kept": True, "steps": n,
                  "timesteps": samplers.nested_grid(n, NoiseSchedule.cosine().steps), "eta": 1.0}
-    return save_model_file(out, bundle.model, bundle.mean, bundle.std, fps=meta["fps"],
-                           audio_features=meta["audio_features"], text_features=meta["text_features"],
-                           emotions=bundle.emotions, skeleton=meta["skeleton"], training=meta.get("training", {}),
-                           distilled=distilled)
+    return save_model_file_like(out, bundle.model, bundle, training=bundle.metadata.get("training", {}),
+                                distilled=distilled)
 
 
 def main(argv=None) -> int:

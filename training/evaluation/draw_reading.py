@@ -22,8 +22,8 @@ import torch
 from ...engine.diffusion.modelfile import load_model_file
 from ...engine.diffusion.schedule import NoiseSchedule
 from ...engine.errors import OpenHumanError
-from ..distill import DistillConfig, _teacher_x0, _Windows, student_and_target
-from ..distill_steps import first_injections, fold_shifts
+from ..distill import DistillConfig, _Windows, round_teacher, student_and_target
+from ..distill_steps import fold_shifts
 
 
 def draw_reading(cfg: DistillConfig, student_path, batches: int = 3, seed: int = 0) -> dict:
@@ -37,19 +37,18 @@ def draw_reading(cfg: DistillConfig, student_path, batches: int = 3, seed: int =
         raise OpenHumanError(f"{student_path}: not a noise-reading student of this config's rounds {rounds}")
     r = rounds.index(distilled["steps"])
     original = load_model_file(cfg.teacher)
-    previous = original if r == 0 else load_model_file(f"{cfg.out}/round-{rounds[r - 1]}.safetensors")
-    fine = first_injections(cfg.fold * rounds[r]) if r == 0 else previous.metadata["distilled"]["injections"]
-    teacher_x0 = _teacher_x0(previous.model.eval(), r == 0 or cfg.keep_guidance, original.config.n_emotions)
+    _, teacher_x0, fine = round_teacher(cfg, original, r)
+    network, schedule, shifts = student.model.eval(), NoiseSchedule.cosine(), fold_shifts(r, cfg.fold)
     windows, rng, rows = _Windows(cfg, original), np.random.default_rng(seed), []
     for k in range(batches):
         x0, cond, guide = windows.batch(rng.integers(0, len(windows.ds), cfg.batch_size), "cpu", rng)
         pairs = []
         for draw in range(2):
             z = torch.randn(x0.shape, generator=torch.Generator().manual_seed(1000 * seed + 2 * k + draw))
-            with torch.no_grad():
-                pairs.append(student_and_target(student.model.eval(), teacher_x0, NoiseSchedule.cosine(), rounds[r],
-                                                x0, cond, guide, torch.Generator().manual_seed(seed * 100 + k),
-                                                "sde-noise", fine, fold_shifts(r, cfg.fold), cfg.keep_guidance, z))
+            with torch.no_grad():  # the same generator seed: the same steps and noised motion under both draws
+                pairs.append(student_and_target(network, teacher_x0, schedule, rounds[r], x0, cond, guide,
+                                                torch.Generator().manual_seed(seed * 100 + k), "sde-noise", fine,
+                                                shifts, cfg.keep_guidance, z))
         (p1, t1), (p2, t2) = pairs
         rows.append({"student_error": float(((p1 - t1) ** 2).mean()),
                      "target_spread": float(((t1 - t2) ** 2).mean()) / 2,

@@ -210,3 +210,51 @@ def test_a_teacher_s_steps_averaged_over_their_draws_sample_like_a_plain_sampler
     for bad in (["folder", "--eta", "1.5"], ["folder", "--draws", "0"]):
         with pytest.raises(SystemExit):
             main(bad)
+
+
+def _exact_ode_x0(x_t, ab):
+    """Where the probability-flow ODE takes x_t at ᾱ ab to clean motion, for the Gaussian data."""
+    return MU + SD * (x_t - ab**0.5 * MU) / (ab * SD**2 + 1 - ab) ** 0.5
+
+
+def test_dpm_ode_segment_is_nearer_the_exact_ode_than_ddim_in_as_many_steps():
+    from openhuman.training.distill_steps import ode_segment
+    from openhuman.training.evaluation.churn_study import ode_timesteps
+
+    ab = SCHEDULE.alphas_cumprod.double()
+    start = 700
+    x_t = ab[start].sqrt() * MU + (ab[start] * SD**2 + 1 - ab[start]).sqrt() * torch.randn(
+        (SAMPLES, 4), generator=torch.Generator().manual_seed(0), dtype=torch.float64)
+    exact = _exact_ode_x0(x_t, ab[start])
+
+    def error(solver, k):
+        ts = ode_timesteps(start, None, k)
+        abs_ = [ab[t] for t in ts] + [torch.tensor(1.0, dtype=torch.float64)]
+        x = ode_segment(lambda x, t: gaussian_x0(x, t), x_t, abs_, [torch.full((SAMPLES,), t) for t in ts], solver)
+        return float((x - exact).abs().max())
+
+    assert error("ddim", 64) < error("ddim", 8) / 4  # both converge on the exact ODE ...
+    assert error("dpm", 8) < error("ddim", 8) / 3  # ... the second-order solver faster
+    with pytest.raises(Exception, match="solver"):
+        error("euler", 4)
+
+
+def test_churned_deterministic_steps_sample_the_data_distribution():
+    """training/evaluation/churn_study.py: noising back up before each deterministic step keeps the marginals."""
+    from openhuman.engine.diffusion.samplers import GridDDIM, nested_grid
+    from openhuman.training.evaluation.churn_study import churned_ode_steps, main, parse_segments, segments_of
+
+    grid = nested_grid(4, SCHEDULE.steps)
+    assert segments_of(grid, 0.0) == list(zip(grid, grid[1:] + [None]))
+    # churn 1 starts step 1 at the first timestep again: the step before is dropped
+    assert segments_of(grid, 1.0) == [(grid[0], grid[2]), (grid[1], grid[3]), (grid[2], None)]
+    assert parse_segments("999:250,562:0") == [(999, 250), (562, None)]
+    for segments in (segments_of(grid, 0.0), segments_of(grid, 1.5)):
+        g = torch.Generator().manual_seed(0)
+        x = torch.randn((SAMPLES, 4), generator=g, dtype=torch.float64)
+        x = churned_ode_steps(segments, 16, "dpm")(gaussian_x0, x, GridDDIM(SCHEDULE, timesteps=grid), g)
+        assert ((x.mean(0) - MU).abs() < 4 * SD / SAMPLES**0.5 + 0.02 * SD).all(), x.mean(0)
+        assert ((x.std(0) / SD - 1).abs() < 0.06).all(), (segments, x.std(0))
+    for bad in (["folder", "--churn", "4"], ["folder", "--fold", "0"]):
+        with pytest.raises(SystemExit):
+            main(bad)

@@ -128,3 +128,35 @@ def pause_frame_weights(gate: torch.Tensor, strength: float, pause_weight: float
         return torch.ones_like(gate)
     pausing = (1 - 2 * (gate - 1) / (strength - 1)).clamp(0, 1)
     return 1 + pause_weight * pausing
+
+
+ODE_SOLVERS = ("ddim", "dpm")
+
+
+def ode_segment(x0_fn, x: torch.Tensor, abs_, ts, solver: str = "ddim") -> torch.Tensor:
+    """Deterministic steps through ᾱ abs_[0] → … → abs_[-1] (per window, (B, 1, 1); ᾱ 1 is clean motion) at
+    timesteps ``ts`` (one per step) with x̂0 = x0_fn(x, t): DDIM, or DPM-Solver++(2M) (Lu et al. 2022, x0
+    form, first order on the first step and onto clean motion), which reaches DDIM's accuracy in about a
+    quarter of the steps."""
+    if solver not in ODE_SOLVERS:
+        raise OpenHumanError(f"solver must be one of {', '.join(ODE_SOLVERS)}, got {solver!r}")
+    previous = None  # (x̂0, h) of the step before
+    for j, t in enumerate(ts):
+        x0 = x0_fn(x, t)
+        ab_t, ab_s = abs_[j], abs_[j + 1]
+        if solver == "ddim":
+            x = ddim_step(x0, x, ab_t, ab_s)
+            continue
+        clean = ab_s >= 1
+        ab_s_open = torch.where(clean, ab_t, ab_s)  # any finite stand-in; those windows take x̂0 below
+        lam_t = 0.5 * torch.log(ab_t / (1 - ab_t))
+        lam_s = 0.5 * torch.log(ab_s_open / (1 - ab_s_open))
+        h = lam_s - lam_t
+        d = x0
+        if previous is not None:
+            r = previous[1] / h
+            d = x0 + (0.5 / r) * (x0 - previous[0])
+        previous = (x0, h)
+        stepped = ((1 - ab_s_open) / (1 - ab_t)).sqrt() * x - ab_s_open.sqrt() * torch.expm1(-h) * d
+        x = torch.where(clean, x0, stepped)
+    return x

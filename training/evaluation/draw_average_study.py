@@ -81,6 +81,21 @@ def on_grid(model_path, n: int, out: Path) -> Path:
                                 distilled=distilled)
 
 
+def evaluate_with_steps(steps_fn, folders, model_path, n: int, seed: int, seeds: int, out=None,
+                        intensity: float | None = None) -> dict:
+    """The real-speech summary (the model's row) of the model sampled by ``steps_fn`` in place of
+    samplers.denoise_steps, in this process only, on the nested grid of n steps."""
+    from .real_speech import RealSpeechConfig, evaluate_real_speech
+
+    with tempfile.TemporaryDirectory() as tmp:
+        model = on_grid(model_path, n, Path(tmp) / "on-grid.safetensors")
+        samplers.denoise_steps = steps_fn
+        extra = {} if intensity is None else {"intensity": intensity}
+        cfg = RealSpeechConfig(folders=list(folders), model=str(model), out=out, seed=seed, seeds=seeds,
+                               emotions=False, plots=False, **extra)
+        return evaluate_real_speech(cfg)["summary"]["model"]
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("folders", nargs="+", help="folders of real speech, as openhuman eval --real-speech takes")
@@ -95,16 +110,10 @@ def main(argv=None) -> int:
     args = parser.parse_args(argv)
     if not 0 <= args.eta <= 1 or args.draws < 1 or args.steps < 1 or args.fold < 1 or args.seeds < 1:
         parser.error("--eta is from 0 to 1; --draws, --steps, --fold and --seeds are at least 1")
-    from .real_speech import RealSpeechConfig, evaluate_real_speech
-
-    with tempfile.TemporaryDirectory() as tmp:
-        model = on_grid(args.model, args.steps, Path(tmp) / "on-grid.safetensors")
-        samplers.denoise_steps = draw_averaged_steps(args.fold, args.eta, args.draws)  # this process only
-        cfg = RealSpeechConfig(folders=args.folders, model=str(model), out=args.out, seed=args.seed, seeds=args.seeds,
-                               emotions=False, plots=False)
-        results = evaluate_real_speech(cfg)
+    summary = evaluate_with_steps(draw_averaged_steps(args.fold, args.eta, args.draws), args.folders, args.model,
+                                  args.steps, args.seed, args.seeds, args.out)
     print(json.dumps({"steps": args.steps, "fold": args.fold, "eta": args.eta, "draws": args.draws,
-                      "model": results["summary"]["model"]}, indent=2))
+                      "model": summary}, indent=2))
     return 0
 
 

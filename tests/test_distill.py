@@ -15,7 +15,7 @@ from openhuman.training.distill import (GUIDANCE_ROUND, DistillConfig, Guide, _n
                                         _Windows, distill, distill_loss, guidance_loss, guided_by, nested_grid)
 from openhuman.training.distill_steps import (ddim_step, first_injections, fold_shifts, folded_injections,
                                               halved_injections, path_average_weights, pause_frame_weights,
-                                              round_shift, step_loss, student_target)
+                                              round_shift, step_loss, student_target, energy_score)
 from openhuman.training.small_datasets import zeggs_clip_dataset
 from openhuman.training.train import TrainConfig, train
 
@@ -260,12 +260,77 @@ def test_the_draw_reading_check_tells_a_student_that_reads_its_draw_from_one_tha
     deaf = save_model_file_like(root / "reading" / "deaf.safetensors", student.model, student,
                                 distilled=student.metadata["distilled"])
     ignores = draw_reading(cfg, deaf, batches=2)
-    assert ignores["mean"]["student_spread"] == 0
+    assert ignores["mean"]["student_spread"] == 0 and ignores["mean"]["student_change_spread"] == 0
+    assert reads["mean"]["student_change_spread"] > 0 and reads["mean"]["target_change_spread"] > 0
+    assert {"student_spread_in_speech", "target_spread_in_speech"} <= set(reads["mean"])
     assert ignores["mean"]["target_spread"] == pytest.approx(reads["mean"]["target_spread"])
     with pytest.raises(OpenHumanError, match="sde-noise"):
         draw_reading(DistillConfig(teacher=str(teacher_path), data=str(data)), path)
     with pytest.raises(OpenHumanError, match="not a noise-reading student"):
         draw_reading(cfg, teacher_path)
+
+
+def test_the_energy_score_ranks_reading_the_draw_over_spreading_over_the_mean():
+    """A target of ±1 by the draw (one value per frame): a student that reads the draw scores 0, one that spreads
+    as the target does without reading it 0.5, the mean 1; the squared error ranks the mean first of the last two."""
+    y = torch.tensor([-1.0, 1.0]).view(2, 1, 1, 1)  # the target under each draw
+    a, b = y.view(1, 2, 1, 1), y.view(1, 1, 2, 1)  # the unread student's two draws, every pair
+
+    def expected(prediction, other, target):
+        return float(energy_score(prediction.reshape(-1, 1, 1), other.reshape(-1, 1, 1), target.reshape(-1, 1, 1)))
+
+    def grid(*tensors):
+        return torch.broadcast_tensors(*tensors)
+
+    assert expected(*grid(y, b, y)) == pytest.approx(0.0, abs=1e-5)  # reads its draw; the other draw is any
+    assert expected(*grid(a, b, y)) == pytest.approx(0.5, abs=1e-5)
+    assert expected(*grid(0 * a, 0 * b, y)) == pytest.approx(1.0, abs=1e-5)
+    spread, mean = grid(a, b, y), grid(0 * a, 0 * b, y)
+    assert float(step_loss(spread[0].reshape(-1, 1, 1), spread[2].reshape(-1, 1, 1))) > float(
+        step_loss(mean[0].reshape(-1, 1, 1), mean[2].reshape(-1, 1, 1)))
+    # frames weigh as in the step loss
+    weights = torch.tensor([[3.0, 1.0]])
+    pred, target = torch.zeros(1, 2, 1), torch.tensor([[[1.0], [0.0]]])
+    assert float(energy_score(pred, pred, target, weights)) == pytest.approx(3 / 4 * 1.0, abs=1e-5)
+
+
+def test_the_energy_score_over_runs_of_frames_tells_jitter_from_the_target_s_smooth_variation():
+    """A target of ±1 held over two frames: a student whose draws flip sign frame by frame scores as one whose
+    draws hold it, frame by frame (0.5 both), but worse over the two frames together (0.854 against 0.707)."""
+    signs = (-1.0, 1.0)
+    held = [torch.tensor([[[s], [s]]]) for s in signs]
+    jitter = [torch.tensor([[[a], [b]]]) for a in signs for b in signs]
+
+    def expected(draws, frames):
+        total = [float(energy_score(a, b, y, frames=frames)) for a in draws for b in draws for y in held]
+        return sum(total) / len(total)
+
+    assert expected(held, 1) == pytest.approx(0.5, abs=1e-5) and expected(jitter, 1) == pytest.approx(0.5, abs=1e-5)
+    assert expected(held, 2) == pytest.approx(2 ** 0.5 / 2, abs=1e-4)
+    assert expected(jitter, 2) == pytest.approx((1 + 2 ** 0.5 / 2) / 2, abs=1e-4)
+    # a last run shorter than the rest is scored on its own frames; runs weigh by their frames' mean weight
+    a, y = torch.zeros(1, 3, 1), torch.tensor([[[1.0], [1.0], [2.0]]])
+    assert float(energy_score(a, a, y, frames=2)) == pytest.approx((2 ** 0.5 + 2) / 2, abs=1e-5)
+    assert float(energy_score(a, a, y, torch.tensor([[1.0, 1.0, 4.0]]), frames=2)) == pytest.approx(
+        (2 ** 0.5 + 4 * 2) / 5, abs=1e-5)
+
+
+def test_an_energy_score_distillation_spreads_its_student_over_the_draws(teacher_and_data, one_thread):
+    from openhuman.training.evaluation.draw_reading import draw_reading
+
+    teacher_path, data, root = teacher_and_data
+    spreads = {}
+    for loss in ("mse", "energy"):
+        cfg = DistillConfig(teacher=str(teacher_path), data=str(data), out=str(root / f"spread-{loss}"),
+                            teacher_steps=4, student_steps=2, steps_per_round=20, batch_size=4, lr=5e-4, warmup=2,
+                            stride=8, checkpoint_every=20, teacher_path="sde-noise", noise_lr_scale=20.0, loss=loss)
+        spreads[loss] = draw_reading(cfg, distill(cfg, log=lambda line: None), batches=2)["mean"]["student_spread"]
+    assert spreads["energy"] > 2 * spreads["mse"] > 0, spreads
+    for bad in (dict(loss="l1"), dict(loss="energy"), dict(loss="energy", teacher_path="sde-noise", velocity_weight=1)):
+        with pytest.raises(OpenHumanError, match="loss"):
+            DistillConfig(**bad)
+    with pytest.raises(OpenHumanError, match="energy_frames"):
+        DistillConfig(energy_frames=0)
 
 
 def test_blended_windows_are_guided_as_a_blend_of_two_emotions_is_sampled(teacher_and_data):

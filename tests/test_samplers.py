@@ -192,18 +192,22 @@ def test_a_teacher_s_steps_averaged_over_their_draws_sample_like_a_plain_sampler
         grid = GridDDIM(SCHEDULE, eta=1.0, timesteps=nested_grid(n, SCHEDULE.steps))
         return sample(gaussian_x0, (SAMPLES, 4), grid, n, torch.Generator().manual_seed(0), dtype=torch.float64)
 
-    def averaged(draws, eta=1.0):
+    def averaged(draws, eta=1.0, fresh_noise=False):
         grid = GridDDIM(SCHEDULE, eta=1.0, timesteps=nested_grid(2, SCHEDULE.steps))
         grid.set_timesteps(2)
         g = torch.Generator().manual_seed(0)
         x = torch.randn((SAMPLES, 4), generator=g, dtype=torch.float64)
-        return draw_averaged_steps(8, eta, draws)(gaussian_x0, x, grid, g)
+        return draw_averaged_steps(8, eta, draws, fresh_noise)(gaussian_x0, x, grid, g)
 
     fine, coarse = plain(16), plain(2)
     assert torch.allclose(averaged(1), fine, atol=1e-9)
     spread = averaged(32).std(0)
     assert ((spread - coarse.std(0)).abs() < (spread - fine.std(0)).abs() / 3).all(), (spread, coarse.std(0))
     assert ((averaged(32).mean(0) - MU).abs() < 4 * SD / SAMPLES**0.5 + 0.02 * SD).all()
+    # one draw's x̂0 stepped with fresh noise (spread as the teacher's, not tied to the step's noise) keeps most
+    # of the teacher's spread, which the average over draws loses
+    fresh = averaged(1, fresh_noise=True).std(0)
+    assert ((fresh - fine.std(0)).abs() < (spread - fine.std(0)).abs() / 2).all(), (fresh, spread, fine.std(0))
     # deterministic steps (eta 0) draw nothing: the draws do not matter
     assert torch.allclose(averaged(1, 0.0), averaged(3, 0.0))
     from openhuman.training.evaluation.draw_average_study import main

@@ -17,6 +17,9 @@ With `keep_guidance` the student keeps the guidance outside its weights (two pas
 `blend_share` guides that share of each batch as a blend of two emotions is sampled (interpolation mode),
 so the student learns the steps of both modes.
 
+What the student minimises (`loss`: the squared error against its target, or the energy score of two draws of
+it) is in training/distill_losses.py.
+
 A run checkpoints every `checkpoint_every` steps and after each round, and resumes where it stopped.
 It writes `<out>/round-<n>.safetensors` per round; the last is the distilled model, whose metadata
 `distilled` names its grid, the guidance it carries and its teacher.
@@ -37,13 +40,14 @@ from ..engine.diffusion.guidance import Conditions
 from ..engine.diffusion.modelfile import load_model_file, save_model_file_like
 from ..engine.diffusion.presets import DEFAULT_INTENSITY
 from ..engine.diffusion.denoiser import Denoiser, DenoiserConfig
-from ..engine.diffusion.samplers import grid_alpha_bars, injected_noise, nested_grid, posterior_coefficients
+from ..engine.diffusion.samplers import nested_grid
 from ..engine.diffusion.schedule import NoiseSchedule
 from ..engine.diffusion.windowed_sampling import DISTILLED_ETA, speech_gated_strength
 from ..engine.errors import OpenHumanError
-from .distill_guide import Guide, guided_by
-from .distill_steps import (ddim_step, first_injections, fold_shifts, folded_injections, halvings,
-                            path_average_weights, pause_frame_weights, step_loss, student_target)
+from .distill_guide import Guide, guided_by  # noqa: F401 (Guide, guided_by: the tests' and callers' names here)
+from .distill_losses import (LOSSES, _teacher_x0, distill_loss, energy_loss, guidance_loss,  # noqa: F401
+                             student_and_target)
+from .distill_steps import first_injections, fold_shifts, folded_injections, halvings, pause_frame_weights
 from .train import EMA, _save_checkpoint, warmup_cosine
 from .windows_dataset import WindowDataset
 
@@ -94,6 +98,13 @@ class DistillConfig:
     # at 1 the layer, started at zero, stayed a tenth of the motion input's size after a round, and the student's
     # x̂0 barely moved with z while its target did (a draw's share of the target's error was half of the loss)
     noise_lr_scale: float = 1.0
+    # "mse": the squared error against the target; "energy": the energy score of the student under the target's
+    # draw and another (sde-noise only, distill_losses.py), lowest where the student's x̂0 spreads over the draws
+    # as its target does, which the squared error's students did not (README)
+    loss: str = "mse"
+    # consecutive frames the energy score measures together: 1 scores each frame alone, and the student's draws then
+    # varied as its target's in each frame but jittered from frame to frame (README)
+    energy_frames: int = 1
 
     def __post_init__(self):
         if self.teacher_path not in TEACHER_PATHS:
@@ -112,6 +123,13 @@ class DistillConfig:
         if (self.pause_weight or self.velocity_weight) and self.teacher_path == "guidance":
             raise OpenHumanError("pause_weight and velocity_weight weigh the step loss; teacher_path = \"guidance\" "
                                  "has none: set them to 0 or choose \"ode\" or \"sde-noise\"")
+        if self.loss not in LOSSES:
+            raise OpenHumanError(f"loss must be one of {', '.join(LOSSES)}, got {self.loss!r}")
+        if self.loss == "energy" and (self.teacher_path != "sde-noise" or self.velocity_weight):
+            raise OpenHumanError("loss = \"energy\" scores a student's draws against a drawn target: it needs "
+                                 "teacher_path = \"sde-noise\" and no velocity_weight")
+        if self.energy_frames < 1:
+            raise OpenHumanError(f"energy_frames counts frames scored together, at least 1, got {self.energy_frames}")
         if self.blend_share and not self.keep_guidance:
             raise OpenHumanError("blend_share needs keep_guidance = true: only a student that keeps its guidance "
                                  "outside its weights is guided as a blend of two emotions is")
@@ -178,85 +196,6 @@ class _Windows:
             guide = Guide(as_t(gate), torch.from_numpy(blended).to(device), torch.from_numpy(other).long().to(device),
                           as_t(rng.random(k)), self.intensity)
         return as_t((motion - self.mean) / self.std), cond, guide
-
-
-def _teacher_x0(teacher, guided: bool, n_emotions: int):
-    """x̂0 of a network, (x_t, t, cond, guide, noise): guided as the default sampling guides (``guide``, a
-    Guide; two passes a window, three for a blended one), or one pass; either reading the step's noise when
-    the network does (a previous round's student)."""
-    reads = bool(teacher.config.noise_input)
-    if guided:
-        return lambda x_t, t, cond, guide, noise: guided_by(teacher, n_emotions, x_t, t, cond, guide,
-                                                            noise if reads else None)
-    return lambda x_t, t, cond, guide, noise: teacher(x_t, t, *cond.astuple(), noise=noise if reads else None)
-
-
-def distill_loss(student, teacher_x0, schedule: NoiseSchedule, n: int, x0, cond, guide, generator,
-                 teacher_path: str = "ode", fine_injections=None, shifts=(0, 0),
-                 student_guided: bool = False, frame_weights=None, velocity_weight: float = 0.0) -> torch.Tensor:
-    """Mean squared error of the student's x̂0 against its target (student_and_target), each frame weighed
-    by ``frame_weights`` (B, M; pause_frame_weights), else all alike; ``velocity_weight``: that of the
-    frame-to-frame change too (step_loss)."""
-    return step_loss(*student_and_target(student, teacher_x0, schedule, n, x0, cond, guide, generator, teacher_path,
-                                         fine_injections, shifts, student_guided), frame_weights, velocity_weight)
-
-
-def student_and_target(student, teacher_x0, schedule: NoiseSchedule, n: int, x0, cond, guide, generator,
-                       teacher_path: str = "ode", fine_injections=None, shifts=(0, 0), student_guided: bool = False,
-                       z=None) -> tuple[torch.Tensor, torch.Tensor]:
-    """The student's x̂0 (one step of the n grid) and its target, its teacher's steps on the grid of fold·n (the
-    fold is len(shifts)), for windows ``x0`` noised to a step drawn from ``generator``.
-
-    "ode": the steps are deterministic DDIM; the target is the x̂0 whose DDIM step lands where they do.
-    "sde-noise": the steps are drawn as the stochastic samplers draw them (``fine_injections``, teacher step j
-    from the draw z rolled by ``shifts[j]``) and the student reads z: its target is the average of the
-    teacher's predictions along that path (path_average_weights), so that its one posterior step with the
-    combined injection (folded_injections) lands where they do, for every z.
-    ``student_guided``: the student's x̂0 is its own guided pair of passes (keep_guidance), not one pass.
-    ``z``: the sde-noise draw, instead of one from ``generator`` (which then draws the same steps and noise)."""
-    dev, fold = x0.device, len(shifts)
-    fine = nested_grid(fold * n, schedule.steps)
-    ab = grid_alpha_bars(schedule, fine).to(dev)
-    b = x0.shape[0]
-    i = torch.randint(0, n, (b,), generator=generator, device=dev)  # the student's step
-    abs_ = [ab[fold * i + j].view(b, 1, 1) for j in range(fold + 1)]
-    grid = torch.tensor(fine, device=dev)
-    ts = [grid[fold * i + j] for j in range(fold)]
-    x_t = abs_[0].sqrt() * x0 + (1 - abs_[0]).sqrt() * torch.randn(x0.shape, generator=generator, device=dev)
-    with torch.no_grad():
-        if teacher_path == "ode":
-            z = None
-            x = x_t
-            for j in range(fold):
-                x = ddim_step(teacher_x0(x, ts[j], cond, guide, None), x, abs_[j], abs_[j + 1])
-            target = student_target(x_t, x, abs_[0], abs_[fold])
-        elif teacher_path == "sde-noise":
-            z = torch.randn(x0.shape, generator=generator, device=dev) if z is None else z
-            steps = i.tolist()  # one device-to-host copy, not one per window
-            x, predictions = x_t, []
-            for j in range(fold):
-                z_j = z.roll(shifts[j], dims=-1) if shifts[j] else z
-                predictions.append(teacher_x0(x, ts[j], cond, guide, z_j))
-                if j + 1 < fold:
-                    c0, ct, _ = (c.float() for c in posterior_coefficients(abs_[j], abs_[j + 1]))
-                    drawn = torch.cat([injected_noise(z_j[k:k + 1], fine_injections[fold * steps[k] + j])
-                                       for k in range(b)])
-                    x = c0 * predictions[-1] + ct * x + drawn
-            target = sum(w * p for w, p in zip(path_average_weights(*abs_), predictions))
-        else:
-            raise OpenHumanError(f"teacher_path must be 'ode' or 'sde-noise', got {teacher_path!r}")
-    prediction = _teacher_x0(student, student_guided, student.config.n_emotions)(x_t, ts[0], cond, guide, z)
-    return prediction, target
-
-
-def guidance_loss(student, teacher_x0, schedule: NoiseSchedule, x0, cond, guide, generator) -> torch.Tensor:
-    """Mean squared error of the student's one-pass x̂0 against the guided teacher's, at timesteps drawn
-    uniformly over the whole schedule (so that every sampler's grid is covered) on noised training windows."""
-    t = torch.randint(0, schedule.steps, (x0.shape[0],), generator=generator, device=x0.device)
-    x_t = schedule.q_sample(x0, t, torch.randn(x0.shape, generator=generator, device=x0.device))
-    with torch.no_grad():
-        target = teacher_x0(x_t, t, cond, guide, None)
-    return torch.mean((student(x_t, t, *cond.astuple()) - target) ** 2)
 
 
 def _noise_reading_copy(model):
@@ -336,9 +275,11 @@ def distill(cfg: DistillConfig, max_wall_s: float | None = None, log=print,
                 else:
                     weights = (pause_frame_weights(guide.gate, cfg.intensity, cfg.pause_weight)
                                if cfg.pause_weight else None)
-                    loss = distill_loss(student, teacher_x0, schedule, n, x0, cond, guide, generator,
-                                        cfg.teacher_path, fine, shifts, cfg.keep_guidance, weights,
-                                        cfg.velocity_weight)
+                    loss = (energy_loss(student, teacher_x0, schedule, n, x0, cond, guide, generator, fine, shifts,
+                                        cfg.keep_guidance, weights, cfg.energy_frames) if cfg.loss == "energy" else
+                            distill_loss(student, teacher_x0, schedule, n, x0, cond, guide, generator,
+                                         cfg.teacher_path, fine, shifts, cfg.keep_guidance, weights,
+                                         cfg.velocity_weight))
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)

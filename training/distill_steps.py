@@ -115,6 +115,21 @@ def step_loss(prediction, target, frame_weights=None, velocity_weight: float = 0
     return loss
 
 
+def energy_score(prediction, other, target, frame_weights=None, frames: int = 1) -> torch.Tensor:
+    """The energy score of two draws of (B, M, D) x̂0s against their target, per run of ``frames`` frames
+    (Euclidean over them): ½(|a − y| + |b − y|) − ½|a − b|, each run weighed by its frames' mean weight.
+    Lowest, for a target that varies with the draw, where the draws vary as the target does (strictly
+    proper; the squared error is lowest at the mean). Scored frame by frame the draws vary as the target
+    does in each frame but not from frame to frame (their spread's change was 2.5 times the target's)."""
+    def distance(u, v):
+        return torch.stack([((a - b).pow(2).sum((1, 2)) + 1e-12).sqrt()
+                            for a, b in zip(u.split(frames, dim=1), v.split(frames, dim=1))], dim=1)
+    score = 0.5 * (distance(prediction, target) + distance(other, target)) - 0.5 * distance(prediction, other)
+    if frame_weights is not None:
+        frame_weights = torch.stack([w.mean(1) for w in frame_weights.split(frames, dim=1)], dim=1)
+    return _weighted_mean(score.unsqueeze(-1), frame_weights)
+
+
 def _weighted_mean(error: torch.Tensor, frame_weights) -> torch.Tensor:
     if frame_weights is None:
         return torch.mean(error)

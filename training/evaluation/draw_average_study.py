@@ -49,12 +49,14 @@ def draw_averaged_x0(denoise_fn, x_t, abs_, ts, eta: float, draws: int, generato
     return total / draws, x
 
 
-def draw_averaged_steps(fold: int, eta: float, draws: int):
+def draw_averaged_steps(fold: int, eta: float, draws: int, fresh_noise: bool = False):
     """A stand-in for samplers.denoise_steps: each of the sampler's steps (a grid n) takes its x̂0 from
     draw_averaged_x0 over the nested grid of fold·n. One draw at eta 1 steps with that draw's noise (posterior
     steps compose: the teacher's own sampling, regrouped); otherwise the sampler's step draws its own noise, as a
     student's step does while its x̂0 does not read it. (Stepping with the first of several draws' noise would
-    let the x̂0 read a share of it: 4 such draws kept r at 0.41, where 4 with their own noise gave 0.35-0.39.)"""
+    let the x̂0 read a share of it: 4 such draws kept r at 0.41, where 4 with their own noise gave 0.35-0.39.)
+    ``fresh_noise``: the sampler's step draws its own noise for one draw too: an x̂0 that spreads over the draws
+    as the teacher's does without being tied to its step's noise (an energy-score student that does not read it)."""
     def steps(denoise_fn, x, sampler, generator=None, progress=None, cancel=None):
         n = len(sampler.timesteps)
         fine = samplers.nested_grid(fold * n, sampler.schedule.steps)
@@ -65,7 +67,7 @@ def draw_averaged_steps(fold: int, eta: float, draws: int):
             ts = [torch.full((x.shape[0],), t, device=x.device, dtype=torch.long) for t in fine[fold * i:fold * (i + 1)]]
             abs_ = [torch.tensor(a, dtype=torch.float64) for a in ab[fold * i:fold * (i + 1) + 1]]
             x0, landed = draw_averaged_x0(denoise_fn, x, abs_, ts, eta, draws, generator)
-            x = landed if eta == 1 and draws == 1 else sampler.step(x0, i, x, generator)
+            x = landed if eta == 1 and draws == 1 and not fresh_noise else sampler.step(x0, i, x, generator)
             if progress is not None:
                 progress(i + 1, n)
         return x
@@ -104,15 +106,18 @@ def main(argv=None) -> int:
     parser.add_argument("--fold", type=int, default=16, help="teacher steps per student step")
     parser.add_argument("--eta", type=float, default=1.0, help="the teacher's steps' eta (0 to 1)")
     parser.add_argument("--draws", type=int, default=4, help="draws each x̂0 is averaged over")
+    parser.add_argument("--fresh-noise", action="store_true",
+                        help="step with fresh noise even for one draw at eta 1 (see draw_averaged_steps)")
     parser.add_argument("--seed", type=int, default=1, help="the first seed (as eval's)")
     parser.add_argument("--seeds", type=int, default=2, help="seeds averaged")
     parser.add_argument("--out", help="folder for real_speech.json")
     args = parser.parse_args(argv)
     if not 0 <= args.eta <= 1 or args.draws < 1 or args.steps < 1 or args.fold < 1 or args.seeds < 1:
         parser.error("--eta is from 0 to 1; --draws, --steps, --fold and --seeds are at least 1")
-    summary = evaluate_with_steps(draw_averaged_steps(args.fold, args.eta, args.draws), args.folders, args.model,
-                                  args.steps, args.seed, args.seeds, args.out)
+    steps = draw_averaged_steps(args.fold, args.eta, args.draws, args.fresh_noise)
+    summary = evaluate_with_steps(steps, args.folders, args.model, args.steps, args.seed, args.seeds, args.out)
     print(json.dumps({"steps": args.steps, "fold": args.fold, "eta": args.eta, "draws": args.draws,
+                      "fresh_noise": args.fresh_noise,
                       "model": summary}, indent=2))
     return 0
 

@@ -8,7 +8,10 @@ learns the target averaged over the draws (draw_average_study.py measures what t
   python -m openhuman.training.evaluation.draw_reading configs/distill-fold4-pauses.toml \\
       runs/distill-fold4-pauses/round-16.safetensors --batches 3
 
-prints, per batch of the config's size and on average: student_error, target_spread, student_spread.
+prints, per batch of the config's size and on average: student_error, target_spread, student_spread, over all
+frames and (suffixes _in_pauses, _in_speech) over the frames where the voice pauses (its guidance at least half
+way down to plain conditioning) and where it speaks; and target_change_spread, student_change_spread: the
+spreads of the frame-to-frame change.
 """
 from __future__ import annotations
 
@@ -23,7 +26,7 @@ from ...engine.diffusion.modelfile import load_model_file
 from ...engine.diffusion.schedule import NoiseSchedule
 from ...engine.errors import OpenHumanError
 from ..distill import DistillConfig, _Windows, round_teacher, student_and_target
-from ..distill_steps import fold_shifts
+from ..distill_steps import fold_shifts, pause_frame_weights
 
 
 def draw_reading(cfg: DistillConfig, student_path, batches: int = 3, seed: int = 0) -> dict:
@@ -50,10 +53,19 @@ def draw_reading(cfg: DistillConfig, student_path, batches: int = 3, seed: int =
                                                 torch.Generator().manual_seed(seed * 100 + k), "sde-noise", fine,
                                                 shifts, cfg.keep_guidance, z))
         (p1, t1), (p2, t2) = pairs
-        rows.append({"student_error": float(((p1 - t1) ** 2).mean()),
-                     "target_spread": float(((t1 - t2) ** 2).mean()) / 2,
-                     "student_spread": float(((p1 - p2) ** 2).mean()) / 2})
-    mean = {key: float(np.mean([row[key] for row in rows])) for key in rows[0]}
+        pausing = (pause_frame_weights(guide.gate, cfg.intensity, 1.0) - 1 >= 0.5)[..., None].expand_as(p1)
+        row = {}
+        for where, frames in (("", torch.ones_like(pausing)), ("_in_pauses", pausing), ("_in_speech", ~pausing)):
+            if frames.any():
+                row.update({f"student_error{where}": float(((p1 - t1) ** 2)[frames].mean()),
+                            f"target_spread{where}": float(((t1 - t2) ** 2)[frames].mean()) / 2,
+                            f"student_spread{where}": float(((p1 - p2) ** 2)[frames].mean()) / 2})
+        # a draw's spread that jitters from frame to frame moves hands that the target's leaves still
+        row.update({"target_change_spread": float(((t1 - t2).diff(dim=1) ** 2).mean()) / 2,
+                    "student_change_spread": float(((p1 - p2).diff(dim=1) ** 2).mean()) / 2})
+        rows.append(row)
+    keys = dict.fromkeys(key for row in rows for key in row)  # a batch without pauses has no pause measures
+    mean = {key: float(np.mean([row[key] for row in rows if key in row])) for key in keys}
     return {"student": str(student_path), "round": r + 1, "steps": rounds[r], "batches": rows, "mean": mean}
 
 

@@ -5,7 +5,9 @@ exactly `fold` steps of its teacher on fold·n. A fold of 2 halves the steps eac
 a fold of 4 quarters them, in half as many rounds. A fold of 2^h is h halvings made at once: its teacher
 steps read the step's draw z rolled as the h halvings would roll it (fold_shifts), and the student's noise
 is those halvings' injections (folded_injections). The step loss (step_loss) can weigh the frames where the
-voice pauses more (pause_frame_weights) and the error in each frame-to-frame change."""
+voice pauses more (pause_frame_weights) and the error in each frame-to-frame change; the energy score
+(energy_score) scores two draws of the student instead. ode_segment runs deterministic teacher steps
+(training/evaluation/churn_study.py)."""
 from __future__ import annotations
 
 import torch

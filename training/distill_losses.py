@@ -110,12 +110,11 @@ def student_and_target(student, teacher_x0, schedule: NoiseSchedule, n: int, x0,
     combined injection (folded_injections) lands where they do, for every z.
     ``student_guided``: the student's x̂0 is its own guided pair of passes (keep_guidance), not one pass.
     ``z``: the sde-noise draw, instead of one from ``generator`` (which then draws the same steps and noise)."""
-    if teacher_path not in ("ode", "sde-noise"):
-        raise OpenHumanError(f"teacher_path must be 'ode' or 'sde-noise', got {teacher_path!r}")
     i, abs_, ts, x_t = noised_step(schedule, n, len(shifts), x0, generator)
-    if teacher_path == "sde-noise" and z is None:
+    if teacher_path != "sde-noise":
+        z = None  # teacher_target refuses a path it does not know
+    elif z is None:
         z = torch.randn(x0.shape, generator=generator, device=x0.device)
-    z = z if teacher_path == "sde-noise" else None
     with torch.no_grad():
         target = teacher_target(teacher_x0, teacher_path, x_t, i, abs_, ts, cond, guide, z, fine_injections, shifts)
     prediction = _teacher_x0(student, student_guided, student.config.n_emotions)(x_t, ts[0], cond, guide, z)

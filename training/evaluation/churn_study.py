@@ -18,7 +18,6 @@ rests in the voice's pauses a quarter less than the default, with any churn trie
 """
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 
@@ -29,7 +28,7 @@ from ...engine.diffusion import samplers
 from ...engine.diffusion.schedule import NoiseSchedule
 from ...engine.errors import Cancelled
 from ..distill_steps import ODE_SOLVERS, ode_segment
-from .draw_average_study import evaluate_with_steps
+from .draw_average_study import evaluate_with_steps, study_parser
 
 
 def churned_timesteps(grid: list[int], churn: float) -> list[int]:
@@ -96,20 +95,13 @@ def churned_ode_steps(segments: list[tuple[int, int | None]], fold: int, solver:
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("folders", nargs="+", help="folders of real speech, as openhuman eval --real-speech takes")
-    parser.add_argument("--model", default="models/openhuman-base.safetensors", help="the teacher")
-    parser.add_argument("--steps", type=int, default=4, help="the student's steps")
-    parser.add_argument("--fold", type=int, default=16, help="deterministic teacher steps per student step")
+    parser = study_parser(__doc__, "deterministic teacher steps per student step")
     parser.add_argument("--churn", type=float, default=0.5,
                         help="how far back each step is noised: 1 to the step before (0 to 3)")
     parser.add_argument("--segments", help="the steps as start:end timesteps, e.g. 999:250,562:62,250:0 (0: clean "
                         "motion), instead of --steps and --churn")
     parser.add_argument("--solver", choices=ODE_SOLVERS, default="ddim", help="the deterministic steps' solver")
     parser.add_argument("--intensity", type=float, help="the guidance intensity (default: the model's)")
-    parser.add_argument("--seed", type=int, default=1, help="the first seed (as eval's)")
-    parser.add_argument("--seeds", type=int, default=2, help="seeds averaged")
-    parser.add_argument("--out", help="folder for real_speech.json")
     args = parser.parse_args(argv)
     if not 0 <= args.churn <= 3 or args.steps < 1 or args.fold < 1 or args.seeds < 1:
         parser.error("--churn is from 0 to 3; --steps, --fold and --seeds are at least 1")

@@ -98,19 +98,25 @@ def evaluate_with_steps(steps_fn, folders, model_path, n: int, seed: int, seeds:
         return evaluate_real_speech(cfg)["summary"]["model"]
 
 
-def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def study_parser(doc: str, fold_help: str) -> argparse.ArgumentParser:
+    """The arguments every study of the teacher sampled as a student would be shares (evaluate_with_steps')."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("folders", nargs="+", help="folders of real speech, as openhuman eval --real-speech takes")
     parser.add_argument("--model", default="models/openhuman-base.safetensors", help="the teacher")
     parser.add_argument("--steps", type=int, default=4, help="the student's steps")
-    parser.add_argument("--fold", type=int, default=16, help="teacher steps per student step")
+    parser.add_argument("--fold", type=int, default=16, help=fold_help)
+    parser.add_argument("--seed", type=int, default=1, help="the first seed (as eval's)")
+    parser.add_argument("--seeds", type=int, default=2, help="seeds averaged")
+    parser.add_argument("--out", help="folder for real_speech.json")
+    return parser
+
+
+def main(argv=None) -> int:
+    parser = study_parser(__doc__, "teacher steps per student step")
     parser.add_argument("--eta", type=float, default=1.0, help="the teacher's steps' eta (0 to 1)")
     parser.add_argument("--draws", type=int, default=4, help="draws each x̂0 is averaged over")
     parser.add_argument("--fresh-noise", action="store_true",
                         help="step with fresh noise even for one draw at eta 1 (see draw_averaged_steps)")
-    parser.add_argument("--seed", type=int, default=1, help="the first seed (as eval's)")
-    parser.add_argument("--seeds", type=int, default=2, help="seeds averaged")
-    parser.add_argument("--out", help="folder for real_speech.json")
     args = parser.parse_args(argv)
     if not 0 <= args.eta <= 1 or args.draws < 1 or args.steps < 1 or args.fold < 1 or args.seeds < 1:
         parser.error("--eta is from 0 to 1; --draws, --steps, --fold and --seeds are at least 1")
